@@ -1,0 +1,110 @@
+"""The ``mbench`` command: one entry point, sub-commands imported only when they run.
+
+A sub-command module provides ``DESCRIPTION``, ``add_arguments(parser)`` and ``run(args) -> int``,
+or a ``main(argv, prog) -> int`` of its own when it has sub-commands of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+import warnings
+from typing import Sequence
+
+from . import __version__
+from .errors import BadInput
+
+# name -> (module, one-line summary); the module is imported only when its command runs.
+COMMANDS = {
+    "synth": ("mbench.synth.cli", "compose a video-matting dataset (built-in sources need no downloads)"),
+    "evaluate": ("mbench.benchmark.cli", "score predicted mattes against ground truth (MAD, MSE, Grad, Conn, dtSSD, ...)"),
+    "run-baselines": ("mbench.baselines.cli", "train and score the four reference architectures"),
+    "leaderboard": ("mbench.leaderboard.cli", "publish evaluations as tables, plots and a web page"),
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit status 2) instead of a usage dump."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        raise BadInput(f"{message} (see '{self.prog} --help')", self.prog)
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags every command shares (DESIGN.md section 3)."""
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or summary tables")
+    parser.add_argument("--debug", action="store_true",
+                        help="show tracebacks and library warnings on errors")
+
+
+def _top_help() -> str:
+    lines = [f"usage: mbench COMMAND [options]   (mbench {__version__})", "",
+             "Matting research toolkit: datasets, metrics, baselines and leaderboards.", "",
+             "commands:"]
+    width = max(map(len, COMMANDS))
+    lines += [f"  {name:<{width}}  {summary}" for name, (_, summary) in COMMANDS.items()]
+    lines += ["", "Run 'mbench COMMAND --help' for the options of a command."]
+    return "\n".join(lines)
+
+
+def run_guarded(fn, debug: bool) -> int:
+    """Run ``fn()`` mapping failures to exit statuses: 2 bad input, 1 internal error, 130 interrupt."""
+    try:
+        with warnings.catch_warnings():
+            if not debug:
+                warnings.simplefilter("ignore")
+            result = fn()
+        return int(result or 0)
+    except BadInput as e:
+        if debug:
+            traceback.print_exc()
+        print(f"mbench: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mbench: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # an mbench bug: say so, briefly
+        if debug:
+            traceback.print_exc()
+        msg = " ".join(f"{type(e).__name__}: {e}".split())
+        print(f"mbench: internal error: {msg} (rerun with --debug for a traceback)", file=sys.stderr)
+        return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mbench`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(_top_help())
+        return 0 if argv else 2
+    if argv[0] == "--version":
+        print(f"mbench {__version__}")
+        return 0
+    name = argv[0]
+    if name not in COMMANDS:
+        print(f"mbench: error: unknown command {name!r} (choose from {', '.join(COMMANDS)})",
+              file=sys.stderr)
+        return 2
+    debug = "--debug" in argv
+    module_name, summary = COMMANDS[name]
+    prog = f"mbench {name}"
+
+    def go():
+        module = importlib.import_module(module_name)
+        if hasattr(module, "main"):
+            return module.main(argv[1:], prog)
+        parser = Parser(prog=prog, description=getattr(module, "DESCRIPTION", summary),
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(parser)
+        add_common_arguments(parser)
+        args = parser.parse_args(argv[1:])
+        return module.run(args)
+
+    return run_guarded(go, debug)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

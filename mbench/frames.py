@@ -1,0 +1,259 @@
+"""Reading and writing frames: 8- and 16-bit PNG, JPEG, and layers stored as one video file.
+
+Images are decoded with OpenCV from bytes we read ourselves, so that every failure can be
+reported as one line naming the file: a missing or empty file, a file that is not a PNG or JPEG
+(a text file named ``.png``), a truncated file, or one the decoder rejects. Colour arrays are RGB.
+Alpha is read as grayscale, keeping 16-bit depth (``uint16``); :func:`to_unit_float` scales it.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .errors import BadInput
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_PNG_IEND = b"IEND\xaeB`\x82"
+_JPEG_SOI = b"\xff\xd8"
+_JPEG_EOI = b"\xff\xd9"
+# JPEG start-of-frame markers carry the image size (all SOFn except DHT, JPG and DAC).
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+cv2.setNumThreads(1)  # mbench parallelises over frames itself; nested pools only contend
+if hasattr(cv2, "utils") and hasattr(cv2.utils, "logging"):
+    # Decoder chatter ("libpng warning", "Premature end of JPEG file") is replaced by our own
+    # one-line errors.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the header of an image file says."""
+
+    format: str  # "png" or "jpeg"
+    height: int
+    width: int
+    channels: int
+    bit_depth: int
+
+
+def _png_info(path: Path, head: bytes) -> ImageInfo:
+    if len(head) < 29 or head[12:16] != b"IHDR":
+        raise BadInput("PNG header is damaged", path)
+    width, height, depth, colour = struct.unpack(">IIBB", head[16:26])
+    channels = {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}.get(colour)
+    if channels is None or width == 0 or height == 0:
+        raise BadInput("PNG header is damaged", path)
+    return ImageInfo("png", height, width, channels, depth)
+
+
+def _jpeg_info(path: Path, data: bytes) -> ImageInfo:
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            i += 1
+            continue
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in _JPEG_SOF:
+            depth, height, width, channels = struct.unpack(">BHHB", data[i + 4 : i + 10])
+            if height == 0 or width == 0:
+                break
+            return ImageInfo("jpeg", height, width, channels, depth)
+        if marker in (0x01,) or 0xD0 <= marker <= 0xD9:
+            i += 2
+            continue
+        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
+        i += 2 + length
+    raise BadInput("JPEG has no frame header (damaged or truncated)", path)
+
+
+def probe_image(path: str | os.PathLike) -> ImageInfo:
+    """Read an image's header and check its ending, without decoding the pixels.
+
+    Raises
+    ------
+    BadInput
+        The file is missing, empty, not a PNG or JPEG, or truncated.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(65536)
+            f.seek(max(0, size - 16))
+            tail = f.read()
+    except FileNotFoundError:
+        raise BadInput("file not found", path) from None
+    except OSError as e:
+        raise BadInput(f"cannot read file ({e.strerror})", path) from None
+    if size == 0:
+        raise BadInput("file is empty", path)
+    if head.startswith(_PNG_MAGIC):
+        info = _png_info(path, head)
+        if not tail.endswith(_PNG_IEND):
+            raise BadInput("PNG is truncated (no IEND chunk at the end)", path)
+        return info
+    if head.startswith(_JPEG_SOI):
+        if not tail.rstrip(b"\x00\r\n ").endswith(_JPEG_EOI):
+            raise BadInput("JPEG is truncated (no end-of-image marker)", path)
+        return _jpeg_info(path, head)
+    raise BadInput("not a PNG or JPEG image", path)
+
+
+def _decode(path: Path, flags: int) -> np.ndarray:
+    probe_image(path)
+    try:
+        buf = np.fromfile(path, dtype=np.uint8)
+    except OSError as e:
+        raise BadInput(f"cannot read file ({e.strerror})", path) from None
+    img = cv2.imdecode(buf, flags)
+    if img is None:
+        raise BadInput("image data cannot be decoded (corrupt file)", path)
+    return img
+
+
+def read_alpha(path: str | os.PathLike) -> np.ndarray:
+    """Read an alpha matte as a 2-D ``uint8`` or ``uint16`` array.
+
+    Colour files are converted to grayscale by the decoder, as ``cv2.IMREAD_GRAYSCALE`` does (the
+    way RobustVideoMatting's evaluation reads them); 16-bit files keep their depth.
+    """
+    return _decode(Path(path), cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH)
+
+
+def read_color(path: str | os.PathLike) -> np.ndarray:
+    """Read a colour image as an ``(H, W, 3)`` RGB array (``uint8`` or ``uint16``)."""
+    img = _decode(Path(path), cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def read_rgba(path: str | os.PathLike) -> np.ndarray:
+    """Read an image keeping an alpha channel if it has one: ``(H, W, 4)`` RGBA or ``(H, W, 3)``."""
+    img = _decode(Path(path), cv2.IMREAD_UNCHANGED)
+    if img.ndim == 2:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
+    elif img.shape[2] == 4:
+        img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
+    else:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    return img
+
+
+def to_unit_float(a: np.ndarray) -> np.ndarray:
+    """Scale an integer image to ``float32`` in [0, 1] (x / 255 or x / 65535)."""
+    if a.dtype == np.uint8:
+        return a.astype(np.float32) / np.float32(255)
+    if a.dtype == np.uint16:
+        return a.astype(np.float32) / np.float32(65535)
+    return a.astype(np.float32, copy=False)
+
+
+def encode_image(array: np.ndarray, suffix: str, *, jpeg_quality: int = 95,
+                 png_compression: int = 1) -> bytes:
+    """Encode an RGB, RGBA or grayscale array as PNG or JPEG bytes (deterministic)."""
+    suffix = suffix.lower()
+    img = array
+    if img.ndim == 3 and img.shape[2] == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = cv2.cvtColor(img, cv2.COLOR_RGBA2BGRA)
+    if suffix == ".png":
+        params = [cv2.IMWRITE_PNG_COMPRESSION, int(png_compression)]
+    elif suffix in (".jpg", ".jpeg"):
+        params = [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)]
+    else:
+        raise ValueError(f"cannot encode {suffix!r}: use .png or .jpg")
+    ok, buf = cv2.imencode(suffix, np.ascontiguousarray(img), params)
+    if not ok:
+        raise ValueError(f"OpenCV failed to encode a {img.shape} {img.dtype} array as {suffix}")
+    return buf.tobytes()
+
+
+def write_image(path: str | os.PathLike, array: np.ndarray, **options) -> None:
+    """Write an image; the format follows the suffix (see :func:`encode_image`)."""
+    path = Path(path)
+    path.write_bytes(encode_image(array, path.suffix, **options))
+
+
+class VideoFrames:
+    """Frames of one video file, read sequentially with OpenCV and safe to share between threads.
+
+    Random access re-opens the file and skips forward; reading in order costs one decode a frame.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise BadInput("video file not found", self.path)
+        cap = cv2.VideoCapture(str(self.path))
+        if not cap.isOpened():
+            raise BadInput("video cannot be opened (corrupt or unsupported)", self.path)
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        self.fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self.width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        cap.release()
+        if count <= 0:
+            count = self._count_by_reading()
+        if count <= 0:
+            raise BadInput("video has no frames", self.path)
+        self.count = count
+        self._lock = threading.Lock()
+        self._cap = None
+        self._next = 0
+
+    def _count_by_reading(self) -> int:
+        cap = cv2.VideoCapture(str(self.path))
+        n = 0
+        while cap.grab():
+            n += 1
+        cap.release()
+        return n
+
+    def __len__(self) -> int:
+        return self.count
+
+    def read(self, index: int) -> np.ndarray:
+        """Frame ``index`` as an RGB ``uint8`` array."""
+        if not 0 <= index < self.count:
+            raise BadInput(f"frame {index} out of range (video has {self.count})", self.path)
+        with self._lock:
+            if self._cap is None or index < self._next:
+                if self._cap is not None:
+                    self._cap.release()
+                self._cap = cv2.VideoCapture(str(self.path))
+                self._next = 0
+            while self._next < index:
+                if not self._cap.grab():
+                    break
+                self._next += 1
+            ok, frame = self._cap.read()
+            self._next += 1
+        if not ok or frame is None:
+            raise BadInput(f"frame {index} cannot be decoded (video truncated?)", self.path)
+        return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._cap is not None:
+                self._cap.release()
+                self._cap = None
+
+    def __del__(self):  # pragma: no cover - best effort
+        try:
+            self.close()
+        except Exception:
+            pass

@@ -1,0 +1,37 @@
+"""Shared test fixtures. Tests make their own small data; nothing is downloaded."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, cwd: str | os.PathLike | None = None, env: dict | None = None,
+            timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``mbench ARGS...`` in a fresh interpreter, as a user would."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "mbench", *map(str, args)], cwd=cwd,
+                          env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def cli():
+    """``cli("evaluate", pred, gt, "--out", out)`` -> CompletedProcess."""
+    return run_cli
+
+
+def assert_bad_input(proc: subprocess.CompletedProcess, *fragments: str) -> None:
+    """Exit status 2, exactly one line on stderr, naming every fragment, and no traceback."""
+    assert proc.returncode == 2, f"exit {proc.returncode}\nstdout:{proc.stdout}\nstderr:{proc.stderr}"
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{proc.stderr}"
+    assert "Traceback" not in proc.stderr
+    for frag in fragments:
+        assert str(frag) in lines[0], f"{frag!r} not in {lines[0]!r}"
