@@ -35,3 +35,9 @@ def assert_bad_input(proc: subprocess.CompletedProcess, *fragments: str) -> None
     assert "Traceback" not in proc.stderr
     for frag in fragments:
         assert str(frag) in lines[0], f"{frag!r} not in {lines[0]!r}"
+
+
+@pytest.fixture
+def bad_input():
+    """``bad_input(proc, "path", "problem")`` asserts the one-line, exit-2 contract."""
+    return assert_bad_input
