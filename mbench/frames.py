@@ -92,7 +92,9 @@ def probe_image(path: str | os.PathLike) -> ImageInfo:
     try:
         size = path.stat().st_size
         with open(path, "rb") as f:
-            head = f.read(65536)
+            head = f.read(64)
+            if head.startswith(_JPEG_SOI):
+                head += f.read(65536)  # the frame header may follow EXIF data
             f.seek(max(0, size - 16))
             tail = f.read()
     except FileNotFoundError:

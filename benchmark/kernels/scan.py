@@ -1,0 +1,177 @@
+"""The scan: one pass over a frame pair that feeds every metric.
+
+It yields the exact pixel sums (MAD/SAD, MSE, dtSSD), the flat-tile maps that let Grad skip
+still regions, and for Conn the runs (maximal stretches of one row with one threshold level >= 1)
+and the list of differing pixels with the run that holds each.
+
+:func:`scan_u8` is the fast path for 8-bit mattes scored over the whole frame with rows a multiple
+of 8 pixels long: it reads eight pixels per step and does per-pixel work only where the two mattes
+differ or change level. :func:`runs_generic` and the kernels of :mod:`.pixel` serve every other
+case (16-bit, float, a trimap region, odd widths); tests check that both paths agree exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+ONES = np.uint64(0x0101010101010101)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _put_run(runs, n, y, c0, c1, k):
+    runs[n, 0] = y
+    runs[n, 1] = c0
+    runs[n, 2] = c1
+    runs[n, 3] = k
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _put_diff(diffs, n, i, run):
+    diffs[n, 0] = i
+    diffs[n, 1] = run
+
+
+@njit(nogil=True, cache=True)
+def runs_generic(p, g, lev, h, w, region, use_region, region_value):
+    """Runs of level >= 1 and the differing pixels (in the region), from a per-pixel level map.
+
+    Returns ``(runs, n_runs, row_start, diffs, n_diffs)``: ``runs[r] = (row, c0, c1, level)``
+    (columns c0..c1-1), ``row_start[y]`` the first run of row y; ``diffs[m] = (pixel, run)`` with
+    run -1 for a differing pixel of level 0.
+    """
+    # worst-case capacity: untouched pages of np.empty are never faulted in
+    runs = np.empty((h * w, 4), np.int32)
+    diffs = np.empty((h * w, 2), np.int64)
+    row_start = np.empty(h + 1, np.int64)
+    n_runs = 0
+    n_diffs = 0
+    for y in range(h):
+        row_start[y] = n_runs
+        x = 0
+        base = y * w
+        while x < w:
+            k = lev[base + x]
+            x0 = x
+            while x < w and lev[base + x] == k:
+                x += 1
+            rid = -1
+            if k > 0:
+                _put_run(runs, n_runs, y, x0, x, k)
+                rid = n_runs
+                n_runs += 1
+            for c in range(x0, x):
+                i = base + c
+                if p[i] != g[i] and (not use_region or region[i] == region_value):
+                    _put_diff(diffs, n_diffs, i, rid)
+                    n_diffs += 1
+    row_start[h] = n_runs
+    return runs, n_runs, row_start, diffs, n_diffs
+
+
+@njit(nogil=True, cache=True)
+def scan_u8(p, g, pp, gp, use_prev, lut, tile):
+    """The fused eight-pixels-a-step scan of 8-bit mattes (width a multiple of 8; ``tile`` too).
+
+    Returns ``(sums, tiles, runs, n_runs, row_start, diffs, n_diffs)``: ``sums = (sum|d|, sum d^2,
+    sum dt^2)`` in int64, ``tiles = (flat_p, value_p, flat_g, value_g)``, and the run and difference
+    lists of :func:`runs_generic`.
+    """
+    h, w = p.shape
+    nw = w // 8
+    pw = p.reshape(-1).view(np.uint64)
+    gw = g.reshape(-1).view(np.uint64)
+    ppw = pp.reshape(-1).view(np.uint64)
+    gpw = gp.reshape(-1).view(np.uint64)
+    pf = p.reshape(-1)
+    gf = g.reshape(-1)
+    ppf = pp.reshape(-1)
+    gpf = gp.reshape(-1)
+    nty = (h + tile - 1) // tile
+    ntx = (w + tile - 1) // tile
+    flat_p = np.ones((nty, ntx), np.bool_)
+    flat_g = np.ones((nty, ntx), np.bool_)
+    val_p = np.zeros((nty, ntx), np.int64)  # integers: uint64 <-> float conversions are slow
+    val_g = np.zeros((nty, ntx), np.int64)
+    sa = np.int64(0)
+    ss = np.int64(0)
+    st = np.int64(0)
+    # worst-case capacity: untouched pages of np.empty are never faulted in
+    runs = np.empty((h * w, 4), np.int32)
+    diffs = np.empty((h * w, 2), np.int64)
+    row_start = np.empty(h + 1, np.int64)
+    n_runs = 0
+    n_diffs = 0
+    wpt = tile // 8  # words per tile row
+    for y in range(h):
+        row_start[y] = n_runs
+        ty = y // tile
+        first_row = y % tile == 0
+        cur = -1        # level of the open run (-1: none yet in this row)
+        cur_start = 0
+        for wi in range(nw):
+            j = y * nw + wi
+            a = pw[j]
+            b = gw[j]
+            a0 = np.int64(a & np.uint64(0xFF))
+            b0 = np.int64(b & np.uint64(0xFF))
+            a_flat = a == np.uint64(a0) * ONES
+            b_flat = b == np.uint64(b0) * ONES
+            # flat tiles, for Grad
+            tx = wi // wpt
+            if first_row and wi % wpt == 0:
+                flat_p[ty, tx] = a_flat
+                val_p[ty, tx] = a0
+                flat_g[ty, tx] = b_flat
+                val_g[ty, tx] = b0
+            else:
+                if flat_p[ty, tx] and (not a_flat or val_p[ty, tx] != a0):
+                    flat_p[ty, tx] = False
+                if flat_g[ty, tx] and (not b_flat or val_g[ty, tx] != b0):
+                    flat_g[ty, tx] = False
+            same = a == b
+            c_base = wi * 8
+            i_base = y * w + c_base
+            # exact pixel sums
+            if not same or (use_prev and ppw[j] != gpw[j]):
+                for q in range(8):
+                    i = i_base + q
+                    d = np.int64(pf[i]) - np.int64(gf[i])
+                    sa += abs(d)
+                    ss += d * d
+                    if use_prev:
+                        t = d - (np.int64(ppf[i]) - np.int64(gpf[i]))
+                        st += t * t
+            # runs and differing pixels, for Conn
+            if same and a_flat:
+                k = np.int64(lut[a0])
+                if k != cur:
+                    if cur > 0:
+                        _put_run(runs, n_runs, y, cur_start, c_base, cur)
+                        n_runs += 1
+                    cur = k
+                    cur_start = c_base
+                continue
+            for q in range(8):
+                i = i_base + q
+                av = pf[i]
+                bv = gf[i]
+                la = lut[av]
+                lb = lut[bv]
+                k = np.int64(la if la < lb else lb)
+                if k != cur:
+                    if cur > 0:
+                        _put_run(runs, n_runs, y, cur_start, c_base + q, cur)
+                        n_runs += 1
+                    cur = k
+                    cur_start = c_base + q
+                if av != bv:
+                    # the open run gets index n_runs when it closes
+                    _put_diff(diffs, n_diffs, i, n_runs if k > 0 else -1)
+                    n_diffs += 1
+        if cur > 0:
+            _put_run(runs, n_runs, y, cur_start, w, cur)
+            n_runs += 1
+    row_start[h] = n_runs
+    tiles = (flat_p, val_p.astype(np.float64), flat_g, val_g.astype(np.float64))
+    return (sa, ss, st), tiles, runs, n_runs, row_start, diffs, n_diffs

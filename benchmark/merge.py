@@ -1,0 +1,68 @@
+"""Merging shard evaluations (``--shard K/N``) into the files one run over all clips writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from mbench.atomic import atomic_dir
+from mbench.benchmark.results import read_csv, summary, write_evaluation
+from mbench.errors import BadInput
+
+_SAME = ("convention", "pred", "gt", "trimap", "mbench_version")
+
+
+def _read_shard(folder: Path) -> tuple[dict, pd.DataFrame]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BadInput("shard folder not found", folder)
+    try:
+        info = json.loads((folder / "summary.json").read_text())
+    except FileNotFoundError:
+        raise BadInput("no summary.json (not an evaluation folder)", folder) from None
+    except ValueError:
+        raise BadInput("summary.json is not valid JSON", folder / "summary.json") from None
+    if "shard" not in info:
+        raise BadInput("not a shard (its summary.json has no 'shard'; was it run with --shard?)", folder)
+    return info, read_csv(folder / "per_frame.csv")
+
+
+def merge(out, shard_dirs: list) -> pd.DataFrame:
+    """Combine the evaluations of shards 0/N .. N-1/N into ``out``; returns the per-frame table."""
+    if not shard_dirs:
+        raise BadInput("give the shard folders to merge", "--merge")
+    shards = [(Path(d), *_read_shard(d)) for d in shard_dirs]
+    first_dir, first, first_df = shards[0]
+    n = int(first["shard"].split("/")[1])
+    metrics = tuple(first["metrics"])
+    seen: dict[int, Path] = {}
+    for folder, info, df in shards:
+        for key in _SAME:
+            if info.get(key) != first.get(key):
+                raise BadInput(f"{key} differs from {first_dir} ({info.get(key)!r} vs {first.get(key)!r})",
+                               folder)
+        k, nn = (int(v) for v in info["shard"].split("/"))
+        if nn != n:
+            raise BadInput(f"shard {info['shard']} is not one of {n}", folder)
+        if tuple(info["metrics"]) != metrics or tuple(df.columns[2:]) != metrics:
+            raise BadInput("metrics differ from the other shards", folder)
+        if k in seen:
+            raise BadInput(f"shard {k}/{n} given twice (also {seen[k]})", folder)
+        seen[k] = folder
+    missing = sorted(set(range(n)) - set(seen))
+    if missing:
+        raise BadInput(f"shards missing: {', '.join(f'{k}/{n}' for k in missing)}", "--merge")
+    per_frame = pd.concat([df for _, _, df in shards], ignore_index=True)
+    clips = sorted(per_frame["clip"].unique())
+    if len(clips) != first.get("total_clips", len(clips)):
+        raise BadInput(f"the shards hold {len(clips)} clips, the evaluation has {first['total_clips']}",
+                       "--merge")
+    order = {c: i for i, c in enumerate(clips)}
+    per_frame = per_frame.sort_values("clip", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    info = summary(per_frame, metrics, convention=first["convention"], pred=first["pred"],
+                   gt=first["gt"], trimap=first.get("trimap"))
+    with atomic_dir(out) as tmp:
+        write_evaluation(tmp, per_frame, metrics, info)
+    return per_frame

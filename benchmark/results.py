@@ -1,0 +1,107 @@
+"""The evaluation files of DESIGN.md 2.3: per_frame.csv, per_clip.csv, summary.json.
+
+Values are written with ``repr`` (shortest exact round trip), so shards merged from their CSV files
+give the very bytes a single run writes. Undefined values are ``nan`` in the CSVs, left out of the
+means, and ``null`` in JSON; ``metric_frames`` in the summary says how many frames each mean covers.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mbench import __version__
+from mbench.atomic import dumps_json
+from mbench.errors import BadInput
+
+
+def format_value(v) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return str(int(v))
+    f = float(v)
+    return "nan" if math.isnan(f) else repr(f)
+
+
+def to_csv(df: pd.DataFrame) -> str:
+    """CSV text with exact float formatting (no quoting: clip ids are paths)."""
+    lines = [",".join(df.columns)]
+    for row in df.itertuples(index=False):
+        lines.append(",".join(format_value(v) for v in row))
+    return "\n".join(lines) + "\n"
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV written by :func:`to_csv` (clip and frame stay strings)."""
+    try:
+        return pd.read_csv(path, dtype={"clip": str, "frame": str}, keep_default_na=False,
+                           na_values=["nan"])
+    except FileNotFoundError:
+        raise BadInput("file not found", path) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise BadInput(f"not a readable CSV ({type(e).__name__})", path) from None
+
+
+def per_frame_table(rows_by_clip: dict[str, list[dict]], clip_order: list[str],
+                    metrics: tuple[str, ...]) -> pd.DataFrame:
+    rows = [r for cid in clip_order for r in rows_by_clip[cid]]
+    df = pd.DataFrame(rows, columns=["clip", "frame", *metrics])
+    return df.astype({m: np.float64 for m in metrics})
+
+
+def _nanmean(values: np.ndarray) -> float:
+    kept = values[~np.isnan(values)]
+    return float(kept.mean()) if kept.size else math.nan
+
+
+def per_clip_table(per_frame: pd.DataFrame, metrics: tuple[str, ...]) -> pd.DataFrame:
+    rows = []
+    for cid, group in per_frame.groupby("clip", sort=False):
+        rows.append({"clip": cid, "frames": len(group),
+                     **{m: _nanmean(group[m].to_numpy(np.float64)) for m in metrics}})
+    return pd.DataFrame(rows, columns=["clip", "frames", *metrics])
+
+
+def summary(per_frame: pd.DataFrame, metrics: tuple[str, ...], *, convention: str, pred, gt,
+            trimap=None, shard=None, total_clips: int | None = None) -> dict:
+    """Dataset values: pooled means over all frames of all clips."""
+    values = {m: per_frame[m].to_numpy(np.float64) for m in metrics}
+    out = {
+        "convention": convention,
+        "metrics": {m: _nanmean(v) for m, v in values.items()},
+        "metric_frames": {m: int((~np.isnan(v)).sum()) for m, v in values.items()},
+        "n_clips": int(per_frame["clip"].nunique()),
+        "n_frames": int(len(per_frame)),
+        "pred": str(pred),
+        "gt": str(gt),
+        "trimap": None if trimap is None else str(trimap),
+        "mbench_version": __version__,
+    }
+    if shard is not None:
+        out["shard"] = f"{shard[0]}/{shard[1]}"
+        out["total_clips"] = total_clips
+    return out
+
+
+def write_evaluation(folder: Path, per_frame: pd.DataFrame, metrics: tuple[str, ...], info: dict) -> None:
+    """Write the three files into ``folder`` (the caller makes the folder appear atomically)."""
+    folder = Path(folder)
+    (folder / "per_frame.csv").write_text(to_csv(per_frame))
+    (folder / "per_clip.csv").write_text(to_csv(per_clip_table(per_frame, metrics)))
+    (folder / "summary.json").write_text(dumps_json(info))
+
+
+def summary_table(info: dict) -> str:
+    """A small text table of the dataset values, for the terminal."""
+    names = list(info["metrics"])
+    cells = [f"{info['metrics'][m]:.4g}" if info["metrics"][m] is not None and
+             not math.isnan(info["metrics"][m]) else "nan" for m in names]
+    widths = [max(len(n), len(c)) for n, c in zip(names, cells)]
+    head = "  ".join(n.upper().rjust(w) for n, w in zip(names, widths))
+    body = "  ".join(c.rjust(w) for c, w in zip(cells, widths))
+    title = f"{info['convention']} convention, {info['n_clips']} clips, {info['n_frames']} frames"
+    return f"{title}\n{head}\n{body}"

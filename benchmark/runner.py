@@ -1,0 +1,118 @@
+"""Scoring a validated plan: frames decoded ahead in threads, scored in parallel, in order.
+
+Decoding (OpenCV) and the numba kernels (``nogil``) release the GIL, so one thread pool keeps
+every core busy: a bounded window of decode tasks runs ahead, and each decoded frame is scored as a
+task of its own with the previous frame of its clip (for dtSSD). Results come back in frame order;
+each finished clip is handed to ``on_clip`` (the checkpoint that makes a killed run resumable).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from mbench.benchmark.dataset import ClipJob, EvalPlan
+from mbench.benchmark.metrics import build_metrics
+from mbench.benchmark.scoring import frame_context, score_frame, warn_undefined
+from mbench.errors import BadInput
+from mbench.parallel import default_workers, ordered_map
+from mbench.progress import progress
+
+_TRIMAP_VALUES = np.zeros(256, np.bool_)
+_TRIMAP_VALUES[[0, 128, 255]] = True
+
+
+@dataclass
+class Frame:
+    """One decoded frame of a clip."""
+
+    job: ClipJob
+    index: int
+    pred: np.ndarray
+    gt: np.ndarray
+    trimap: np.ndarray | None = None
+    pred_fgr: np.ndarray | None = None
+    gt_fgr: np.ndarray | None = None
+
+
+def _where(layer, index: int) -> str:
+    return str(layer.frame_path(index))
+
+
+def decode(job: ClipJob, index: int) -> Frame:
+    """Read frame ``index`` of ``job`` (both alphas, and foregrounds / trimap when scored)."""
+    pl, gl = job.pred.layers["pha"], job.gt.layers["pha"]
+    pred, gt = pl.read_alpha(index), gl.read_alpha(index)
+    if pred.shape != gt.shape:
+        raise BadInput(f"alpha is {pred.shape[1]}x{pred.shape[0]} but the ground truth is "
+                       f"{gt.shape[1]}x{gt.shape[0]}", _where(pl, index))
+    frame = Frame(job, index, pred, gt)
+    if job.trimap is not None:
+        tri = job.trimap.read_alpha(index)
+        if tri.dtype != np.uint8 or tri.shape != gt.shape:
+            raise BadInput("trimap must be 8-bit and of the alpha's size", _where(job.trimap, index))
+        if not _TRIMAP_VALUES[tri].all():
+            bad = int(tri[~_TRIMAP_VALUES[tri]][0])
+            raise BadInput(f"trimap holds value {bad}; only 0, 128 and 255 are allowed",
+                           _where(job.trimap, index))
+        frame.trimap = tri
+    if job.fgr:
+        frame.pred_fgr = job.pred.layers["fgr"].read_color(index)
+        frame.gt_fgr = job.gt.layers["fgr"].read_color(index)
+        for side, arr in (("pred", frame.pred_fgr), ("gt", frame.gt_fgr)):
+            if arr.shape[:2] != gt.shape:
+                layer = (job.pred if side == "pred" else job.gt).layers["fgr"]
+                raise BadInput("foreground and alpha differ in size", _where(layer, index))
+    return frame
+
+
+def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu", quiet: bool = True,
+             skip: set[str] = frozenset(),
+             on_clip: Callable[[ClipJob, list[dict]], None] | None = None) -> dict[str, list[dict]]:
+    """Score every clip of ``plan`` not in ``skip``; return {clip id: rows in frame order}."""
+    workers = workers or default_workers()
+    metrics = build_metrics(plan.convention, plan.metrics)
+    jobs = [j for j in plan.jobs if j.id not in skip]
+    refs = [(j, t) for j in jobs for t in range(len(j.stems))]
+    conv = plan.convention
+
+    def score(frame: Frame, prev: Frame | None) -> dict:
+        ctx = frame_context(conv, frame.pred, frame.gt, prev and prev.pred, prev and prev.gt,
+                            frame.trimap, prev and prev.trimap, frame.pred_fgr, frame.gt_fgr, device)
+        values = score_frame(metrics, ctx)
+        stem = frame.job.stems[frame.index]
+        warn_undefined(values, f"{frame.job.gt.layers['pha'].path}/{stem}")
+        return {"clip": frame.job.id, "frame": stem, **values}
+
+    out: dict[str, list[dict]] = {}
+    bar = progress(total=len(refs), desc="evaluate", unit="frame", quiet=quiet)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mbench-eval")
+    pending: deque = deque()
+    try:
+        def drain(limit: int) -> None:
+            while len(pending) > limit:
+                row = pending.popleft().result()
+                out.setdefault(row["clip"], []).append(row)
+                bar.update(1)
+                job = by_id[row["clip"]]
+                if on_clip is not None and len(out[job.id]) == len(job.stems):
+                    on_clip(job, out[job.id])
+
+        by_id = {j.id: j for j in jobs}
+        prev = None
+        frames = ordered_map(lambda ref: decode(*ref), refs, workers, ahead=2 * workers, executor=pool)
+        for frame in frames:
+            pending.append(pool.submit(score, frame, prev if prev is not None and prev.job is frame.job else None))
+            prev = frame
+            drain(2 * workers)
+        drain(0)
+    finally:
+        for f in pending:
+            f.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+        bar.close()
+    return out
