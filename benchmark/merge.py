@@ -36,7 +36,7 @@ def merge(out, shard_dirs: list) -> pd.DataFrame:
     shards = [(Path(d), *_read_shard(d)) for d in shard_dirs]
     first_dir, first, first_df = shards[0]
     n = int(first["shard"].split("/")[1])
-    metrics = tuple(first["metrics"])
+    metrics = tuple(first_df.columns[2:])  # JSON keys are sorted; the CSV keeps the order
     seen: dict[int, Path] = {}
     for folder, info, df in shards:
         for key in _SAME:
@@ -46,7 +46,7 @@ def merge(out, shard_dirs: list) -> pd.DataFrame:
         k, nn = (int(v) for v in info["shard"].split("/"))
         if nn != n:
             raise BadInput(f"shard {info['shard']} is not one of {n}", folder)
-        if tuple(info["metrics"]) != metrics or tuple(df.columns[2:]) != metrics:
+        if set(info["metrics"]) != set(metrics) or tuple(df.columns[2:]) != metrics:
             raise BadInput("metrics differ from the other shards", folder)
         if k in seen:
             raise BadInput(f"shard {k}/{n} given twice (also {seen[k]})", folder)

@@ -7,7 +7,9 @@ or a ``main(argv, prog) -> int`` of its own when it has sub-commands of its own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import os
 import sys
 import traceback
@@ -50,28 +52,71 @@ def _top_help() -> str:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def native_stderr_silenced():
+    """Send what C libraries write to file descriptor 2 (libpng's "libpng error: ...") to /dev/null.
+
+    Python's ``sys.stderr`` is re-pointed at the real stderr meanwhile, so mbench's own one-line
+    errors and progress bars still show. A subprocess that must report errors passes
+    ``stderr=sys.stderr`` explicitly.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (AttributeError, OSError, ValueError):  # no real stderr (embedded use)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    old = sys.stderr
+    sys.stderr = io.TextIOWrapper(io.FileIO(saved, "w", closefd=False), line_buffering=True,
+                                  errors="backslashreplace")
+    try:
+        yield
+    finally:
+        try:
+            sys.stderr.flush()
+        finally:
+            sys.stderr = old
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def run_guarded(fn, debug: bool) -> int:
     """Run ``fn()`` mapping failures to exit statuses: 2 bad input, 1 internal error, 130 interrupt."""
     try:
-        with warnings.catch_warnings():
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(warnings.catch_warnings())
             if not debug:
                 warnings.simplefilter("ignore")
-            result = fn()
+                stack.enter_context(native_stderr_silenced())
+            try:
+                result = fn()
+            except BaseException as e:  # report while sys.stderr still reaches the terminal
+                return _report(e, debug)
         return int(result or 0)
-    except BadInput as e:
+    except BaseException as e:  # raised while entering or leaving the contexts
+        return _report(e, debug)
+
+
+def _report(e: BaseException, debug: bool) -> int:
+    """Print one line for ``e`` and return the exit status."""
+    if isinstance(e, SystemExit):
+        return int(e.code or 0) if not isinstance(e.code, str) else 2
+    if isinstance(e, BadInput):
         if debug:
             traceback.print_exc()
         print(f"mbench: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    if isinstance(e, KeyboardInterrupt):
         print("mbench: interrupted", file=sys.stderr)
         return 130
-    except Exception as e:  # an mbench bug: say so, briefly
-        if debug:
-            traceback.print_exc()
-        msg = " ".join(f"{type(e).__name__}: {e}".split())
-        print(f"mbench: internal error: {msg} (rerun with --debug for a traceback)", file=sys.stderr)
-        return 1
+    if debug:
+        traceback.print_exc()
+    msg = " ".join(f"{type(e).__name__}: {e}".split())
+    print(f"mbench: internal error: {msg} (rerun with --debug for a traceback)", file=sys.stderr)
+    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

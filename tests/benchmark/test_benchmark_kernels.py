@@ -1,0 +1,95 @@
+"""The fast 8-bit scan and the generic kernels must agree exactly; the kernels' own invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mattes
+from mbench.benchmark.context import FrameContext
+from mbench.benchmark.kernels import conn as conn_k
+from mbench.benchmark.kernels import grad as grad_k
+from mbench.benchmark.kernels import pixel, scan
+
+
+def generic(p, g, pp, gp):
+    """Everything the scan produces, by the generic per-pixel kernels."""
+    h, w = p.shape
+    sa, ss, st, _ = pixel.int_sums(p.ravel(), g.ravel(), pp.ravel(), gp.ravel(),
+                                   np.zeros(0, np.uint8), True, False, 128)
+    tiles = (*grad_k.tile_map(p, grad_k.TILE), *grad_k.tile_map(g, grad_k.TILE))
+    lev = conn_k.levels_from_lut(p.ravel(), g.ravel(), conn_k.level_lut(255))
+    runs = scan.runs_generic(p.ravel(), g.ravel(), lev, h, w, np.zeros(0, np.uint8), False, 128)
+    return (sa, ss, st), tiles, runs
+
+
+@pytest.mark.parametrize("kind", ["matte", "noise", "flat", "stripes"])
+def test_fast_scan_equals_generic(kind):
+    rng = np.random.default_rng(1)
+    h, w = 41, 64
+    if kind == "matte":
+        pp, gp = mattes.clip(h, w, 2, 1)
+        p, g = pp[1], gp[1]
+        pp, gp = pp[0], gp[0]
+    elif kind == "noise":
+        p, g, pp, gp = (rng.integers(0, 256, (h, w)).astype(np.uint8) for _ in range(4))
+    elif kind == "flat":
+        p = g = pp = gp = np.full((h, w), 255, np.uint8)
+    else:
+        p = np.tile((np.arange(w) % 3 * 120).astype(np.uint8), (h, 1))
+        g = p.T.copy()[:h, :w] if w <= h else np.tile((np.arange(w) % 5 * 60).astype(np.uint8), (h, 1))
+        pp, gp = g, p
+    fast = scan.scan_u8(p, g, pp, gp, True, conn_k.level_lut(255), grad_k.TILE)
+    sums, tiles, (runs, n_runs, row_start, diffs, n_diffs) = generic(p, g, pp, gp)
+    assert tuple(fast[0]) == tuple(sums)
+    for a, b in zip(fast[1], tiles):
+        np.testing.assert_array_equal(a, b)
+    assert fast[3] == n_runs and fast[6] == n_diffs
+    np.testing.assert_array_equal(fast[2][:n_runs], runs[:n_runs])
+    np.testing.assert_array_equal(fast[4], row_start)
+    np.testing.assert_array_equal(fast[5][:n_diffs], diffs[:n_diffs])
+
+
+def test_contexts_agree_on_both_paths():
+    # width 64 takes the fast scan, width 63 the generic path: same frame content, cropped.
+    pred, gt = mattes.clip(50, 72, 2, 9)
+    for w in (64, 63):
+        a = FrameContext(pred[1, :, :w], gt[1, :, :w], pred_prev=pred[0, :, :w], gt_prev=gt[0, :, :w])
+        b = FrameContext(pred[1, :, :w].astype(np.float32) / 255, gt[1, :, :w].astype(np.float32) / 255,
+                         pred_prev=pred[0, :, :w].astype(np.float32) / 255,
+                         gt_prev=gt[0, :, :w].astype(np.float32) / 255)
+        assert a.conn_sum == pytest.approx(b.conn_sum, rel=1e-6)
+        assert a.grad_sum == pytest.approx(b.grad_sum, rel=1e-6)  # float32 inputs round
+        np.testing.assert_allclose(a.pixel_sums[:3], b.pixel_sums[:3], rtol=1e-6)
+
+
+def test_grad_skips_only_still_blocks():
+    # A matte with one soft edge: skipping still blocks must not change the sum compared with a
+    # block map that marks nothing as flat (everything computed).
+    pred, gt = mattes.clip(64, 80, 1, 2)
+    p, g = pred[0], gt[0]
+    taps = grad_k.kernel_taps()
+    tiles = (*grad_k.tile_map(p, grad_k.TILE), *grad_k.tile_map(g, grad_k.TILE))
+    nothing_flat = tuple(np.zeros_like(t) if t.dtype == bool else t for t in tiles)
+    none = np.zeros((0, 0), np.uint8)
+    a = grad_k.grad_error_sum(p, g, 1 / 255, 1 / 255, taps, tiles, none, False, 128, grad_k.TILE)
+    b = grad_k.grad_error_sum(p, g, 1 / 255, 1 / 255, taps, nothing_flat, none, False, 128, grad_k.TILE)
+    assert a == b  # exact: a still block's derivative is exactly zero
+
+
+def test_conn_levels_match_float32_thresholds():
+    # The integer form of the thresholds (REFERENCE 1.1): 26, 51, 77, 102, 128, 153, 179, 204, 230, 255.
+    lut = conn_k.level_lut(255)
+    firsts = [int(np.argmax(lut >= k)) for k in range(1, 11)]
+    assert firsts == [26, 51, 77, 102, 128, 153, 179, 204, 230, 255]
+
+
+def test_union_find_handles_many_small_components():
+    rng = np.random.default_rng(4)
+    p = (rng.random((60, 64)) < 0.5).astype(np.uint8) * 255
+    g = (rng.random((60, 64)) < 0.5).astype(np.uint8) * 255
+    import slow_metrics as slow
+
+    assert FrameContext(p, g).conn_sum / 1000 == pytest.approx(slow.conn(p, g), rel=1e-6)
+    assert FrameContext(p, g, column_major=True).conn_sum / 1000 == pytest.approx(
+        slow.conn(p, g, column_major=True), rel=1e-6)
