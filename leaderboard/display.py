@@ -1,0 +1,64 @@
+"""What a convention's metrics are called and how they are printed (``display.toml``).
+
+Which metrics a convention may report comes from the engine itself
+(:mod:`mbench.benchmark.conventions`), so the leaderboard and ``mbench evaluate`` cannot disagree;
+only labels, decimals and the default sort column live here.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Mapping
+
+from mbench.benchmark.conventions import conventions
+
+
+@dataclass(frozen=True)
+class MetricStyle:
+    """How one metric of one convention is shown."""
+
+    name: str
+    label: str
+    latex: str
+    decimals: int
+
+    def format(self, value: float | None) -> str:
+        """``value`` with the metric's decimals; an en dash when it is unknown."""
+        if value is None or not math.isfinite(value):
+            return "\u2013"
+        return f"{value:.{self.decimals}f}"
+
+
+@lru_cache(maxsize=None)
+def _table() -> Mapping[str, dict]:
+    text = resources.files("mbench.leaderboard").joinpath("display.toml").read_text()
+    return MappingProxyType(tomllib.loads(text))
+
+
+def convention_names() -> tuple[str, ...]:
+    """The conventions the engine knows."""
+    return tuple(conventions())
+
+
+def available_metrics(convention: str) -> tuple[str, ...]:
+    """Every metric an evaluation under ``convention`` may hold, in the engine's column order."""
+    return conventions()[convention].available
+
+
+def default_sort(convention: str) -> str:
+    """The column a table of ``convention`` is sorted by when ``--sort`` is not given."""
+    conv = _table()["conventions"].get(convention, {})
+    return conv.get("default_sort", conventions()[convention].metrics[0])
+
+
+def metric_style(convention: str, metric: str) -> MetricStyle:
+    """Label, LaTeX label and decimals of ``metric`` under ``convention``."""
+    base = dict(_table()["metrics"].get(metric, {}))
+    base.update(_table()["conventions"].get(convention, {}).get("overrides", {}).get(metric, {}))
+    label = base.get("label", metric.upper())
+    return MetricStyle(metric, label, base.get("latex", label), int(base.get("decimals", 3)))

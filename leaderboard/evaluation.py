@@ -1,0 +1,239 @@
+"""Reading one evaluation folder (DESIGN.md section 2.3) and checking that its files agree.
+
+The leaderboard's statistics are computed from ``per_frame.csv``: for every clip and metric, the
+sum of the per-frame values and the number of frames they cover (NaN frames left out). A dataset
+value is the pooled mean, sum of clip sums / sum of covered frames, exactly as ``mbench evaluate``
+defines it; ``summary.json`` and ``per_clip.csv`` must agree with it, or the evaluation is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mbench.errors import BadInput
+
+from . import display
+from .method import Method
+
+FILES = ("per_frame.csv", "per_clip.csv", "summary.json")
+# CSVs hold rounded decimals; agreement closer than this is not required.
+RTOL, ATOL = 1e-4, 1e-5
+
+
+@dataclass
+class Evaluation:
+    """One evaluation with its method, reduced to what the leaderboard needs."""
+
+    path: Path                 # the evaluation folder
+    rel: str                   # its path relative to the store (for messages and cards)
+    method: Method
+    method_path: Path
+    convention: str
+    gt: str                    # the ground-truth root as summary.json records it
+    pred: str
+    summary: dict
+    metrics: tuple[str, ...]   # in the engine's column order
+    clips: tuple[str, ...]     # sorted clip ids
+    frames: np.ndarray         # frames per clip
+    sums: np.ndarray           # (clips, metrics): sum of the defined per-frame values
+    counts: np.ndarray         # (clips, metrics): number of frames with a defined value
+    per_frame: pd.DataFrame    # clip, frame, metrics (floats)
+
+    @property
+    def gt_key(self) -> str:
+        """The ground truth as tables compare it (see :func:`mbench.leaderboard.store.group_tables`)."""
+        return os.path.normpath(self.gt)
+
+    def column(self, metric: str) -> int:
+        return self.metrics.index(metric)
+
+    def pooled(self, metric: str) -> float:
+        """The dataset value: mean over every frame that has one."""
+        j = self.column(metric)
+        n = self.counts[:, j].sum()
+        return float(self.sums[:, j].sum() / n) if n else math.nan
+
+    def clip_means(self, metric: str) -> np.ndarray:
+        j = self.column(metric)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.counts[:, j] > 0, self.sums[:, j] / np.maximum(self.counts[:, j], 1),
+                            np.nan)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise BadInput("file not found", path) from None
+    except pd.errors.EmptyDataError:
+        raise BadInput("file is empty", path) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
+        raise BadInput(f"not a readable CSV ({' '.join(str(e).split())[:100]})", path) from None
+    if len(df) == 0:
+        raise BadInput("CSV has a header but no rows", path)
+    df.columns = [c.strip() for c in df.columns]
+    return df
+
+
+def _numbers(df: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+    """A metric column as floats: 'nan' (or an empty cell) is NaN; anything else must be a number."""
+    text = df[column].str.strip()
+    values = np.array(pd.to_numeric(text, errors="coerce"), dtype=np.float64)
+    undefined = text.str.lower().isin(["nan", ""]).to_numpy()
+    bad = (np.isnan(values) & ~undefined) | np.isinf(values)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise BadInput(f"column {column!r}, line {i + 2}: not a number: {df[column].iloc[i]!r}", path)
+    values[undefined] = np.nan
+    return values
+
+
+def _check_metric_names(names: list[str], convention: str, path: Path) -> tuple[str, ...]:
+    allowed = display.available_metrics(convention)
+    for name in names:
+        if name in allowed:
+            continue
+        others = [c for c in display.convention_names() if name in display.available_metrics(c)]
+        if others:
+            raise BadInput(f"metric column {name!r} belongs to convention {others[0]}, but summary.json "
+                           f"says {convention} (mixed conventions in one evaluation)", path)
+        raise BadInput(f"unknown metric column {name!r} for convention {convention} "
+                       f"(known: {', '.join(allowed)})", path)
+    if len(set(names)) != len(names):
+        raise BadInput("a metric column appears twice", path)
+    return tuple(m for m in allowed if m in names)
+
+
+def _read_summary(path: Path) -> dict:
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInput("file not found", path) from None
+    except (UnicodeDecodeError, OSError):
+        raise BadInput("summary.json cannot be read as UTF-8 text", path) from None
+    except json.JSONDecodeError as e:
+        raise BadInput(f"summary.json is not valid JSON (line {e.lineno}: {e.msg})", path) from None
+    if not isinstance(summary, dict):
+        raise BadInput("summary.json must hold a JSON object", path)
+    for key, kind in (("convention", str), ("metrics", dict), ("gt", str)):
+        if not isinstance(summary.get(key), kind):
+            raise BadInput(f'summary.json has no "{key}" {kind.__name__}', path)
+    if "shard" in summary:
+        raise BadInput(f"is shard {summary['shard']} of an evaluation, not a whole one; combine the shards "
+                       f"with 'mbench evaluate --merge' first", path)
+    if summary["convention"] not in display.convention_names():
+        raise BadInput(f"unknown convention {summary['convention']!r} "
+                       f"(known: {', '.join(display.convention_names())})", path)
+    for name, value in summary["metrics"].items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise BadInput(f"metrics.{name} must be a number or null, got {json.dumps(value)[:40]}", path)
+    return summary
+
+
+def _close(a: float, b: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return abs(a - b) <= ATOL + RTOL * abs(b)
+
+
+def read_evaluation(folder: Path, rel: str, method: Method, method_path: Path) -> Evaluation:
+    """Read ``folder``'s three files and check that they describe the same numbers.
+
+    Raises
+    ------
+    BadInput
+        A file is missing, unreadable or malformed, or the files disagree with each other.
+    """
+    for name in FILES:
+        if not (folder / name).is_file():
+            raise BadInput(f"evaluation is missing {name} (an evaluation holds {', '.join(FILES)})",
+                           folder / name)
+    summary_path = folder / "summary.json"
+    summary = _read_summary(summary_path)
+    convention = summary["convention"]
+
+    frame_path = folder / "per_frame.csv"
+    pf = _read_csv(frame_path)
+    if list(pf.columns[:2]) != ["clip", "frame"]:
+        raise BadInput("per_frame.csv must start with the columns clip, frame", frame_path)
+    metrics = _check_metric_names(list(pf.columns[2:]), convention, frame_path)
+    if not metrics:
+        raise BadInput("per_frame.csv has no metric columns", frame_path)
+    if pf.duplicated(["clip", "frame"]).any():
+        row = pf[pf.duplicated(["clip", "frame"])].iloc[0]
+        raise BadInput(f"frame {row['frame']} of clip {row['clip']} appears twice", frame_path)
+    values = np.stack([_numbers(pf, m, frame_path) for m in metrics], axis=1)
+
+    codes, uniques = pd.factorize(pf["clip"], sort=True)
+    clips = tuple(str(c) for c in uniques)
+    defined = ~np.isnan(values)
+    sums = np.stack([np.bincount(codes, weights=np.where(defined[:, j], values[:, j], 0.0),
+                                 minlength=len(clips)) for j in range(len(metrics))], axis=1)
+    counts = np.stack([np.bincount(codes, weights=defined[:, j], minlength=len(clips))
+                       for j in range(len(metrics))], axis=1)
+    frames = np.bincount(codes, minlength=len(clips))
+
+    _check_per_clip(folder / "per_clip.csv", clips, frames, metrics, sums, counts)
+    per_frame = pd.DataFrame({"clip": pf["clip"], "frame": pf["frame"]})
+    for j, m in enumerate(metrics):
+        per_frame[m] = values[:, j]
+    ev = Evaluation(folder, rel, method, method_path, convention, summary["gt"],
+                    str(summary.get("pred", "")), summary, metrics, clips, frames, sums, counts, per_frame)
+    _check_summary(summary_path, summary, ev)
+    return ev
+
+
+def _check_per_clip(path: Path, clips: tuple[str, ...], frames: np.ndarray, metrics: tuple[str, ...],
+                    sums: np.ndarray, counts: np.ndarray) -> None:
+    pc = _read_csv(path)
+    if list(pc.columns[:2]) != ["clip", "frames"]:
+        raise BadInput("per_clip.csv must start with the columns clip, frames", path)
+    listed = tuple(pc["clip"])
+    if sorted(listed) != list(clips):
+        missing = sorted(set(clips) - set(listed)) or sorted(set(listed) - set(clips))
+        raise BadInput(f"per_clip.csv and per_frame.csv list different clips (first: {missing[0]!r})"
+                       if missing else "per_clip.csv lists a clip twice", path)
+    order = [listed.index(c) for c in clips]
+    n = _numbers(pc, "frames", path)[order]
+    bad = np.flatnonzero(n != frames)
+    if bad.size:
+        c = clips[bad[0]]
+        raise BadInput(f"clip {c}: frames = {n[bad[0]]:g} but per_frame.csv has {frames[bad[0]]} frames", path)
+    for j, m in enumerate(metrics):
+        if m not in pc.columns:
+            raise BadInput(f"per_clip.csv has no column {m!r} (per_frame.csv has it)", path)
+        listed_means = _numbers(pc, m, path)[order]
+        for i, c in enumerate(clips):
+            mean = sums[i, j] / counts[i, j] if counts[i, j] else math.nan
+            if not _close(listed_means[i], mean):
+                raise BadInput(f"clip {c}: {m} = {listed_means[i]:g} but the mean of its per_frame.csv "
+                               f"rows is {mean:g}", path)
+
+
+def _check_summary(path: Path, summary: dict, ev: Evaluation) -> None:
+    listed = set(summary["metrics"])
+    if listed != set(ev.metrics):
+        diff = sorted(listed ^ set(ev.metrics))[0]
+        raise BadInput(f"summary.json and per_frame.csv hold different metrics (first: {diff!r})", path)
+    for m in ev.metrics:
+        value = summary["metrics"][m]
+        value = math.nan if value is None else float(value)
+        if not _close(value, ev.pooled(m)):
+            raise BadInput(f"metrics.{m} = {value:g} but the pooled mean of per_frame.csv is "
+                           f"{ev.pooled(m):g}", path)
+    for key, actual in (("n_clips", len(ev.clips)), ("n_frames", int(ev.frames.sum()))):
+        if key in summary and summary[key] != actual:
+            raise BadInput(f"{key} = {summary[key]} but per_frame.csv holds {actual}", path)
+    covered = summary.get("metric_frames")
+    if isinstance(covered, dict):
+        for m, n in covered.items():
+            if m in ev.metrics and isinstance(n, int) and n != int(ev.counts[:, ev.column(m)].sum()):
+                raise BadInput(f"metric_frames.{m} = {n} but per_frame.csv defines "
+                               f"{int(ev.counts[:, ev.column(m)].sum())} values", path)

@@ -1,0 +1,178 @@
+"""``method.json``: what a results store says about the method behind an evaluation.
+
+Schema (every key but ``name`` optional; ``null`` means unknown)::
+
+    {
+      "name": "MyNet",                      # shown in the tables; unique within a table
+      "parameters": 3749000,                # parameter count (a whole number)
+      "gmacs": 4.57,                        # multiply-accumulates per frame, in billions
+      "fps": 131.9,                         # frames per second, measured on `hardware`
+      "hardware": "1x RTX 3090, FP16",
+      "preset": "rvm-stage4",               # training preset
+      "training": "4 stages, 40 epochs",    # training notes
+      "notes": "input 512x288",
+      "date": "2024-05-01",                 # ISO 8601 date (a time may follow)
+      "mbench_version": "0.1.0",
+      "url": "https://example.org/mynet",   # shown as text, never fetched
+      "commands": ["mbench run-baselines ...", "mbench evaluate ..."]   # what produced the numbers
+    }
+
+Other keys are kept and shown on the method's card as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from mbench.errors import BadInput
+
+# key -> (kind, what it holds); the kinds are checked by _CHECKS below.
+SCHEMA: Mapping[str, tuple[str, str]] = {
+    "name": ("name", "method name"),
+    "parameters": ("count", "parameter count"),
+    "gmacs": ("number", "GMACs per frame"),
+    "fps": ("positive", "frames per second"),
+    "hardware": ("text", "hardware the speed was measured on"),
+    "preset": ("text", "training preset"),
+    "training": ("text", "training notes"),
+    "notes": ("text", "notes"),
+    "date": ("date", "date"),
+    "mbench_version": ("text", "mbench version"),
+    "url": ("text", "link (shown as text)"),
+    "commands": ("commands", "commands that produced the numbers"),
+}
+
+
+@dataclass(frozen=True)
+class Method:
+    """A validated ``method.json``."""
+
+    name: str
+    parameters: int | None = None
+    gmacs: float | None = None
+    fps: float | None = None
+    hardware: str | None = None
+    preset: str | None = None
+    training: str | None = None
+    notes: str | None = None
+    date: str | None = None
+    mbench_version: str | None = None
+    url: str | None = None
+    commands: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """The ``method.json`` object (unknown values left out)."""
+        out = {k: getattr(self, k) for k in SCHEMA if getattr(self, k) not in (None, ())}
+        if self.commands:
+            out["commands"] = list(self.commands)
+        out.update(self.extra)
+        return out
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_name(v: Any) -> str | None:
+    if not isinstance(v, str) or not v.strip():
+        return "must be a non-empty string"
+    if "\n" in v or "\r" in v or len(v) > 120:
+        return "must be one line of at most 120 characters"
+    return None
+
+
+def _check_count(v: Any) -> str | None:
+    ok = (isinstance(v, int) and not isinstance(v, bool)) or (_number(v) and float(v).is_integer())
+    return None if ok and v >= 0 else "must be a whole number >= 0 (the parameter count, e.g. 3749000)"
+
+
+def _check_number(v: Any) -> str | None:
+    return None if _number(v) and v >= 0 else "must be a number >= 0"
+
+
+def _check_positive(v: Any) -> str | None:
+    return None if _number(v) and v > 0 else "must be a number > 0"
+
+
+def _check_text(v: Any) -> str | None:
+    return None if isinstance(v, str) else "must be a string"
+
+
+def _check_date(v: Any) -> str | None:
+    if isinstance(v, str):
+        for parse in (date.fromisoformat, datetime.fromisoformat):
+            try:
+                parse(v)
+                return None
+            except ValueError:
+                pass
+    return "must be an ISO 8601 date such as 2024-05-01"
+
+
+def _check_commands(v: Any) -> str | None:
+    if isinstance(v, str) or (isinstance(v, list) and all(isinstance(c, str) for c in v)):
+        return None
+    return "must be a string or a list of strings"
+
+
+_CHECKS = {"name": _check_name, "count": _check_count, "number": _check_number,
+           "positive": _check_positive, "text": _check_text, "date": _check_date,
+           "commands": _check_commands}
+
+
+def parse_method(obj: Any, path: str | os.PathLike) -> Method:
+    """Validate a decoded ``method.json`` object.
+
+    Raises
+    ------
+    BadInput
+        Naming ``path``, the key and what is wrong with its value.
+    """
+    if not isinstance(obj, dict):
+        raise BadInput("method.json must hold a JSON object", path)
+    if "name" not in obj:
+        raise BadInput('method.json has no "name"', path)
+    values: dict[str, Any] = {}
+    for key, value in obj.items():
+        if key not in SCHEMA:
+            continue
+        if value is None and key != "name":
+            continue
+        problem = _CHECKS[SCHEMA[key][0]](value)
+        if problem:
+            raise BadInput(f'"{key}" {problem}, got {json.dumps(value)[:60]}', path)
+        values[key] = value
+    values["name"] = values["name"].strip()
+    if "parameters" in values:
+        values["parameters"] = int(values["parameters"])
+    for key in ("gmacs", "fps"):
+        if key in values:
+            values[key] = float(values[key])
+    if "commands" in values:
+        c = values["commands"]
+        values["commands"] = (c,) if isinstance(c, str) else tuple(c)
+    extra = {k: v for k, v in obj.items() if k not in SCHEMA}
+    return Method(**values, extra=extra)
+
+
+def load_method(path: str | os.PathLike) -> Method:
+    """Read and validate ``path`` (a ``method.json``)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BadInput("method.json is not UTF-8 text", path) from None
+    except OSError as e:
+        raise BadInput(f"cannot read method.json ({e.strerror})", path) from None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise BadInput(f"method.json is not valid JSON (line {e.lineno}: {e.msg})", path) from None
+    return parse_method(obj, path)

@@ -1,0 +1,162 @@
+"""A results store: every evaluation under a folder, with its method, grouped into tables.
+
+An evaluation is a folder holding ``per_frame.csv``, ``per_clip.csv`` and ``summary.json``
+(DESIGN.md section 2.3). Its ``method.json`` lies in the same folder or, failing that, in the
+folder above it, so a baseline run ``RUNS/<model>/eval/`` finds ``RUNS/<model>/method.json``.
+Hidden folders (names starting with ``.``, such as unfinished atomic writes) are skipped.
+
+Tables: two evaluations belong to the same table when they share the convention and the ground
+truth, i.e. ``summary.json``'s ``gt`` path after ``os.path.normpath`` (``mbench evaluate`` records
+the resolved absolute path, so one dataset is one table wherever the command ran). Evaluations of
+other ground truths or conventions go into tables of their own and are never mixed. Evaluations
+of one ground truth must cover the same clips with the same frame counts; if the ground truth
+changed between two evaluations the store is refused, naming both, rather than comparing numbers
+over different clips.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mbench.errors import BadInput
+from mbench.progress import progress
+
+from . import display
+from .evaluation import FILES, Evaluation, read_evaluation
+from .method import load_method
+
+
+@dataclass
+class Table:
+    """Evaluations of one ground truth under one convention: the rows of one leaderboard table."""
+
+    convention: str
+    gt: str
+    evaluations: list[Evaluation]  # sorted by method name
+    clips: tuple[str, ...]
+    frames: np.ndarray
+    metrics: tuple[str, ...]       # every metric any of its evaluations holds, engine order
+
+    @property
+    def key(self) -> str:
+        return f"{self.convention}\n{self.gt}"
+
+    @property
+    def seed_key(self) -> int:
+        """A stable number for this table, so that its random draws do not depend on the others."""
+        return zlib.crc32(self.key.encode("utf-8"))
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.frames.sum())
+
+
+def find_evaluations(store: str | os.PathLike) -> list[Path]:
+    """Every evaluation folder under ``store`` (a folder holding any of the three files), sorted."""
+    store = Path(store)
+    if not store.exists():
+        raise BadInput("results store does not exist", store)
+    if not store.is_dir():
+        raise BadInput("results store is not a folder", store)
+    found: list[Path] = []
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(store, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:  # a symbolic link loop
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if any(f in filenames for f in FILES):
+            found.append(Path(dirpath))
+            dirnames[:] = []
+    return sorted(found)
+
+
+def method_file(folder: Path, store: Path) -> Path:
+    """The ``method.json`` of the evaluation in ``folder``: beside it, or in the folder above."""
+    candidates = [folder / "method.json"]
+    if folder.resolve() != store.resolve():
+        candidates.append(folder.parent / "method.json")
+    for c in candidates:
+        if c.is_file():
+            return c
+    raise BadInput("no method.json beside this evaluation (looked here and in the folder above)", folder)
+
+
+def load_evaluation(folder: Path, store: Path, rel: str | None = None) -> Evaluation:
+    """Read the evaluation in ``folder`` with its method; ``rel`` names it (default: path in store)."""
+    mpath = method_file(folder, store)
+    method = load_method(mpath)
+    if rel is None:
+        rel = folder.relative_to(store).as_posix() or "."
+    return read_evaluation(folder, rel, method, mpath)
+
+
+def load_store(store: str | os.PathLike, *, quiet: bool = True) -> list[Evaluation]:
+    """Every evaluation in ``store``, read and checked.
+
+    Raises
+    ------
+    BadInput
+        The store is missing or holds no evaluation, or any evaluation or method.json is bad.
+    """
+    store = Path(store)
+    folders = find_evaluations(store)
+    if not folders:
+        raise BadInput("no evaluations found (no folder below holds per_frame.csv, per_clip.csv and "
+                       "summary.json from 'mbench evaluate')", store)
+    return [load_evaluation(f, store) for f in progress(folders, desc="reading evaluations",
+                                                         unit="eval", quiet=quiet)]
+
+
+def group_tables(evaluations: list[Evaluation]) -> list[Table]:
+    """Group evaluations into tables by (ground truth, convention), checking that they compare.
+
+    Raises
+    ------
+    BadInput
+        Two evaluations of one ground truth cover different clips or frame counts, or one table
+        holds the same method name twice.
+    """
+    groups: dict[tuple[str, str], list[Evaluation]] = {}
+    for ev in evaluations:
+        groups.setdefault((ev.gt_key, ev.convention), []).append(ev)
+    tables = []
+    for (gt, convention), evs in sorted(groups.items()):
+        evs = sorted(evs, key=lambda e: (e.method.name.casefold(), e.rel))
+        first = evs[0]
+        for ev in evs[1:]:
+            _check_same_clips(first, ev)
+        names: dict[str, Evaluation] = {}
+        for ev in evs:
+            other = names.setdefault(ev.method.name.casefold(), ev)
+            if other is not ev:
+                raise BadInput(f"method name {ev.method.name!r} appears twice in the table of {gt} "
+                               f"({other.rel} and {ev.rel}); give one a different name", ev.method_path)
+        present = {m for ev in evs for m in ev.metrics}
+        metrics = tuple(m for m in display.available_metrics(convention) if m in present)
+        tables.append(Table(convention, gt, evs, first.clips, first.frames, metrics))
+    return tables
+
+
+def _check_same_clips(a: Evaluation, b: Evaluation) -> None:
+    if a.clips == b.clips and np.array_equal(a.frames, b.frames):
+        return
+    only_a = sorted(set(a.clips) - set(b.clips))
+    only_b = sorted(set(b.clips) - set(a.clips))
+    if only_a:
+        what = f"clip {only_a[0]} is in {a.rel} but not in {b.rel}"
+    elif only_b:
+        what = f"clip {only_b[0]} is in {b.rel} but not in {a.rel}"
+    else:
+        i = int(np.flatnonzero(a.frames != b.frames)[0])
+        what = f"clip {a.clips[i]} has {a.frames[i]} frames in {a.rel} but {b.frames[i]} in {b.rel}"
+    raise BadInput(f"evaluations of the same ground truth ({a.gt}, convention {a.convention}) cover "
+                   f"different clip sets and cannot share a table: {what}; re-run 'mbench evaluate' "
+                   f"on the current ground truth", b.path)

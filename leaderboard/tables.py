@@ -1,0 +1,226 @@
+"""The tables: Markdown, LaTeX (booktabs; best bold, second underlined) and CSV.
+
+Every format shows the same cells: rank, method, each metric as mean +- half the width of its
+95 % bootstrap interval, then parameters (millions), GMACs and fps where any row knows them.
+Best and second best are decided on the printed means of the measured rows only (published rows
+never compete), so a tie in the printed digits marks both rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+from .board import Options, Row, TableResult
+from .reported import LABEL
+
+EXTRA_COLUMNS = (("parameters", "Params (M)"), ("gmacs", "GMACs"), ("fps", "FPS"))
+DASH = "\u2013"
+
+
+def fmt_extra(column: str, value: float | None) -> str:
+    if value is None:
+        return DASH
+    if column == "parameters":
+        value /= 1e6
+    return f"{value:.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+
+
+def fmt_p(p: float | None) -> str:
+    if p is None or not math.isfinite(p):
+        return DASH
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def cell(result: TableResult, row: Row, metric: str) -> tuple[str, str]:
+    """The printed mean and the printed +- half-width (empty when there is no interval)."""
+    style = result.styles[metric]
+    mean = style.format(row.mean.get(metric))
+    lo, hi = row.ci.get(metric, (math.nan, math.nan))
+    half = style.format((hi - lo) / 2) if math.isfinite(lo) and math.isfinite(hi) else ""
+    return mean, half
+
+
+def marks(result: TableResult, metric: str) -> tuple[set[int], set[int]]:
+    """Indices (into ``result.rows``) of the best and second-best printed means of ``metric``."""
+    printed = {}
+    for i, row in enumerate(result.rows):
+        text = cell(result, row, metric)[0]
+        if text != DASH:
+            printed[i] = float(text)
+    distinct = sorted(set(printed.values()))
+    best = {i for i, v in printed.items() if distinct and v == distinct[0]}
+    second = {i for i, v in printed.items() if len(distinct) > 1 and v == distinct[1]}
+    return best, second
+
+
+def extra_columns(result: TableResult) -> list[tuple[str, str]]:
+    return [(c, label) for c, label in EXTRA_COLUMNS if result.has(c)]
+
+
+def rank_text(row: Row, metric: str) -> str:
+    r = row.rank.get(metric)
+    return DASH if r is None else str(r)
+
+
+def legend(result: TableResult, options: Options) -> list[str]:
+    """The sentences under a table, in plain text."""
+    n = len(result.table.clips)
+    lines = [f"Mean \u00b1 half-width of the {options.level:.0%} bootstrap interval over "
+             f"{n} clip{'s' * (n != 1)} ({options.resamples} resamples, seed {options.seed}; exact "
+             f"bounds in leaderboard.csv). All metrics: lower is better.",
+             f"Rank by {result.styles[result.sort].label}: methods sharing a rank are not significantly "
+             f"different from the best of their group (paired bootstrap over clips and Wilcoxon "
+             f"signed-rank on per-clip means, a difference counts only if both give p < {options.alpha}). "
+             f"p vs best: those two p-values for {result.styles[result.sort].label}."]
+    sources = {r.reported.source.key: r.reported.source for r in result.reported}
+    lines += [f"{s.describe()} ({LABEL}; never ranked)." for s in sources.values()]
+    return lines
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+def _md_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+
+
+def markdown_table(result: TableResult, options: Options) -> str:
+    """One table as GitHub Markdown: best **bold**, second _italic_ (Markdown has no underline)."""
+    metrics, extras = result.metrics, extra_columns(result)
+    sort_label = result.styles[result.sort].label
+    head = ["Rank", "Method"] + [f"{result.styles[m].label} \u2193" for m in metrics]
+    head += [label for _, label in extras] + [f"p vs best ({sort_label}): bootstrap / Wilcoxon"]
+    lines = [f"## {_md_escape(result.title)}", "",
+             "| " + " | ".join(head) + " |",
+             "|" + "|".join(["---:", ":---"] + ["---:"] * (len(head) - 2)) + "|"]
+    best = {m: marks(result, m) for m in metrics}
+    for i, row in enumerate(result.rows + result.reported):
+        cells = [rank_text(row, result.sort), _md_escape(row.name)]
+        for m in metrics:
+            mean, half = cell(result, row, m)
+            if row.measured and i in best[m][0]:
+                mean = f"**{mean}**"
+            elif row.measured and i in best[m][1]:
+                mean = f"_{mean}_"
+            cells.append(f"{mean} \u00b1 {half}" if half else mean)
+        cells += [fmt_extra(c, getattr(row, c)) for c, _ in extras]
+        p = (row.p_bootstrap.get(result.sort), row.p_wilcoxon.get(result.sort))
+        cells.append(DASH if p[0] is None else f"{fmt_p(p[0])} / {fmt_p(p[1])}")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines += [f"{line}  " for line in legend(result, options)]
+    lines.append("**Bold**: best, _italic_: second best per column (measured methods only).")
+    return "\n".join(lines) + "\n"
+
+
+def markdown(results: list[TableResult], options: Options) -> str:
+    parts = ["# Leaderboard", ""]
+    parts += [markdown_table(r, options) for r in results]
+    return "\n".join(parts)
+
+
+# --- LaTeX ----------------------------------------------------------------------------------
+
+_TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+        "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+        "\u00b7": r"$\cdot$", "\u2013": "--", "\u00b1": r"$\pm$"}
+
+
+def tex_escape(text: str) -> str:
+    return "".join(_TEX.get(ch, ch) for ch in text)
+
+
+def latex_table(result: TableResult, options: Options) -> str:
+    """One booktabs table, ready to paste into a paper (needs ``\\usepackage{booktabs}``)."""
+    metrics, extras = result.metrics, extra_columns(result)
+    ncols = 2 + len(metrics) + len(extras)
+    # display.toml's latex labels are LaTeX already; everything else is escaped
+    head = ["Rank", "Method"] + [f"{result.styles[m].latex}$\\downarrow$" for m in metrics]
+    head += [tex_escape(label) for _, label in extras]
+    caption = (f"{tex_escape(result.title)}. Mean $\\pm$ half-width of the {tex_escape(f'{options.level:.0%}')} "
+               f"bootstrap interval over clips. Methods sharing a rank do not differ significantly "
+               f"(paired bootstrap and Wilcoxon, $p<{options.alpha}$). Bold: best, underlined: second best."
+               + (" Rows marked [R$n$]: reported, not re-measured." if result.reported else ""))
+    lines = [f"% mbench leaderboard: {result.title}",
+             "% Needs \\usepackage{booktabs}. Bold: best, underlined: second best (measured rows only)."]
+    lines += [f"% {line}" for line in legend(result, options)]
+    lines += ["\\begin{table}[t]", "  \\centering",
+              f"  \\caption{{{caption}}}", f"  \\label{{tab:mbench-{result.slug}}}",
+              f"  \\begin{{tabular}}{{rl{'r' * (len(metrics) + len(extras))}}}", "    \\toprule",
+              "    " + " & ".join(head) + " \\\\", "    \\midrule"]
+    best = {m: marks(result, m) for m in metrics}
+    for i, row in enumerate(result.rows):
+        lines.append("    " + " & ".join(_latex_cells(result, row, i, metrics, extras, best)) + " \\\\")
+    if result.reported:
+        lines += ["    \\midrule",
+                  f"    \\multicolumn{{{ncols}}}{{l}}{{\\emph{{Reported, not re-measured}}}} \\\\"]
+        for row in result.reported:
+            lines.append("    " + " & ".join(_latex_cells(result, row, -1, metrics, extras, best)) + " \\\\")
+    lines += ["    \\bottomrule", "  \\end{tabular}", "\\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def _latex_cells(result: TableResult, row: Row, i: int, metrics, extras, best) -> list[str]:
+    cells = [tex_escape(rank_text(row, result.sort)), tex_escape(row.name)]
+    for m in metrics:
+        mean, half = cell(result, row, m)
+        mean = tex_escape(mean)
+        if row.measured and i in best[m][0]:
+            mean = f"\\textbf{{{mean}}}"
+        elif row.measured and i in best[m][1]:
+            mean = f"\\underline{{{mean}}}"
+        cells.append(f"{mean}{{\\scriptsize$\\,\\pm${half}}}" if half else mean)
+    cells += [tex_escape(fmt_extra(c, getattr(row, c))) for c, _ in extras]
+    return cells
+
+
+def latex(results: list[TableResult], options: Options) -> str:
+    return "\n".join(latex_table(r, options) for r in results)
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return "nan" if isinstance(value, float) and math.isnan(value) else repr(value)
+
+
+def csv_rows(results: list[TableResult]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of ``leaderboard.csv``: one row per method (and published row) per table."""
+    metrics: list[str] = []
+    for r in results:
+        metrics += [m for m in r.metrics if m not in metrics]
+    header = ["table", "convention", "gt", "clips", "frames", "status", "rank", "sort_metric", "method",
+              "source"]
+    for m in metrics:
+        header += [m, f"{m}_ci_low", f"{m}_ci_high", f"{m}_p_bootstrap", f"{m}_p_wilcoxon", f"{m}_rank"]
+    header += ["parameters", "gmacs", "fps", "hardware", "evaluation"]
+    out = []
+    for r in results:
+        t = r.table
+        for row in r.rows + r.reported:
+            rep = row.reported
+            line = [r.slug, t.convention, t.gt, str(len(t.clips)), str(t.n_frames),
+                    "measured" if row.measured else "reported", _num(row.rank.get(r.sort)), r.sort,
+                    row.evaluation.method.name if row.measured else rep.method,
+                    "" if row.measured else f"[{rep.source.key}] {rep.source.citation}; {rep.source.setting}"]
+            for m in metrics:
+                lo, hi = row.ci.get(m, (None, None))
+                line += [_num(row.mean.get(m)), _num(lo), _num(hi), _num(row.p_bootstrap.get(m)),
+                         _num(row.p_wilcoxon.get(m)), _num(row.rank.get(m))]
+            hardware = row.evaluation.method.hardware if row.measured else rep.hardware
+            line += [_num(row.parameters), _num(row.gmacs), _num(row.fps), hardware or "",
+                     row.evaluation.rel if row.measured else ""]
+            out.append(line)
+    return header, out
+
+
+def to_csv(results: list[TableResult]) -> str:
+    header, rows = csv_rows(results)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
