@@ -8,7 +8,7 @@ each finished clip is handed to ``on_clip`` (the checkpoint that makes a killed 
 
 from __future__ import annotations
 
-from collections import deque
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
@@ -70,49 +70,63 @@ def decode(job: ClipJob, index: int) -> Frame:
     return frame
 
 
+class _Handoff:
+    """A decoded frame passed from its task to the next frame's task (for temporal metrics)."""
+
+    __slots__ = ("ready", "frame")
+
+    def __init__(self):
+        self.ready = threading.Event()
+        self.frame: Frame | None = None
+
+
 def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu", quiet: bool = True,
              skip: set[str] = frozenset(),
              on_clip: Callable[[ClipJob, list[dict]], None] | None = None) -> dict[str, list[dict]]:
-    """Score every clip of ``plan`` not in ``skip``; return {clip id: rows in frame order}."""
+    """Score every clip of ``plan`` not in ``skip``; return {clip id: rows in frame order}.
+
+    One task per frame decodes it, hands it to the next frame's task, and scores it against the
+    previous frame it was handed (tasks start in order, and each hands its frame over before it
+    waits, so no task waits on one that has not started).
+    """
     workers = workers or default_workers()
     metrics = build_metrics(plan.convention, plan.metrics)
     jobs = [j for j in plan.jobs if j.id not in skip]
     refs = [(j, t) for j in jobs for t in range(len(j.stems))]
+    handoffs = [_Handoff() for _ in refs]
     conv = plan.convention
 
-    def score(frame: Frame, prev: Frame | None) -> dict:
+    def task(n: int) -> dict:
+        job, t = refs[n]
+        try:
+            frame = decode(job, t)
+            handoffs[n].frame = frame
+        finally:
+            handoffs[n].ready.set()
+        prev = None
+        if t > 0:
+            handoffs[n - 1].ready.wait()
+            prev = handoffs[n - 1].frame
+            if prev is None:  # the previous frame failed to decode; its error is raised first
+                raise RuntimeError("previous frame unavailable")
         ctx = frame_context(conv, frame.pred, frame.gt, prev and prev.pred, prev and prev.gt,
                             frame.trimap, prev and prev.trimap, frame.pred_fgr, frame.gt_fgr, device)
         values = score_frame(metrics, ctx)
-        stem = frame.job.stems[frame.index]
-        warn_undefined(values, f"{frame.job.gt.layers['pha'].path}/{stem}")
-        return {"clip": frame.job.id, "frame": stem, **values}
+        stem = job.stems[t]
+        warn_undefined(values, f"{job.gt.layers['pha'].path}/{stem}")
+        return {"clip": job.id, "frame": stem, **values}
 
     out: dict[str, list[dict]] = {}
-    bar = progress(total=len(refs), desc="evaluate", unit="frame", quiet=quiet)
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mbench-eval")
-    pending: deque = deque()
-    try:
-        def drain(limit: int) -> None:
-            while len(pending) > limit:
-                row = pending.popleft().result()
-                out.setdefault(row["clip"], []).append(row)
-                bar.update(1)
-                job = by_id[row["clip"]]
-                if on_clip is not None and len(out[job.id]) == len(job.stems):
-                    on_clip(job, out[job.id])
-
-        by_id = {j.id: j for j in jobs}
-        prev = None
-        frames = ordered_map(lambda ref: decode(*ref), refs, workers, ahead=2 * workers, executor=pool)
-        for frame in frames:
-            pending.append(pool.submit(score, frame, prev if prev is not None and prev.job is frame.job else None))
-            prev = frame
-            drain(2 * workers)
-        drain(0)
-    finally:
-        for f in pending:
-            f.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
-        bar.close()
+    by_id = {j.id: j for j in jobs}
+    with progress(total=len(refs), desc="evaluate", unit="frame", quiet=quiet) as bar, \
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mbench-eval") as pool:
+        for n, row in enumerate(ordered_map(task, range(len(refs)), workers, ahead=2 * workers,
+                                            executor=pool)):
+            if n:
+                handoffs[n - 1] = None  # frees the previous frame
+            out.setdefault(row["clip"], []).append(row)
+            bar.update(1)
+            job = by_id[row["clip"]]
+            if on_clip is not None and len(out[job.id]) == len(job.stems):
+                on_clip(job, out[job.id])
     return out

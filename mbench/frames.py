@@ -80,27 +80,8 @@ def _jpeg_info(path: Path, data: bytes) -> ImageInfo:
     raise BadInput("JPEG has no frame header (damaged or truncated)", path)
 
 
-def probe_image(path: str | os.PathLike) -> ImageInfo:
-    """Read an image's header and check its ending, without decoding the pixels.
-
-    Raises
-    ------
-    BadInput
-        The file is missing, empty, not a PNG or JPEG, or truncated.
-    """
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            head = f.read(64)
-            if head.startswith(_JPEG_SOI):
-                head += f.read(65536)  # the frame header may follow EXIF data
-            f.seek(max(0, size - 16))
-            tail = f.read()
-    except FileNotFoundError:
-        raise BadInput("file not found", path) from None
-    except OSError as e:
-        raise BadInput(f"cannot read file ({e.strerror})", path) from None
+def _check_bytes(path: Path, head: bytes, tail: bytes, size: int) -> ImageInfo:
+    """Validate an image from its first bytes, its last bytes and its size."""
     if size == 0:
         raise BadInput("file is empty", path)
     if head.startswith(_PNG_MAGIC):
@@ -115,13 +96,47 @@ def probe_image(path: str | os.PathLike) -> ImageInfo:
     raise BadInput("not a PNG or JPEG image", path)
 
 
-def _decode(path: Path, flags: int) -> np.ndarray:
-    probe_image(path)
+def _read_file(path: Path, limit: int | None = None) -> tuple[bytes, int]:
+    """(the first ``limit`` bytes or all of them, the file size), as one-line errors."""
     try:
-        buf = np.fromfile(path, dtype=np.uint8)
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            return (f.read() if limit is None else f.read(limit)), size
+    except FileNotFoundError:
+        raise BadInput("file not found", path) from None
+    except IsADirectoryError:
+        raise BadInput("is a folder, not an image", path) from None
     except OSError as e:
         raise BadInput(f"cannot read file ({e.strerror})", path) from None
-    img = cv2.imdecode(buf, flags)
+
+
+def probe_image(path: str | os.PathLike) -> ImageInfo:
+    """Read an image's header and check its ending, without decoding the pixels.
+
+    Raises
+    ------
+    BadInput
+        The file is missing, empty, not a PNG or JPEG, or truncated.
+    """
+    path = Path(path)
+    head, size = _read_file(path, 64)
+    tail = head[-16:]
+    if size > len(head):
+        try:
+            with open(path, "rb") as f:
+                if head.startswith(_JPEG_SOI):
+                    head = f.read(65536)  # the frame header may follow EXIF data
+                f.seek(max(0, size - 16))
+                tail = f.read()
+        except OSError as e:
+            raise BadInput(f"cannot read file ({e.strerror})", path) from None
+    return _check_bytes(path, head, tail, size)
+
+
+def _decode(path: Path, flags: int) -> np.ndarray:
+    data, size = _read_file(path)  # one read: validate from memory, then decode from it
+    _check_bytes(path, data[:65536], data[-16:], size)
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     if img is None:
         raise BadInput("image data cannot be decoded (corrupt file)", path)
     return img

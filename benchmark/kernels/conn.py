@@ -93,42 +93,69 @@ def _union(parent, size, key, elev, r, nb, k):
 
 
 @njit(nogil=True, cache=True)
-def _first_overlap(run_c1, lo, hi, c0):
-    """First run index in [lo, hi) (one row, sorted by column) whose end is past column c0."""
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if run_c1[mid] <= c0:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+def _run_edges(runs, n_runs, row_start, h):
+    """Adjacent run pairs and the level at which they join (the lower of their two levels).
+
+    Neighbours in a row touch end to start; runs of consecutive rows are adjacent when their
+    column spans overlap (4-connectivity), found by a two-pointer sweep.
+    """
+    # at most n_runs - 1 in-row pairs, and per pair of rows fewer than the runs of both rows
+    edges = np.empty((3 * n_runs + 1, 3), np.int64)
+    n = 0
+    for y in range(h):
+        lo, hi = row_start[y], row_start[y + 1]
+        for i in range(lo, hi - 1):
+            if runs[i, 2] == runs[i + 1, 1]:
+                edges[n, 0], edges[n, 1] = i, i + 1
+                edges[n, 2] = min(runs[i, 3], runs[i + 1, 3])
+                n += 1
+        if y + 1 < h:
+            i, j, hj = lo, hi, row_start[y + 2]
+            while i < hi and j < hj:
+                if runs[i, 1] < runs[j, 2] and runs[j, 1] < runs[i, 2]:
+                    edges[n, 0], edges[n, 1] = i, j
+                    edges[n, 2] = min(runs[i, 3], runs[j, 3])
+                    n += 1
+                if runs[i, 2] < runs[j, 2]:
+                    i += 1
+                else:
+                    j += 1
+    return edges, n
+
+
+@njit(nogil=True, cache=True)
+def _by_level(levels, n):
+    """Indices 0..n-1 sorted by level, highest first (stable counting sort); and level offsets."""
+    hist = np.zeros(LEVELS + 1, np.int64)
+    for i in range(n):
+        hist[levels[i]] += 1
+    off = np.zeros(LEVELS + 2, np.int64)
+    acc = 0
+    for k in range(LEVELS, -1, -1):
+        off[k] = acc
+        acc += hist[k]
+    off[LEVELS + 1] = 0
+    order = np.empty(n, np.int64)
+    fill = off.copy()
+    for i in range(n):
+        k = levels[i]
+        order[fill[k]] = i
+        fill[k] += 1
+    return order, off, hist
 
 
 @njit(nogil=True, cache=True)
 def run_components(runs, n_runs, row_start, h, column_major):
-    """Union-find over runs; returns per-run ``k*`` (first level whose Omega drops the run).
+    """Union-find over runs, level by level from 10 down (Kruskal on the run adjacency graph).
 
     ``runs[r] = (row, c0, c1, level)`` as the scan makes them: sorted by row then column, level >= 1;
-    ``row_start[y]`` is the index of row y's first run (``row_start[h] = n_runs``).
+    ``row_start[y]`` is the index of row y's first run (``row_start[h] = n_runs``). Returns
+    ``(parent, elev, roots)``: the forest (``elev[x]``: level at which x was attached under its
+    parent) and ``roots[k]``, Omega_k's root at level k (-1 when the level is empty).
     """
-    run_row = runs[:, 0]
-    run_c0 = runs[:, 1]
-    run_c1 = runs[:, 2]
-    run_lev = runs[:, 3]
-    hist = np.zeros(LEVELS + 1, np.int64)
-    for i in range(n_runs):
-        hist[run_lev[i]] += 1
-    off = np.zeros(LEVELS + 2, np.int64)
-    acc = 0
-    for k in range(LEVELS, 0, -1):
-        off[k] = acc
-        acc += hist[k]
-    order = np.empty(n_runs, np.int64)
-    fill = off.copy()
-    for i in range(n_runs):
-        k = run_lev[i]
-        order[fill[k]] = i
-        fill[k] += 1
+    edges, n_edges = _run_edges(runs, n_runs, row_start, h)
+    run_order, run_off, run_hist = _by_level(runs[:, 3], n_runs)
+    edge_order, edge_off, edge_hist = _by_level(edges[:, 2], n_edges)
     parent = np.arange(n_runs)
     size = np.empty(n_runs, np.int64)
     key = np.empty(n_runs, np.int64)
@@ -136,40 +163,30 @@ def run_components(runs, n_runs, row_start, h, column_major):
     roots = np.full(LEVELS + 1, -1, np.int64)
     best_root, best_size, best_key = -1, np.int64(0), np.int64(1) << 62
     for k in range(LEVELS, 0, -1):
-        for j in range(off[k], off[k] + hist[k]):
-            i = order[j]
-            y, c0, c1 = run_row[i], run_c0[i], run_c1[i]
-            size[i] = c1 - c0
-            key[i] = c0 * h + y if column_major else y * (1 << 31) + c0
-            r = i
-            # left and right neighbours in the row: adjacent runs, always of another level
-            if i > row_start[y] and run_c1[i - 1] == c0 and run_lev[i - 1] > k:
-                r = _union(parent, size, key, elev, r, i - 1, k)
-            if i + 1 < row_start[y + 1] and run_c0[i + 1] == c1 and run_lev[i + 1] > k:
-                r = _union(parent, size, key, elev, r, i + 1, k)
-            # rows above (level >= k: same-level runs above come earlier) and below (level > k)
-            for dy in (-1, 1):
-                yy = y + dy
-                if yy < 0 or yy >= h:
-                    continue
-                lo, hi = row_start[yy], row_start[yy + 1]
-                m = _first_overlap(run_c1, lo, hi, c0)
-                while m < hi and run_c0[m] < c1:
-                    if run_lev[m] > k or (dy < 0 and run_lev[m] == k):
-                        r = _union(parent, size, key, elev, r, m, k)
-                    m += 1
-            if size[r] > best_size or (size[r] == best_size and key[r] < best_key):
-                best_root, best_size, best_key = r, size[r], key[r]
+        for j in range(run_off[k], run_off[k] + run_hist[k]):
+            i = run_order[j]
+            size[i] = runs[i, 2] - runs[i, 1]
+            key[i] = runs[i, 1] * h + runs[i, 0] if column_major else runs[i, 0] * (1 << 31) + runs[i, 1]
+            if size[i] > best_size or (size[i] == best_size and key[i] < best_key):
+                best_root, best_size, best_key = i, size[i], key[i]
+        for j in range(edge_off[k], edge_off[k] + edge_hist[k]):
+            e = edge_order[j]
+            ra = _find(parent, edges[e, 0])
+            rb = _find(parent, edges[e, 1])
+            if ra == rb:
+                continue
+            if size[ra] < size[rb] or (size[ra] == size[rb] and ra > rb):
+                ra, rb = rb, ra
+            parent[rb] = ra
+            elev[rb] = k
+            size[ra] += size[rb]
+            if key[rb] < key[ra]:
+                key[ra] = key[rb]
+            if size[ra] > best_size or (size[ra] == best_size and key[ra] < best_key):
+                best_root, best_size, best_key = ra, size[ra], key[ra]
         if best_root >= 0:
-            roots[k] = best_root  # a root now; later unions only add edges below level k
-    kstar = np.empty(n_runs, np.uint8)
-    for i in range(n_runs):
-        kstar[i] = run_lev[i] + 1
-        for k in range(1, run_lev[i] + 1):
-            if _find_at(parent, elev, i, k) != roots[k]:
-                kstar[i] = k
-                break
-    return kstar
+            roots[k] = _find(parent, best_root)  # the best set's root now
+    return parent, elev, roots
 
 
 @njit(nogil=True, cache=True)
@@ -180,21 +197,40 @@ def _find_at(parent, elev, x, k):
     return x
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _kstar(r, runs, parent, elev, roots):
+    """First level whose Omega does not hold run r (its level + 1 if none)."""
+    lev = runs[r, 3]
+    for k in range(1, lev + 1):
+        x = r
+        while parent[x] != x and elev[x] >= k:  # r's root as it was at level k
+            x = parent[x]
+        if x != roots[k]:
+            return k
+    return lev + 1
+
+
 @njit(nogil=True, cache=True)
-def conn_sum_lut(p, g, diffs, n_diffs, kstar, phi):
+def conn_sum_lut(p, g, diffs, n_diffs, runs, forest, phi):
     """Sum |phi(p) - phi(g)| over the listed differing pixels of integer mattes."""
+    parent, elev, roots = forest
+    memo = np.zeros(parent.size, np.uint8)
     total = 0.0
     for m in range(n_diffs):
         i = diffs[m, 0]
         r = diffs[m, 1]
-        j = 0 if r < 0 else kstar[r] - 1
+        if r >= 0 and memo[r] == 0:
+            memo[r] = _kstar(r, runs, parent, elev, roots)
+        j = 0 if r < 0 else memo[r] - 1
         total += abs(np.float32(phi[p[i], j] - phi[g[i], j]))
     return total
 
 
 @njit(nogil=True, cache=True)
-def conn_sum_float(p, g, diffs, n_diffs, kstar, t):
+def conn_sum_float(p, g, diffs, n_diffs, runs, forest, t):
     """Sum |phi(p) - phi(g)| over the listed differing pixels, phi in float32 as the reference."""
+    parent, elev, roots = forest
+    memo = np.zeros(parent.size, np.uint8)
     total = 0.0
     f1 = np.float32(1.0)
     cut = np.float32(0.15)
@@ -202,7 +238,9 @@ def conn_sum_float(p, g, diffs, n_diffs, kstar, t):
     for m in range(n_diffs):
         i = diffs[m, 0]
         r = diffs[m, 1]
-        l = t[0] if r < 0 else t[kstar[r] - 1]
+        if r >= 0 and memo[r] == 0:
+            memo[r] = _kstar(r, runs, parent, elev, roots)
+        l = t[0] if r < 0 else t[memo[r] - 1]
         da = np.float32(p[i] - l)
         db = np.float32(g[i] - l)
         pa = f1 - (da if da >= cut else zero)

@@ -129,33 +129,42 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile):
                     flat_p[ty, tx] = False
                 if flat_g[ty, tx] and (not b_flat or val_g[ty, tx] != b0):
                     flat_g[ty, tx] = False
-            same = a == b
             c_base = wi * 8
             i_base = y * w + c_base
-            # exact pixel sums
-            if not same or (use_prev and ppw[j] != gpw[j]):
-                for q in range(8):
-                    i = i_base + q
-                    d = np.int64(pf[i]) - np.int64(gf[i])
-                    sa += abs(d)
-                    ss += d * d
-                    if use_prev:
-                        t = d - (np.int64(ppf[i]) - np.int64(gpf[i]))
+            if a == b:
+                # equal words: no |d| or d^2; dt only if the previous frames differ here
+                if use_prev and ppw[j] != gpw[j]:
+                    for q in range(8):
+                        t = np.int64(ppf[i_base + q]) - np.int64(gpf[i_base + q])
                         st += t * t
-            # runs and differing pixels, for Conn
-            if same and a_flat:
-                k = np.int64(lut[a0])
-                if k != cur:
-                    if cur > 0:
-                        _put_run(runs, n_runs, y, cur_start, c_base, cur)
-                        n_runs += 1
-                    cur = k
-                    cur_start = c_base
+                if a_flat:
+                    k = np.int64(lut[a0])
+                    if k != cur:
+                        if cur > 0:
+                            _put_run(runs, n_runs, y, cur_start, c_base, cur)
+                            n_runs += 1
+                        cur = k
+                        cur_start = c_base
+                    continue
+                for q in range(8):
+                    k = np.int64(lut[pf[i_base + q]])
+                    if k != cur:
+                        if cur > 0:
+                            _put_run(runs, n_runs, y, cur_start, c_base + q, cur)
+                            n_runs += 1
+                        cur = k
+                        cur_start = c_base + q
                 continue
-            for q in range(8):
+            for q in range(8):  # differing words: sums, levels, runs and differing pixels at once
                 i = i_base + q
                 av = pf[i]
                 bv = gf[i]
+                d = np.int64(av) - np.int64(bv)
+                sa += abs(d)
+                ss += d * d
+                if use_prev:
+                    t = d - (np.int64(ppf[i]) - np.int64(gpf[i]))
+                    st += t * t
                 la = lut[av]
                 lb = lut[bv]
                 k = np.int64(la if la < lb else lb)
@@ -165,7 +174,7 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile):
                         n_runs += 1
                     cur = k
                     cur_start = c_base + q
-                if av != bv:
+                if d != 0:
                     # the open run gets index n_runs when it closes
                     _put_diff(diffs, n_diffs, i, n_runs if k > 0 else -1)
                     n_diffs += 1
