@@ -52,12 +52,16 @@ class FrameContext:
         Foregrounds, for fgr_mad / fgr_mse.
     column_major : bool
         Conn tie-break order (MATLAB) instead of row-major (OpenCV).
+    spatial : bool
+        Grad or Conn will be asked for: one fused scan then serves every metric. Without them the
+        plain per-pixel sums are cheaper.
     device : {"cpu", "cuda"}
         Where the per-pixel metrics and Grad run (Conn always runs on the CPU).
     """
 
     def __init__(self, pred, gt, *, pred_prev=None, gt_prev=None, region=None, region_prev=None,
-                 region_value=128, pred_fgr=None, gt_fgr=None, column_major=False, device="cpu"):
+                 region_value=128, pred_fgr=None, gt_fgr=None, column_major=False, device="cpu",
+                 spatial=True):
         self.integer = pred.dtype == gt.dtype and pred.dtype in _INT_MAX
         conv = np.ascontiguousarray if self.integer else _unit
         self.max_value = _INT_MAX[pred.dtype] if self.integer else 1
@@ -72,6 +76,7 @@ class FrameContext:
         self.region_value = int(region_value)
         self.column_major = bool(column_major)
         self.device = device
+        self.spatial = spatial
         self.pred_fgr, self.gt_fgr = pred_fgr, gt_fgr
         self.shape = self.pred.shape
 
@@ -98,7 +103,7 @@ class FrameContext:
             from mbench.benchmark.kernels import cuda
 
             sa, ss, st, n = cuda.pixel_sums(self)
-        elif self._fast_scan is not None:
+        elif self.spatial and self._fast_scan is not None:
             (sa, ss, st), n = self._fast_scan[0], self.pred.size
         else:
             fn = pixel.int_sums if self.integer else pixel.float_sums

@@ -110,7 +110,8 @@ def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu",
             if prev is None:  # the previous frame failed to decode; its error is raised first
                 raise RuntimeError("previous frame unavailable")
         ctx = frame_context(conv, frame.pred, frame.gt, prev and prev.pred, prev and prev.gt,
-                            frame.trimap, prev and prev.trimap, frame.pred_fgr, frame.gt_fgr, device)
+                            frame.trimap, prev and prev.trimap, frame.pred_fgr, frame.gt_fgr, device,
+                            plan.metrics)
         values = score_frame(metrics, ctx)
         stem = job.stems[t]
         warn_undefined(values, f"{job.gt.layers['pha'].path}/{stem}")

@@ -99,7 +99,7 @@ def evaluate_arrays(pred, gt, convention: str = "rvm", metrics: list[str] | None
                             None if tri is None else tri[t],
                             None if tri is None or t == 0 else tri[t - 1],
                             pred_fgr[t] if have_fgr else None, gt_fgr[t] if have_fgr else None,
-                            device)
+                            device, names)
         values = score_frame(built, ctx)
         warn_undefined(values, f"{clip} frame {t:04d}")
         rows.append({"clip": clip, "frame": f"{t:04d}", **values})
@@ -107,9 +107,10 @@ def evaluate_arrays(pred, gt, convention: str = "rvm", metrics: list[str] | None
 
 
 def frame_context(conv: Convention, pred, gt, pred_prev, gt_prev, region, region_prev, pred_fgr,
-                  gt_fgr, device: str) -> FrameContext:
-    """A :class:`FrameContext` set up as ``conv`` scores frames."""
+                  gt_fgr, device: str, metrics: tuple[str, ...] = ("grad",)) -> FrameContext:
+    """A :class:`FrameContext` set up as ``conv`` scores frames, for ``metrics``."""
     return FrameContext(pred, gt, pred_prev=pred_prev, gt_prev=gt_prev,
+                        spatial=bool({"grad", "conn"} & set(metrics)),
                         region=region if conv.needs_trimap else None,
                         region_prev=region_prev if conv.needs_trimap else None,
                         region_value=conv.region_value, pred_fgr=pred_fgr, gt_fgr=gt_fgr,

@@ -6,7 +6,8 @@ import contextlib
 import json
 import os
 import shutil
-import uuid
+import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -14,18 +15,24 @@ from typing import Any, Iterator
 def temp_sibling(path: str | os.PathLike, tag: str = "tmp") -> Path:
     """A hidden, unique name beside ``path`` (same file system, so renames are atomic)."""
     path = Path(path)
-    return path.with_name(f".{path.name}.{tag}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    unique = f"{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}"
+    return path.with_name(f".{path.name}.{tag}-{unique}")
 
 
-def write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (readers see the old file or the whole new one)."""
+def write_bytes(path: str | os.PathLike, data: bytes, durable: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically (readers see the old file or the whole new one).
+
+    The rename alone survives a killed process; ``durable`` also forces the data to disk (fsync),
+    which only an operating-system crash needs and which costs milliseconds per file.
+    """
     path = Path(path)
     tmp = temp_sibling(path)
     try:
         with open(tmp, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         if tmp.exists():
