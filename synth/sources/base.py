@@ -43,6 +43,7 @@ class BackgroundItem:
 
 class ForegroundSource(Protocol):
     spec: str
+    options: dict      # the effective options, JSON-serialisable (for the manifest)
 
     def clips(self, split: str) -> Sequence[ForegroundClip]:
         """The clips of ``split`` ("train", "valid", "test"), in a fixed order."""
@@ -53,6 +54,7 @@ class ForegroundSource(Protocol):
 
 class BackgroundSource(Protocol):
     spec: str
+    options: dict      # the effective options, JSON-serialisable (for the manifest)
 
     def items(self, split: str) -> Sequence[BackgroundItem]:
         """The backgrounds of ``split``, in a fixed order."""
