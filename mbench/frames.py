@@ -14,10 +14,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
-import numpy as np
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stderr lines ("moov atom not found")
 
-from .errors import BadInput
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .errors import BadInput  # noqa: E402
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")

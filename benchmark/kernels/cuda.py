@@ -10,9 +10,17 @@ simulator (``NUMBA_ENABLE_CUDASIM=1``).
 from __future__ import annotations
 
 import math
+import threading
 
+import numba
 import numpy as np
 from numba import cuda, float32, float64, int64
+
+# Host code below reaches the module as ``numba.cuda``: while a kernel runs, numba's CUDA simulator
+# swaps every global bound to the ``numba.cuda`` module for a fake, which would break another
+# thread's host calls. Launches are serialised: on a GPU they share the default stream anyway, and
+# the simulator cannot run two kernels of one module at once.
+_LAUNCH = threading.Lock()
 
 THREADS = 128
 MAX_BLOCKS = 1024
@@ -187,26 +195,29 @@ def pixel_sums(ctx) -> tuple:
     p, g = ctx.pred.ravel(), ctx.gt.ravel()
     pp, gp = (ctx.pred_prev.ravel(), ctx.gt_prev.ravel()) if ctx.has_prev else (p[:1], g[:1])
     region = ctx.region.ravel() if ctx.has_region else np.zeros(1, np.uint8)
-    args = [cuda.to_device(a) for a in (p, g, pp, gp, region)]
     blocks = _blocks(p.size)
-    if ctx.integer:
-        out = cuda.to_device(np.zeros(4, np.int64))
-        _pixel_kernel_int[blocks, THREADS](*args, ctx.has_prev, ctx.has_region, ctx.region_value, out)
-        sa, ss, st, n = (int(v) for v in out.copy_to_host())
-    else:
-        out = cuda.to_device(np.zeros(4, np.float64))
-        _pixel_kernel[blocks, THREADS](*args, ctx.has_prev, ctx.has_region, ctx.region_value, out)
-        sa, ss, st, n = out.copy_to_host()
-        n = int(n)
+    with _LAUNCH:
+        args = [numba.cuda.to_device(a) for a in (p, g, pp, gp, region)]
+        if ctx.integer:
+            out = numba.cuda.to_device(np.zeros(4, np.int64))
+            _pixel_kernel_int[blocks, THREADS](*args, ctx.has_prev, ctx.has_region, ctx.region_value, out)
+            sa, ss, st, n = (int(v) for v in out.copy_to_host())
+        else:
+            out = numba.cuda.to_device(np.zeros(4, np.float64))
+            _pixel_kernel[blocks, THREADS](*args, ctx.has_prev, ctx.has_region, ctx.region_value, out)
+            sa, ss, st, n = out.copy_to_host()
+            n = int(n)
     return sa, ss, st, n
 
 
 def fgr_sums(fp: np.ndarray, fg: np.ndarray, gpha: np.ndarray) -> tuple:
     """(sum |dF|, sum dF^2, values) for integer foregrounds."""
-    out = cuda.to_device(np.zeros(3, np.int64))
-    _fgr_kernel_int[_blocks(gpha.size), THREADS](cuda.to_device(fp.ravel()), cuda.to_device(fg.ravel()),
-                                                 cuda.to_device(gpha.ravel()), out)
-    sa, ss, n = (int(v) for v in out.copy_to_host())
+    with _LAUNCH:
+        out = numba.cuda.to_device(np.zeros(3, np.int64))
+        _fgr_kernel_int[_blocks(gpha.size), THREADS](
+            numba.cuda.to_device(fp.ravel()), numba.cuda.to_device(fg.ravel()),
+            numba.cuda.to_device(gpha.ravel()), out)
+        sa, ss, n = (int(v) for v in out.copy_to_host())
     return sa, ss, n
 
 
@@ -216,8 +227,10 @@ def grad_sum(ctx, sp: float, sg: float, taps: tuple) -> float:
     gtaps = np.array([g4, g3, g2, g1, g0, g1, g2, g3, g4])
     dtaps = np.array([-d4, -d3, -d2, -d1, 0.0, d1, d2, d3, d4])
     region = ctx.region if ctx.has_region else np.zeros((1, 1), np.uint8)
-    out = cuda.to_device(np.zeros(1, np.float64))
-    _grad_kernel[_blocks(ctx.pred.size), THREADS](
-        cuda.to_device(ctx.pred), cuda.to_device(ctx.gt), float(sp), float(sg), cuda.to_device(gtaps),
-        cuda.to_device(dtaps), cuda.to_device(region), ctx.has_region, ctx.region_value, out)
-    return float(out.copy_to_host()[0])
+    dev = numba.cuda.to_device
+    with _LAUNCH:
+        out = dev(np.zeros(1, np.float64))
+        _grad_kernel[_blocks(ctx.pred.size), THREADS](
+            dev(ctx.pred), dev(ctx.gt), float(sp), float(sg), dev(gtaps), dev(dtaps), dev(region),
+            ctx.has_region, ctx.region_value, out)
+        return float(out.copy_to_host()[0])

@@ -61,9 +61,9 @@ def test_results_do_not_depend_on_workers(tmp_path):
 def test_shards_merge_to_the_single_run(tmp_path, cli):
     pred, gt = make_pair(tmp_path, clips=("a/0", "a/1", "b/0", "b/1", "c/0"))
     evaluate(pred, gt, out=tmp_path / "full")
-    for k in range(3):
-        assert cli("evaluate", pred, gt, "--shard", f"{k}/3", "--out", tmp_path / f"s{k}",
-                   "--quiet").returncode == 0
+    assert cli("evaluate", pred, gt, "--shard", "0/3", "--out", tmp_path / "s0", "--quiet").returncode == 0
+    for k in (1, 2):
+        evaluate(pred, gt, shard=f"{k}/3", out=tmp_path / f"s{k}")
     proc = cli("evaluate", "--merge", tmp_path / "merged", tmp_path / "s2", tmp_path / "s0", tmp_path / "s1")
     assert proc.returncode == 0, proc.stderr
     assert read_out(tmp_path / "merged") == read_out(tmp_path / "full")
