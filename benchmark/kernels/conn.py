@@ -77,22 +77,6 @@ def _find(parent, x):
 
 
 @njit(nogil=True, cache=True)
-def _union(parent, size, key, elev, r, nb, k):
-    """Join the set of ``nb`` into root ``r`` at level k; return the new root."""
-    rb = _find(parent, nb)
-    if rb == r:
-        return r
-    if size[r] < size[rb]:
-        r, rb = rb, r
-    parent[rb] = r
-    elev[rb] = k
-    size[r] += size[rb]
-    if key[rb] < key[r]:
-        key[r] = key[rb]
-    return r
-
-
-@njit(nogil=True, cache=True)
 def _run_edges(runs, n_runs, row_start, h):
     """Adjacent run pairs and the level at which they join (the lower of their two levels).
 

@@ -30,6 +30,23 @@ def _blocks(n: int) -> int:
     return max(1, min(MAX_BLOCKS, (n + THREADS - 1) // THREADS))
 
 
+@cuda.jit(device=True)
+def _reduce_into(acc, out):
+    """Sum each row of the block's shared ``acc`` (rows x THREADS) and add it to ``out[row]``."""
+    tid = cuda.threadIdx.x
+    cuda.syncthreads()
+    step = THREADS // 2
+    while step > 0:
+        if tid < step:
+            for q in range(acc.shape[0]):
+                acc[q, tid] += acc[q, tid + step]
+        cuda.syncthreads()
+        step //= 2
+    if tid == 0:
+        for q in range(acc.shape[0]):
+            cuda.atomic.add(out, q, acc[q, 0])
+
+
 @cuda.jit
 def _pixel_kernel(p, g, pp, gp, region, use_prev, use_region, region_value, out):
     """Float32 mattes: out[0..3] += (sum |d|, sum d^2, sum dt^2, n).
@@ -59,17 +76,7 @@ def _pixel_kernel(p, g, pp, gp, region, use_prev, use_region, region_value, out)
     acc[1, tid] = ss
     acc[2, tid] = st
     acc[3, tid] = n
-    cuda.syncthreads()
-    step = THREADS // 2
-    while step > 0:
-        if tid < step:
-            for q in range(4):
-                acc[q, tid] += acc[q, tid + step]
-        cuda.syncthreads()
-        step //= 2
-    if tid == 0:
-        for q in range(4):
-            cuda.atomic.add(out, q, acc[q, 0])
+    _reduce_into(acc, out)
 
 
 @cuda.jit
@@ -97,17 +104,7 @@ def _pixel_kernel_int(p, g, pp, gp, region, use_prev, use_region, region_value, 
     acc[1, tid] = ss
     acc[2, tid] = st
     acc[3, tid] = n
-    cuda.syncthreads()
-    step = THREADS // 2
-    while step > 0:
-        if tid < step:
-            for q in range(4):
-                acc[q, tid] += acc[q, tid + step]
-        cuda.syncthreads()
-        step //= 2
-    if tid == 0:
-        for q in range(4):
-            cuda.atomic.add(out, q, acc[q, 0])
+    _reduce_into(acc, out)
 
 
 @cuda.jit
@@ -131,17 +128,7 @@ def _fgr_kernel_int(fp, fg, gpha, out):
     acc[0, tid] = sa
     acc[1, tid] = ss
     acc[2, tid] = n
-    cuda.syncthreads()
-    step = THREADS // 2
-    while step > 0:
-        if tid < step:
-            for q in range(3):
-                acc[q, tid] += acc[q, tid + step]
-        cuda.syncthreads()
-        step //= 2
-    if tid == 0:
-        for q in range(3):
-            cuda.atomic.add(out, q, acc[q, 0])
+    _reduce_into(acc, out)
 
 
 @cuda.jit(device=True)
@@ -165,7 +152,7 @@ def _magnitude(img, y, x, h, w, gtaps, dtaps):
 
 @cuda.jit
 def _grad_kernel(p, g, sp, sg, gtaps, dtaps, region, use_region, region_value, out):
-    acc = cuda.shared.array(THREADS, float64)
+    acc = cuda.shared.array((1, THREADS), float64)
     tid = cuda.threadIdx.x
     h, w = p.shape
     total = 0.0
@@ -178,16 +165,8 @@ def _grad_kernel(p, g, sp, sg, gtaps, dtaps, region, use_region, region_value, o
             e = sg * _magnitude(g, y, x, h, w, gtaps, dtaps) - sp * _magnitude(p, y, x, h, w, gtaps, dtaps)
             total += e * e
         i += stride
-    acc[tid] = total
-    cuda.syncthreads()
-    step = THREADS // 2
-    while step > 0:
-        if tid < step:
-            acc[tid] += acc[tid + step]
-        cuda.syncthreads()
-        step //= 2
-    if tid == 0:
-        cuda.atomic.add(out, 0, acc[0])
+    acc[0, tid] = total
+    _reduce_into(acc, out)
 
 
 def pixel_sums(ctx) -> tuple:
