@@ -1,0 +1,180 @@
+"""Synthesis speed: frames/s of ``mbench synth`` against the bound of only encoding the same images.
+
+For each output size, the same dataset (RVM's training augmentation, sequences of 8, PNG) is
+written by the pipeline (plan, render, compose, encode, hash, write) and then its frames are only
+PNG-encoded again with the same settings (com, fgr, pha, bgr). Both use 2 workers; each figure is
+the best of 5 runs (after a warm-up), pipeline and bound alternating. "ratio" compares wall-clock
+frames/s (what the target is about, and what a busy shared machine disturbs); "CPU-time ratio" compares the CPU
+seconds each took (encode-only / pipeline), which other jobs on the machine hardly change. Two
+kinds of sources:
+
+- ``arrays``: built-in procedural subjects and backgrounds rendered beforehand into memory, so
+  the figure is the pipeline's own cost (sources such as decoded VideoMatte240K frames excluded);
+- ``built-in``: the procedural subjects and built-in backgrounds rendered live, as
+  ``mbench synth --out VideoMatte8K`` does.
+
+``--e2e`` also times ``mbench synth --out VideoMatte8K`` end to end (the default recipe, 7,960
+frames). Run: ``python perf/synth_speed.py [--e2e]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from mbench.frames import encode_image, read_alpha, read_color
+from mbench.parallel import ordered_map
+from mbench.synth.arrays import ArrayBackgrounds, ArrayForegrounds
+from mbench.synth.catalog import SourceSet
+from mbench.synth.recipes import resolve
+from mbench.synth.writer import synthesize
+
+RECIPE = """size = [{w}, {h}]
+[sources]
+fgr_options = {{ procedural = {{ size = [{sw}, {sh}], frames = 200 }} }}
+bgr_options = {{ builtin = {{ size = [{sw}, {sh}], frames = 200, cache = 400 }} }}
+[output]
+color_format = "png"
+png_compression = 1
+[splits.train]
+clips = {clips}
+frames = {frames}
+sequence_length = 8
+sampling = "train"
+augment = "train"
+"""
+
+
+def recipe_for(size: tuple[int, int], folder: Path, clips: int, frames: int) -> dict:
+    w, h = size
+    sh = h if w / h >= 16 / 9 else max(h, round(w * 9 / 16))
+    sw = round(sh * 16 / 9)  # 16:9 sources covering the output, as VideoMatte240K's are
+    path = folder / f"perf-{w}x{h}.toml"
+    path.write_text(RECIPE.format(w=w, h=h, sw=sw, sh=sh, clips=clips, frames=frames))
+    return resolve(str(path))
+
+
+def arrays_from(sources: SourceSet, clips: int, frames: int) -> SourceSet:
+    """The first clips / backgrounds of live sources, rendered into memory."""
+    fg_src = sources.fgr[0][0]
+    fg = {}
+    for clip in fg_src.clips("train")[:clips]:
+        pairs = [fg_src.frame(clip, i) for i in range(frames)]
+        fg[clip.id] = (np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs]))
+    bg_src = sources.bgr[0][0]
+    bg = {}
+    items = bg_src.items("train")
+    stills = [it for it in items if not it.is_video][:clips]
+    videos = [it for it in items if it.is_video][:2]
+    for it in stills:
+        bg[it.id] = bg_src.frame(it, 0)
+    for it in videos:
+        bg[it.id] = np.stack([bg_src.frame(it, i) for i in range(frames)])
+    return SourceSet([ArrayForegrounds({"train": fg}, spec="arrays-fgr")],
+                     [ArrayBackgrounds({"train": bg}, spec="arrays-bgr")])
+
+
+def resolve_small(recipe: dict) -> dict:
+    """The recipe cut to one clip of 8 frames."""
+    small = json.loads(json.dumps(recipe))
+    small["splits"]["train"].update(clips=1, frames=8)
+    return small
+
+
+def decoded_frames(root: Path) -> list[list[np.ndarray]]:
+    """Every frame of a written dataset, decoded: [com, fgr, pha, bgr] each."""
+    frames = []
+    for pha_file in sorted(root.glob("train/*/pha/*.png")):
+        clip, name = pha_file.parent.parent, pha_file.name
+        frames.append([read_color(clip / "com" / name), read_color(clip / "fgr" / name),
+                       read_alpha(pha_file), read_color(clip / "bgr" / name)])
+    return frames
+
+
+def timed(fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of ``fn()``."""
+    t, c = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - t, time.process_time() - c
+
+
+def encode_only(frames: list[list[np.ndarray]], workers: int) -> None:
+    """Only PNG-encode the frames (4 layers each), with the same settings."""
+    def encode(layers):
+        return [encode_image(a, ".png", png_compression=1) for a in layers]
+
+    for _ in ordered_map(encode, frames, workers):
+        pass
+
+
+def measure(size, sources_kind, folder: Path, workers: int, repeats: int) -> dict:
+    """Best of ``repeats`` for the pipeline and for the bound, measured alternately (the machine
+    is shared: the best run is the one least disturbed)."""
+    clips, frames = 8, 48
+    recipe = recipe_for(size, folder, clips, frames)
+    live = SourceSet.for_recipe(recipe)
+    sources = arrays_from(live, clips, 60) if sources_kind == "arrays" else live
+    warm = folder / f"warm-{size[0]}x{size[1]}-{sources_kind}"
+    synthesize(resolve_small(recipe), warm, seed=0, sources=sources, workers=workers, quiet=True)
+    shutil.rmtree(warm)  # loads the compiled composition kernel, fills the sources' catalogs
+    pipeline, bound, decoded = [], [], None
+    for r in range(repeats):
+        out = folder / f"out-{size[0]}x{size[1]}-{sources_kind}-{r}"
+        if sources_kind == "built-in":  # a fresh run: the sources' caches start empty
+            sources = SourceSet.for_recipe(recipe)
+        pipeline.append(timed(lambda: synthesize(recipe, out, seed=0, sources=sources, workers=workers,
+                                                 quiet=True)))
+        if decoded is None:
+            decoded = decoded_frames(out)
+        shutil.rmtree(out)
+        bound.append(timed(lambda: encode_only(decoded, workers)))
+    n = len(decoded)
+    return {"frames": n, "pipeline": n / min(w for w, _ in pipeline), "bound": n / min(w for w, _ in bound),
+            "cpu": min(c for _, c in bound) / min(c for _, c in pipeline)}
+
+
+def e2e(folder: Path) -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "mbench", "synth", "--out", str(folder / "VideoMatte8K"), "--quiet"],
+                   check=True)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--e2e", action="store_true", help="also time mbench synth --out VideoMatte8K")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=5, help="best of this many runs (default 5)")
+    parser.add_argument("--dir", default=".", help="where the datasets are written (default: here)")
+    args = parser.parse_args()
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.2f} (2 cores)")
+    print("| size | sources | frames | pipeline frames/s | encode-only frames/s | ratio | CPU-time ratio |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    # in the working folder, not /tmp: file creation costs differ between file systems
+    with tempfile.TemporaryDirectory(prefix=".synth-speed-", dir=args.dir) as tmp:
+        folder = Path(tmp)
+        for size in ((224, 224), (512, 288)):
+            for kind in ("arrays", "built-in"):
+                r = measure(size, kind, folder, args.workers, args.repeats)
+                print(f"| {size[0]}x{size[1]} | {kind} | {r['frames']} | {r['pipeline']:.1f} | "
+                      f"{r['bound']:.1f} | {r['pipeline'] / r['bound']:.0%} | {r['cpu']:.0%} |", flush=True)
+        if args.e2e:
+            seconds = e2e(folder)
+            print(f"\nmbench synth --out VideoMatte8K: {seconds:.0f} s "
+                  f"(7,960 frames, {7960 / seconds:.1f} frames/s)")
+    load = os.getloadavg()
+    print(f"load average after: {load[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""``mbench synth --preview DIR``: a contact sheet of composite and alpha frames (a PNG).
+
+Works on any dataset in the clip layout (DESIGN.md 2.1): up to ``clips`` clips spread over the
+dataset, ``frames`` frames spread over each clip, each shown as its composite (or foreground)
+beside its alpha.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from mbench.atomic import write_bytes
+from mbench.errors import BadInput
+from mbench.frames import encode_image
+from mbench.layout import discover_clips
+
+_LABEL = 18  # pixels of the label band above each row
+
+
+def _spread(n: int, k: int) -> list[int]:
+    """``k`` indices spread evenly over ``range(n)`` (all of them when ``n <= k``)."""
+    if n <= k:
+        return list(range(n))
+    return [round(i * (n - 1) / (k - 1)) for i in range(k)] if k > 1 else [0]
+
+
+def _fit(img: np.ndarray, height: int) -> np.ndarray:
+    if img.ndim == 2:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
+    if img.dtype == np.uint16:
+        img = (img >> 8).astype(np.uint8)
+    width = max(1, round(img.shape[1] * height / img.shape[0]))
+    interp = cv2.INTER_AREA if height < img.shape[0] else cv2.INTER_LINEAR
+    return cv2.resize(img, (width, height), interpolation=interp)
+
+
+def contact_sheet(root: str | os.PathLike, out: str | os.PathLike | None = None, *, clips: int = 6,
+                  frames: int = 4, height: int = 128) -> Path:
+    """Write the contact sheet of the dataset at ``root`` (default ``root/preview.png``)."""
+    root = Path(root)
+    found = discover_clips(root)
+    out = Path(out) if out else root / "preview.png"
+    if out.suffix.lower() != ".png":
+        raise BadInput("the contact sheet is a PNG: give a file name ending in .png", out)
+    rows = []
+    for clip in (found[i] for i in _spread(len(found), clips)):
+        colour = clip.layers.get("com") or clip.layers.get("fgr")
+        cells = []
+        for t in _spread(len(clip), frames):
+            pha = _fit(clip.layers["pha"].read_alpha(t), height)
+            pair = [pha] if colour is None else [_fit(colour.read_color(t), height), pha]
+            cells.append(np.concatenate(pair, axis=1))
+            cells.append(np.full((height, 4, 3), 255, np.uint8))
+        row = np.concatenate(cells[:-1], axis=1)
+        band = np.full((_LABEL, row.shape[1], 3), 255, np.uint8)
+        cv2.putText(band, clip.id, (2, _LABEL - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+        rows.append(np.concatenate([band, row], axis=0))
+    width = max(r.shape[1] for r in rows)
+    rows = [np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
+    sheet = np.concatenate(rows, axis=0)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes(out, encode_image(sheet, ".png", png_compression=6))
+    return out

@@ -1,0 +1,305 @@
+"""Recipes: TOML files that say what a dataset is (splits, counts, sizes, sources, augmentation).
+
+The shipped recipes live in ``synth/recipes/*.toml``; ``--recipe FILE.toml`` loads a user's own.
+Loading checks every key against the schema below (an unknown key is an error listing the valid
+ones), fills defaults, expands the augmentation and sampling profiles the splits name (from the
+recipe's own ``[augment.*]`` / ``[sampling.*]`` tables or ``profiles.toml``), and applies the
+command-line overrides. The result, a plain dict, is what the manifest records and what the
+planner reads.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+from mbench.errors import BadInput
+
+from .augment import GEOMETRIC_OPS
+from .compose import ROUNDING
+from .geometry import BORDERS
+
+DEFAULT_RECIPE = "videomatte8k"
+
+# Schema: key -> default (the type of the default is the key's type; None = required).
+TOP = {"description": "", "seed": 0, "size": None, "sources": {}, "output": {}, "splits": None,
+       "augment": {}, "sampling": {}}
+SOURCES = {"fgr": ["procedural"], "bgr": ["builtin"], "fgr_options": {}, "bgr_options": {}}
+OUTPUT = {"layers": ["com", "fgr", "pha", "bgr"], "color_format": "png", "jpeg_quality": 95,
+          "png_compression": 1, "rounding": "half-up"}
+SPLIT = {"clips": None, "frames": 0, "frames_total": 0, "source_split": "", "background_split": "",
+         "keep_one_in": 1, "sequence_length": 0, "foreground_pool": 0, "foreground_order": "shuffle",
+         "flip": "none",
+         "start": "random", "background_order": "random", "background_kind": "any",
+         "background_frames": "sampled", "geometry": "warp", "sampling": "none", "augment": "none"}
+CHOICES = {
+    "output.color_format": ("png", "jpg"),
+    "output.rounding": tuple(ROUNDING),
+    "foreground_order": ("shuffle", "cycle", "random"),
+    "flip": ("none", "cycle-parity"),
+    "start": ("random", "first"),
+    "background_order": ("random", "shuffle", "cycle"),
+    "background_kind": ("any", "image", "video"),
+    "background_frames": ("sampled", "first"),
+    "geometry": ("warp", "stretch"),
+    "crop_position": ("center", "random"),
+    "background_border": tuple(BORDERS),
+}
+LAYERS = ("com", "fgr", "pha", "bgr", "bgr_capture")
+_FREE_LENGTH = ("layers", "speeds", "fgr", "bgr")  # list keys of any length
+_RANGES = ("crop_ratio", "noise_grain", "sharpness_factor", "blur_sigma", "shadow_blur")
+_AFFINE_RANGES = ("motion", "fg_static", "bg_static", "shadow_affine", "misalign")
+
+
+def _profiles_file() -> dict:
+    return tomllib.loads(resources.files("mbench.synth").joinpath("profiles.toml").read_text("utf-8"))
+
+
+def shipped_recipes() -> dict[str, str]:
+    """Name -> one-line description of every shipped recipe."""
+    out = {}
+    for entry in sorted(resources.files("mbench.synth").joinpath("recipes").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            lines = str(tomllib.loads(entry.read_text("utf-8")).get("description", "")).strip().splitlines()
+            out[entry.name[:-5]] = lines[0] if lines else ""
+    return out
+
+
+def read_recipe(spec: str) -> tuple[str, dict, str]:
+    """Parse ``NAME`` (shipped) or ``FILE.toml`` into ``(name, raw dict, where)``."""
+    looks_like_file = spec.endswith(".toml") or os.sep in spec or "/" in spec
+    if looks_like_file:
+        path = Path(spec)
+        if not path.is_file():
+            raise BadInput("recipe file not found", path)
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise BadInput(f"cannot read recipe ({e})", path) from None
+        name, where = path.stem, str(path)
+    else:
+        entry = resources.files("mbench.synth").joinpath("recipes").joinpath(f"{spec}.toml")
+        if not entry.is_file():
+            raise BadInput(f"unknown recipe (choose from {', '.join(shipped_recipes())}, "
+                           "or give a .toml file)", spec)
+        text, name, where = entry.read_text("utf-8"), spec, f"{spec}.toml"
+    try:
+        return name, tomllib.loads(text), where
+    except tomllib.TOMLDecodeError as e:
+        raise BadInput(f"malformed TOML ({e})", where) from None
+
+
+def _check_keys(table: dict, schema: dict, where: str, context: str) -> None:
+    if not isinstance(table, dict):
+        raise BadInput(f"'{context}' must be a table", where)
+    for key in table:
+        if key not in schema:
+            raise BadInput(f"unknown key '{context + '.' if context else ''}{key}' "
+                           f"(valid keys: {', '.join(schema)})", where)
+
+
+def _typed(value, default, where: str, key: str):
+    """Check ``value`` against the type of ``default`` (ints are accepted for floats)."""
+    if default is None:
+        return value
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+    elif isinstance(default, list):
+        ok = isinstance(value, list) and (not default or len(value) == len(default) or
+                                          key.rsplit(".", 1)[-1] in _FREE_LENGTH)
+        if ok and default and not isinstance(default[0], str):
+            value = [_typed(v, default[0], where, key) for v in value]
+    elif isinstance(default, dict):
+        ok = isinstance(value, dict)
+        if ok:
+            _check_keys(value, default, where, key)
+            value = {k: _typed(value.get(k, d), d, where, f"{key}.{k}") for k, d in default.items()}
+    else:  # pragma: no cover - schema error
+        ok = False
+    if not ok:
+        raise BadInput(f"'{key}' has the wrong type (expected {type(default).__name__} like "
+                       f"{default!r}, got {value!r})", where)
+    return value
+
+
+def _choice(value: str, key: str, where: str) -> None:
+    options = CHOICES[key]
+    if value not in options:
+        raise BadInput(f"'{key}' must be one of {', '.join(options)} (got {value!r})", where)
+
+
+def _resolve_profile(kind: str, name: str, own: dict, shipped: dict, where: str,
+                     seen: tuple[str, ...] = ()) -> dict:
+    """Expand profile ``name`` through its ``base`` chain into a complete, checked table."""
+    schema = shipped[kind]["none"]
+    if name in seen:
+        raise BadInput(f"{kind} profile '{name}' inherits from itself", where)
+    table = own.get(name, shipped[kind].get(name))
+    if table is None:
+        names = sorted(set(own) | set(shipped[kind]))
+        raise BadInput(f"unknown {kind} profile '{name}' (choose from {', '.join(names)})", where)
+    _check_keys(table, {"base": "", **schema}, where, f"{kind}.{name}")
+    base = table.get("base", "none" if name != "none" else None)
+    out = copy.deepcopy(schema) if base is None else _resolve_profile(kind, base, own, shipped, where,
+                                                                      seen + (name,))
+    for key, value in table.items():
+        if key != "base":
+            out[key] = _typed(value, schema[key], where, f"{kind}.{name}.{key}")
+    for key in ("crop_position", "background_border"):
+        if key in out:
+            _choice(out[key], key, where)
+    for key, value in out.items():
+        if key.endswith("_p") and not 0.0 <= value <= 1.0:
+            raise BadInput(f"'{kind}.{name}.{key}' is a probability: it must lie in [0, 1] "
+                           f"(got {value})", where)
+    for key in _RANGES:
+        if key in out and not 0 <= out[key][0] <= out[key][1]:
+            raise BadInput(f"'{kind}.{name}.{key}' must be [low, high] with 0 <= low <= high", where)
+    for key in _AFFINE_RANGES:
+        if key in out and not 0 < out[key]["scale"][0] <= out[key]["scale"][1]:
+            raise BadInput(f"'{kind}.{name}.{key}.scale' must be [low, high] with 0 < low <= high", where)
+    if out.get("crop_ratio", [1])[0] <= 0:
+        raise BadInput(f"'{kind}.{name}.crop_ratio' must be positive", where)
+    if kind == "sampling" and (not out["speeds"] or min(out["speeds"]) <= 0):
+        raise BadInput(f"'sampling.{name}.speeds' must be a non-empty list of positive numbers", where)
+    return out
+
+
+def _resolve_split(name: str, raw: dict, where: str) -> dict:
+    _check_keys(raw, SPLIT, where, f"splits.{name}")
+    split = {k: _typed(raw.get(k, d), d, where, f"splits.{name}.{k}") for k, d in SPLIT.items()}
+    if not isinstance(split["clips"], int) or split["clips"] < 1:
+        raise BadInput(f"'splits.{name}.clips' must be a positive integer", where)
+    if (split["frames"] > 0) == (split["frames_total"] > 0):
+        raise BadInput(f"split '{name}' needs exactly one of 'frames' (per clip) and 'frames_total'",
+                       where)
+    if split["frames_total"] and split["frames_total"] < split["clips"]:
+        raise BadInput(f"split '{name}': frames_total is smaller than the number of clips", where)
+    if split["keep_one_in"] < 1 or split["sequence_length"] < 0 or split["foreground_pool"] < 0:
+        raise BadInput(f"split '{name}': keep_one_in must be >= 1, sequence_length and "
+                       "foreground_pool >= 0", where)
+    for key in ("foreground_order", "flip", "start", "background_order", "background_kind",
+                "background_frames", "geometry"):
+        _choice(split[key], key, where)
+    split["source_split"] = split["source_split"] or name
+    split["background_split"] = split["background_split"] or split["source_split"]
+    return split
+
+
+def resolve(spec: str = DEFAULT_RECIPE, *, size: tuple[int, int] | None = None,
+            clips: int | None = None, frames: int | None = None) -> dict:
+    """Load, check and complete a recipe; apply the overrides.
+
+    Parameters
+    ----------
+    spec : str
+        A shipped recipe's name or a ``.toml`` file.
+    size : (W, H), optional
+        Output size for every split.
+    clips : int, optional
+        Clips in every split (a split given by ``frames_total`` keeps its mean clip length).
+    frames : int, optional
+        Frames in every clip of every split.
+
+    Raises
+    ------
+    BadInput
+        Unknown recipe, missing or malformed file, unknown key, wrong type or value.
+    """
+    name, raw, where = read_recipe(spec)
+    _check_keys(raw, TOP, where, "")
+    if "splits" not in raw or not raw["splits"]:
+        raise BadInput("recipe defines no [splits.NAME] table", where)
+    if "size" not in raw:
+        raise BadInput("recipe has no 'size = [W, H]'", where)
+    shipped = _profiles_file()
+    recipe = {"name": name, "description": _typed(raw.get("description", ""), "", where, "description"),
+              "seed": _typed(raw.get("seed", 0), 0, where, "seed"),
+              "size": _typed(raw["size"], [0, 0], where, "size")}
+    raw_sources = raw.get("sources", {})
+    _check_keys(raw_sources, SOURCES, where, "sources")
+    recipe["sources"] = {k: _typed(raw_sources.get(k, d), d, where, f"sources.{k}")
+                         for k, d in SOURCES.items() if not k.endswith("_options")}
+    for k in ("fgr_options", "bgr_options"):
+        # {kind: {option: value}}: the option names are checked by the source registry
+        table = raw_sources.get(k, {})
+        if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
+            raise BadInput(f"'sources.{k}' must map a source kind to a table of its options", where)
+        recipe["sources"][k] = table
+    _check_keys(raw.get("output", {}), OUTPUT, where, "output")
+    output = {k: _typed(raw.get("output", {}).get(k, d), d, where, f"output.{k}") for k, d in OUTPUT.items()}
+    for key in ("color_format", "rounding"):
+        _choice(output[key], f"output.{key}", where)
+    for layer in output["layers"]:
+        if layer not in LAYERS:
+            raise BadInput(f"unknown layer '{layer}' in output.layers (valid: {', '.join(LAYERS)})", where)
+    if "pha" not in output["layers"]:
+        raise BadInput("output.layers must include 'pha'", where)
+    recipe["output"] = output
+    own = {"augment": raw.get("augment", {}), "sampling": raw.get("sampling", {})}
+    for kind, tables in own.items():
+        if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
+            raise BadInput(f"'{kind}' must hold [{kind}.NAME] tables", where)
+    if not isinstance(raw["splits"], dict):
+        raise BadInput("'splits' must be a table of [splits.NAME] tables", where)
+    recipe["splits"] = {n: _resolve_split(n, s, where) for n, s in raw["splits"].items()}
+    recipe["profiles"] = {"augment": {}, "sampling": {}}
+    for split in recipe["splits"].values():
+        for kind in ("augment", "sampling"):
+            recipe["profiles"][kind][split[kind]] = _resolve_profile(kind, split[kind], own[kind],
+                                                                     shipped, where)
+    _apply_overrides(recipe, size, clips, frames)
+    _check_consistency(recipe, where)
+    return recipe
+
+
+def _apply_overrides(recipe: dict, size, clips, frames) -> None:
+    if size is not None:
+        # sources rendered for the recipe's size (a "size" option) are scaled along, so that
+        # they still cover the frame: no upsampled subjects at a larger --size
+        factor = max(size[0] / recipe["size"][0], size[1] / recipe["size"][1])
+        for role in ("fgr_options", "bgr_options"):
+            for options in recipe["sources"][role].values():
+                if isinstance(options.get("size"), list) and len(options["size"]) == 2:
+                    options["size"] = [max(16, round(v * factor)) for v in options["size"]]
+        recipe["size"] = [int(size[0]), int(size[1])]
+    for split in recipe["splits"].values():
+        if clips is not None:
+            if split["frames_total"]:
+                split["frames_total"] = max(clips, round(split["frames_total"] * clips / split["clips"]))
+            split["clips"] = int(clips)
+        if frames is not None:
+            split["frames"], split["frames_total"] = int(frames), 0
+
+
+def _check_consistency(recipe: dict, where: str) -> None:
+    w, h = recipe["size"]
+    if w < 8 or h < 8:
+        raise BadInput(f"size {w}x{h} is too small (at least 8x8)", where)
+    for name, split in recipe["splits"].items():
+        profile = recipe["profiles"]["augment"][split["augment"]]
+        if split["geometry"] == "stretch":
+            active = [k for k in GEOMETRIC_OPS if profile[k] > 0]
+            if active:
+                raise BadInput(f"split '{name}' stretches frames but its augment profile "
+                               f"'{split['augment']}' warps them ({', '.join(active)} > 0)", where)
+
+
+def clip_lengths(split: dict) -> list[int]:
+    """Frames of each clip of a split: ``frames`` each, or ``frames_total`` spread evenly (the
+    first ``frames_total % clips`` clips get one more)."""
+    n = split["clips"]
+    if split["frames"]:
+        return [split["frames"]] * n
+    q, r = divmod(split["frames_total"], n)
+    return [q + 1 if i < r else q for i in range(n)]

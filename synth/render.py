@@ -1,0 +1,185 @@
+"""Rendering: a sequence plan in, frames out. The one code path of both the writer and streaming.
+
+Frame ``t`` is a pure function of (plan, settings, sources, t): the geometry of the foreground and
+the background is one matrix each (motion at ``t``, static affine, crop, flip; see
+:mod:`mbench.synth.geometry`), applied in one warp to the source frame first area-shrunk to its
+working size; then the pixel operations active at ``t``; then the layers are rounded to ``uint8``
+and composed (:mod:`mbench.synth.compose`). Geometry runs on ``uint8``; float32 is used only for a
+layer that a pixel operation touches in that frame.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+from PIL import Image
+
+from . import photometric as ph
+from .augment import pause_source
+from .catalog import SourceSet
+from .compose import compose
+from .geometry import crop_matrix, hflip_matrix, params_matrix, shrink, warp
+from .motion import motion_at, ramp_at
+
+_NOISE_LAYER = {"fgr": 1, "bgr": 2}
+
+
+def _chain(aug: dict, layer: str, t: int, length: int, work: tuple[int, int], out: tuple[int, int],
+           flip: bool) -> np.ndarray:
+    """The forward matrix of ``layer`` ("fg" or "bg") at frame ``t``, in RVM's order."""
+    m = np.eye(3)
+    for name in (f"{layer}_motion", "joint_motion"):
+        if aug[name]:
+            m = params_matrix(motion_at(aug[name], t, length), work) @ m
+    if aug[f"{layer}_static"]:
+        m = params_matrix(aug[f"{layer}_static"], work) @ m
+    m = crop_matrix(aug[f"{layer}_crop"], out) @ m
+    if flip:
+        m = hflip_matrix(out[0]) @ m
+    return m
+
+
+def _stretch(img: np.ndarray, out: tuple[int, int], flip: bool) -> np.ndarray:
+    """RVM's evaluation-set resize: PIL bilinear to the output size (aspect not kept), then flip."""
+    if (img.shape[1], img.shape[0]) != tuple(out):
+        img = np.asarray(Image.fromarray(img).resize(tuple(out), Image.BILINEAR))
+    return np.ascontiguousarray(img[:, ::-1]) if flip else img
+
+
+def _unit(a: np.ndarray) -> np.ndarray:
+    return a.astype(np.float32) * np.float32(1 / 255)
+
+
+def _byte(a: np.ndarray) -> np.ndarray:
+    """[0, 1] float -> uint8, rounding half up."""
+    return (a * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+
+
+class _Memo:
+    """The few most recently used results by key (source frames, warped stills), for one
+    sequence's render."""
+
+    def __init__(self, size: int = 6):
+        self.size, self.items = size, {}
+
+    def get(self, key, make):
+        if key in self.items:
+            self.items[key] = self.items.pop(key)  # most recent last
+        else:
+            if len(self.items) >= self.size:
+                self.items.pop(next(iter(self.items)))
+            self.items[key] = make()
+        return self.items[key]
+
+
+def _bg_is_static(aug: dict) -> bool:
+    """Whether the background pixels depend only on the source frame and the (fixed) geometry."""
+    return not (aug["bg_motion"] or aug["joint_motion"] or aug["noise"] or aug["bg_jitter"]
+                or aug["blur"]["bg"] or aug["blur"]["all"] or aug["shadow"])
+
+
+def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
+                 memo: _Memo | None = None) -> tuple[dict[str, np.ndarray], dict]:
+    """Frame ``t`` of a planned sequence.
+
+    Returns
+    -------
+    layers : dict
+        ``uint8`` arrays for the requested layers: ``com``, ``fgr``, ``bgr`` (``bgr_capture``)
+        ``(H, W, 3)`` and ``pha`` ``(H, W)``.
+    signature : dict
+        Per layer, a hashable that is equal for two frames of the sequence exactly when their
+        pixels are equal by construction (paused frames, a still background): writers reuse the
+        encoded bytes.
+    """
+    memo = memo or _Memo()
+    aug, length = plan["augment"], plan["length"]
+    out = tuple(settings["size"])
+    u = pause_source(aug, t)
+    fg, bg = plan["fg"], plan["bg"]
+    clip = sources.fg_clip(fg["source"], fg["split"], fg["clip"])
+    item = sources.bg_item(bg["source"], bg["split"], bg["item"])
+    fi, bi = fg["frames"][u], bg["frames"][u]
+    fgr, pha = memo.get(("fg", fi), lambda: tuple(shrink(a, fg["work"])
+                                                  for a in sources.read_fg(fg["source"], clip, fi)))
+    bgr_src = memo.get(("bg", bi), lambda: shrink(sources.read_bg(bg["source"], item, bi), bg["work"]))
+
+    fg_flip = bool(fg["flip"]) != bool(aug["fg_flip"])
+    if settings["geometry"] == "stretch":
+        fgr, pha = _stretch(fgr, out, fg_flip), _stretch(pha, out, fg_flip)
+        bg_key = ("bg-stretch", bi)
+        bgr = memo.get(bg_key, lambda: _stretch(bgr_src, out, bool(aug["bg_flip"])))
+    else:
+        m_fg = _chain(aug, "fg", u, length, tuple(fg["work"]), out, fg_flip)
+        fgr, pha = warp(fgr, m_fg, out), warp(pha, m_fg, out)
+        m_bg = _chain(aug, "bg", u, length, tuple(bg["work"]), out, bool(aug["bg_flip"]))
+        bg_key = ("bg-warp", bi, m_bg.tobytes())
+        bgr = memo.get(bg_key, lambda: warp(bgr_src, m_bg, out, settings["border"]))
+
+    layers = {"fgr": fgr, "pha": pha, "bgr": bgr}
+    floats: dict[str, np.ndarray] = {}
+
+    def f(name):  # the float32 version of a layer, made on first use
+        if name not in floats:
+            floats[name] = _unit(layers[name])
+        return floats[name]
+
+    if aug["noise"]:
+        n = aug["noise"]
+        for name, sigma in (("fgr", n["fg_sigma"]), ("bgr", n["bg_sigma"])):
+            rng = np.random.default_rng([n["seed"], u, _NOISE_LAYER[name]])
+            field = ph.noise_field(rng, (out[1], out[0]), n["grain"], n["mono"])
+            floats[name] = ph.add_noise(f(name), field, sigma)
+    for name, key in (("fgr", "fg_jitter"), ("bgr", "bg_jitter")):
+        if aug[key]:
+            b, c, s, h = ramp_at(aug[key], u, length)
+            floats[name] = ph.color_jitter(f(name), max(1 + b, 0.1), max(1 + c, 0.1), max(1 + s, 0.1),
+                                           min(0.5, max(-0.5, h * settings["hue_scale"])))
+    if aug["grayscale"]:
+        floats["fgr"], floats["bgr"] = ph.to_grayscale(f("fgr")), ph.to_grayscale(f("bgr"))
+    if aug["sharpness"] is not None:
+        for name in ("fgr", "pha", "bgr"):
+            floats[name] = ph.sharpen(f(name), aug["sharpness"])
+    for which, names in (("fg", ("fgr", "pha")), ("bg", ("bgr",)), ("all", ("fgr", "pha", "bgr"))):
+        if aug["blur"][which]:
+            sigma = max(ramp_at(aug["blur"][which], u, length), 0.0)
+            for name in names:
+                floats[name] = ph.gaussian_blur(f(name), sigma)
+    if aug["shadow"]:
+        sh = aug["shadow"]
+        floats["bgr"] = ph.cast_shadow(f("bgr"), f("pha"), sh["strength"],
+                                       params_matrix(sh["affine"], out), sh["blur"])
+    for name, value in floats.items():
+        layers[name] = _byte(value)
+
+    wanted = settings["layers"]
+    result = {}
+    if "com" in wanted:
+        result["com"] = compose(layers["fgr"], layers["pha"], layers["bgr"], settings["rounding"])
+    for name in ("fgr", "pha", "bgr"):
+        if name in wanted:
+            result[name] = layers[name]
+    if "bgr_capture" in wanted:
+        result["bgr_capture"] = _capture(layers["bgr"], aug, out, settings["border"])
+    signature = {name: ("frame", u) for name in result}
+    if "bgr" in result and _bg_is_static(aug):
+        signature["bgr"] = bg_key + (aug["grayscale"], aug["sharpness"])
+    return result, signature
+
+
+def _capture(bgr: np.ndarray, aug: dict, out: tuple[int, int], border: str) -> np.ndarray:
+    """BGMv2's captured background: the true one, slightly misaligned and colour-jittered."""
+    if aug["misalign"]:
+        bgr = warp(bgr, params_matrix(aug["misalign"], out), out, border)
+    if aug["capture_jitter"]:
+        b, c, s, h = aug["capture_jitter"]
+        bgr = _byte(ph.color_jitter(_unit(bgr), b, c, s, h))
+    return bgr
+
+
+def render_sequence(plan: dict, settings: dict, sources: SourceSet) -> Iterator[tuple[dict, dict]]:
+    """``(layers, signature)`` for each frame of a planned sequence, in order."""
+    memo = _Memo()
+    for t in range(plan["length"]):
+        yield render_frame(plan, settings, sources, t, memo)

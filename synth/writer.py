@@ -1,0 +1,252 @@
+"""Writing a dataset to disk (DESIGN.md 2.2): clip by clip, atomically, resumable, checksummed.
+
+Each clip is rendered into a hidden temporary folder beside its final place and renamed when
+complete, so a killed run leaves finished clips and at most some temporary folders (removed on the
+next run). A run first records what it is making (recipe, seed, sources, mbench version) in
+``DIR/.synth-run.json``; a rerun with the same record skips the finished clips, one with another
+record is refused unless ``force``. ``manifest.json`` (with the sha256 of every file) is written
+last, and its presence means the dataset is complete. Clips are independent, so they run in
+parallel on a thread pool (rendering and encoding release the GIL) and the bytes written do not
+depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Callable
+
+from mbench import __version__
+from mbench.atomic import atomic_dir, dumps_json, remove_tree, write_json, write_text
+from mbench.errors import BadInput
+from mbench.frames import encode_image
+from mbench.parallel import default_workers
+from mbench.progress import progress
+
+from .catalog import SourceSet
+from .plan import Planner
+from .recipes import clip_lengths
+from .render import render_sequence
+
+MANIFEST = "manifest.json"
+RUN_RECORD = ".synth-run.json"
+FORMAT = "mbench-synth-1"
+
+
+def layer_suffix(layer: str, output: dict) -> str:
+    """File suffix of a layer: alpha is always PNG, colour layers follow the recipe."""
+    return ".png" if layer == "pha" or output["color_format"] == "png" else ".jpg"
+
+
+def frame_names(n: int) -> list[str]:
+    width = max(4, len(str(n - 1)))
+    return [f"{i:0{width}d}" for i in range(n)]
+
+
+def clip_files(plan: dict, output: dict) -> list[str]:
+    """Paths (relative to the clip folder) of every file of a clip, in writing order."""
+    return [f"{layer}/{name}{layer_suffix(layer, output)}"
+            for name in frame_names(plan["frames"]) for layer in output["layers"]]
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_clip(plan: dict, settings: dict, output: dict, sources: SourceSet, final: Path,
+               on_frame: Callable[[], None] | None = None) -> dict[str, str]:
+    """Render clip ``plan`` into ``final`` atomically; return ``{relative path: sha256}``."""
+    names = iter(frame_names(plan["frames"]))
+    sums: dict[str, str] = {}
+    options = {"jpeg_quality": output["jpeg_quality"], "png_compression": output["png_compression"]}
+    with atomic_dir(final) as tmp:
+        for layer in output["layers"]:
+            (tmp / layer).mkdir()
+        for sequence in plan["sequences"]:
+            last: dict[str, tuple] = {}  # layer -> (signature, bytes, digest): reuse within a sequence
+            for layers, signature in render_sequence(sequence, settings, sources):
+                name = next(names)
+                for layer in output["layers"]:
+                    suffix = layer_suffix(layer, output)
+                    if layer in last and last[layer][0] == signature[layer]:
+                        data, digest = last[layer][1], last[layer][2]
+                    else:
+                        data = encode_image(layers[layer], suffix, **options)
+                        digest = hashlib.sha256(data).hexdigest()
+                        last[layer] = (signature[layer], data, digest)
+                    rel = f"{layer}/{name}{suffix}"
+                    with open(tmp / rel, "wb") as f:
+                        f.write(data)
+                    sums[rel] = digest
+                if on_frame:
+                    on_frame()
+    return sums
+
+
+def _fingerprint(recipe: dict, seed: int, sources: SourceSet) -> dict:
+    return {"format": FORMAT, "recipe": recipe, "seed": seed, "sources": sources.describe(),
+            "mbench_version": __version__}
+
+
+def _differences(old: dict, new: dict) -> list[str]:
+    return [k for k in ("recipe", "seed", "sources", "mbench_version", "format") if old.get(k) != new.get(k)]
+
+
+def _read_json(path: Path) -> dict | None:
+    import json
+
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _check_out(out: Path, fingerprint: dict, force: bool) -> str:
+    """What ``out`` holds, without touching it: ``missing``, ``empty``, ``replace`` (another
+    dataset, with ``force``), ``resume`` or ``complete``; refuse anything else."""
+    if out.exists() and not out.is_dir():
+        raise BadInput("--out exists and is not a folder", out)
+    if not out.exists():
+        return "missing"
+    manifest, record = out / MANIFEST, out / RUN_RECORD
+    existing = _read_json(manifest) if manifest.exists() else _read_json(record) if record.exists() else None
+    if existing is None:
+        if any(out.iterdir()):
+            raise BadInput("--out is not empty and holds no mbench synth dataset (choose an empty or "
+                           "new folder)", out)
+        return "empty"
+    diff = _differences(existing, fingerprint)
+    if diff and not force:
+        raise BadInput(f"holds a dataset made with another {', '.join(diff)} (use --force to replace "
+                       "it, or choose another --out)", out)
+    if force:
+        return "replace"
+    return "complete" if manifest.exists() else "resume"
+
+
+def _empty(folder: Path) -> None:
+    for entry in list(folder.iterdir()):
+        remove_tree(entry)
+
+
+def _remove_stale_temps(out: Path, splits: list[str]) -> None:
+    for split in splits:
+        folder = out / split
+        if folder.is_dir():
+            for entry in folder.iterdir():
+                if entry.name.startswith(".") and ".tmp-" in entry.name:
+                    remove_tree(entry)
+
+
+def _existing_clip_sums(final: Path, plan: dict, output: dict) -> dict[str, str] | None:
+    """Checksums of a finished clip folder, or ``None`` if it is not exactly the expected files."""
+    expected = clip_files(plan, output)
+    present = {p.relative_to(final).as_posix() for p in final.rglob("*") if p.is_file()}
+    if present != set(expected):
+        return None
+    return {rel: sha256_file(final / rel) for rel in expected}
+
+
+def synthesize(recipe: dict, out: str | os.PathLike, *, seed: int, sources: SourceSet,
+               workers: int | None = None, force: bool = False, quiet: bool = False) -> dict:
+    """Write the dataset of ``recipe`` to ``out``; return a summary.
+
+    Raises
+    ------
+    BadInput
+        ``out`` holds something else (without ``force``), or a source is bad; a run that created
+        ``out`` removes it again on bad input.
+    """
+    out = Path(out)
+    if seed < 0:
+        raise BadInput("the seed must be a non-negative integer", str(seed))
+    fingerprint = _fingerprint(recipe, seed, sources)
+    state = _check_out(out, fingerprint, force)
+    if state == "complete":
+        splits = recipe["splits"].values()
+        return {"state": "complete", "out": str(out), "clips": sum(s["clips"] for s in splits), "written": 0,
+                "frames": sum(sum(clip_lengths(s)) for s in splits)}
+    planners = {split: Planner(recipe, split, seed, sources) for split in recipe["splits"]}
+    plans = {f"{split}/{c:04d}": p.clip_plan(c) for split, p in planners.items()
+             for c in range(p.config["clips"])}  # plans first: bad sources fail before any write
+    # How a failed run restores out: remove what it made, empty what was empty or replaced, and
+    # keep the finished clips of a resumed run.
+    undo = {"missing": "remove", "empty": "empty", "replace": "empty", "resume": None}[state]
+    if state == "missing":
+        out.mkdir(parents=True)
+    elif state == "replace":
+        _empty(out)
+    try:
+        write_json(out / RUN_RECORD, fingerprint)
+        _remove_stale_temps(out, list(recipe["splits"]))
+        sums: dict[str, str] = {}
+        todo = []
+        for cid, plan in plans.items():
+            final = out / cid
+            found = _existing_clip_sums(final, plan, recipe["output"]) if final.is_dir() else None
+            if found is None:
+                if final.exists():
+                    remove_tree(final)
+                todo.append(cid)
+            else:
+                sums.update({f"{cid}/{rel}": d for rel, d in found.items()})
+        _run_jobs(todo, plans, planners, recipe, sources, out, sums, workers or default_workers(), quiet)
+        manifest = dict(fingerprint, splits={s: {"clips": p.config["clips"], "frames": sum(p.lengths)}
+                                             for s, p in planners.items()},
+                        clips=plans, files=dict(sorted(sums.items())))
+        write_text(out / MANIFEST, dumps_json(manifest))
+        (out / RUN_RECORD).unlink()
+    except BadInput:  # nothing half-written: the folder goes back to what it was
+        if undo == "remove":
+            remove_tree(out)
+        elif undo == "empty":
+            _empty(out)
+        raise
+    return {"state": "resumed" if state == "resume" and len(todo) < len(plans) else "written",
+            "out": str(out), "clips": len(plans), "written": len(todo),
+            "frames": sum(p["frames"] for p in plans.values())}
+
+
+class _Stopped(Exception):
+    """Raised inside a clip job when the run is being abandoned (another job failed, Ctrl-C)."""
+
+
+def _run_jobs(todo, plans, planners, recipe, sources, out, sums, workers, quiet) -> None:
+    # Longest clips first, so the pool does not end waiting on one long clip.
+    todo = sorted(todo, key=lambda cid: -plans[cid]["frames"])
+    total = sum(plans[cid]["frames"] for cid in todo)
+    stop = threading.Event()
+    with progress(total=total, desc="synth", unit="frame", quiet=quiet) as bar:
+        def on_frame() -> None:
+            if stop.is_set():
+                raise _Stopped  # the clip's temporary folder is removed on the way out
+            bar.update(1)
+
+        def job(cid: str) -> dict[str, str]:
+            plan = plans[cid]
+            settings = planners[plan["split"]].settings()
+            return write_clip(plan, settings, recipe["output"], sources, out / cid, on_frame)
+
+        if workers <= 1 or len(todo) <= 1:
+            for cid in todo:
+                sums.update({f"{cid}/{rel}": d for rel, d in job(cid).items()})
+            return
+        # Threads, not processes: encoding, warps, hashing and file writes release the GIL, the
+        # sources' caches are shared, and nothing is pickled (measured in perf/synth_speed.py).
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="synth") as pool:
+            futures = {pool.submit(job, cid): cid for cid in todo}
+            try:
+                for future in as_completed(futures):
+                    cid = futures[future]
+                    sums.update({f"{cid}/{rel}": d for rel, d in future.result().items()})
+            except BaseException:
+                stop.set()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
