@@ -96,3 +96,34 @@ def check_state(state: Tensor, expected: torch.Size, what: str) -> None:
     if tuple(state.shape) != tuple(expected):
         raise BadInput(f"recurrent state has shape {tuple(state.shape)} but these frames need "
                        f"{tuple(expected)} (a state from another resolution or batch?)", what)
+
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class TappedEncoder(nn.Module):
+    """An encoder whose ``features`` run in sequence, with the outputs of ``taps`` as its skips.
+
+    Subclasses build ``self.features`` and set ``taps`` (feature indices of the 1/2, 1/4, 1/8, 1/16
+    outputs); ``normalize`` applies ImageNet normalisation inside the encoder, as RVM does.
+    """
+
+    taps: tuple[int, ...] = ()
+
+    def _set_normalization(self, normalize: bool) -> None:
+        self.normalize = normalize
+        # Not persistent: the official checkpoints carry no such buffers.
+        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+
+    def forward(self, x: Tensor) -> list[Tensor]:
+        """(N, C, H, W) -> [f1 (1/2), f2 (1/4), f3 (1/8), f4 (1/16)]; sizes round up."""
+        if self.normalize:
+            x = (x - self.mean) / self.std
+        taps = []
+        for index, layer in enumerate(self.features):
+            x = layer(x)
+            if index in self.taps:
+                taps.append(x)
+        return taps

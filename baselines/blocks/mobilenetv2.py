@@ -17,8 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from .init import zero_last_bn_
-from .layers import ConvNormAct, make_divisible
-from .mobilenetv3 import IMAGENET_MEAN, IMAGENET_STD
+from .layers import ConvNormAct, TappedEncoder, make_divisible
 
 # (expansion t, output channels c, repeats n, first stride s): the MobileNetV2 paper's table.
 SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
@@ -53,7 +52,7 @@ class InvertedResidual(nn.Module):
             zero_last_bn_(self.conv[-1])
 
 
-class MobileNetV2Encoder(nn.Module):
+class MobileNetV2Encoder(TappedEncoder):
     """MobileNetV2 features at output stride 16, returning the four taps.
 
     Parameters
@@ -68,6 +67,7 @@ class MobileNetV2Encoder(nn.Module):
 
     def __init__(self, in_channels: int = 3, width_mult: float = 1.0, normalize: bool = False):
         super().__init__()
+        self.taps = TAPS
         channels = make_divisible(32 * width_mult)
         layers: list[nn.Module] = [ConvNormAct(in_channels, channels, 3, 2, activation=nn.ReLU6)]
         stride_so_far, dilation = 2, 1
@@ -86,21 +86,8 @@ class MobileNetV2Encoder(nn.Module):
                 channels = out
         self.features = nn.Sequential(*layers)
         self.channels = tuple(self._out_channels(i) for i in TAPS)
-        self.normalize = normalize and in_channels == 3
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+        self._set_normalization(normalize and in_channels == 3)
 
     def _out_channels(self, index: int) -> int:
         block = self.features[index]
         return block.conv[-1].num_features if isinstance(block, InvertedResidual) else block[1].num_features
-
-    def forward(self, x: Tensor) -> list[Tensor]:
-        """(N, C, H, W) -> [f1 (1/2), f2 (1/4), f3 (1/8), f4 (1/16)]; sizes round up."""
-        if self.normalize:
-            x = (x - self.mean) / self.std
-        taps = []
-        for index, layer in enumerate(self.features):
-            x = layer(x)
-            if index in TAPS:
-                taps.append(x)
-        return taps

@@ -16,11 +16,9 @@ import torch
 from torch import Tensor, nn
 
 from .init import zero_last_bn_
-from .layers import ConvNormAct, make_divisible
+from .layers import ConvNormAct, TappedEncoder, make_divisible
 
 BN = {"bn_eps": 1e-3, "bn_momentum": 0.01}
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 TAPS = (1, 3, 6, 16)
 
 # (in, kernel, expanded, out, squeeze-excitation, activation, stride, dilation): RVM's table.
@@ -86,7 +84,7 @@ class InvertedResidual(nn.Module):
             zero_last_bn_(self.block[-1][1])
 
 
-class MobileNetV3LargeEncoder(nn.Module):
+class MobileNetV3LargeEncoder(TappedEncoder):
     """MobileNetV3-Large features at output stride 16, returning the four taps.
 
     Parameters
@@ -103,6 +101,8 @@ class MobileNetV3LargeEncoder(nn.Module):
     def __init__(self, in_channels: int = 3, width_mult: float = 1.0, normalize: bool = True):
         super().__init__()
 
+        self.taps = TAPS
+
         def adjust(c: int) -> int:
             return make_divisible(c * width_mult)
 
@@ -115,18 +115,4 @@ class MobileNetV3LargeEncoder(nn.Module):
         layers.append(ConvNormAct(last, 6 * last, 1, activation=nn.Hardswish, **BN))
         self.features = nn.Sequential(*layers)
         self.channels = (adjust(16), adjust(24), adjust(40), 6 * last)
-        self.normalize = normalize and in_channels == 3
-        # Not persistent: the official checkpoints carry no such buffers.
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
-
-    def forward(self, x: Tensor) -> list[Tensor]:
-        """(N, 3, H, W) in 0..1 -> [f1 (1/2), f2 (1/4), f3 (1/8), f4 (1/16)]; sizes round up."""
-        if self.normalize:
-            x = (x - self.mean) / self.std
-        taps = []
-        for index, layer in enumerate(self.features):
-            x = layer(x)
-            if index in TAPS:
-                taps.append(x)
-        return taps
+        self._set_normalization(normalize and in_channels == 3)

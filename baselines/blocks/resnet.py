@@ -16,8 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from .init import zero_last_bn_
-from .layers import make_divisible
-from .mobilenetv3 import IMAGENET_MEAN, IMAGENET_STD
+from .layers import TappedEncoder, make_divisible
 
 DEPTHS = {"resnet50": (3, 4, 6, 3), "resnet101": (3, 4, 23, 3)}
 EXPANSION = 4
@@ -50,7 +49,7 @@ class Bottleneck(nn.Module):
         zero_last_bn_(self.bn3)
 
 
-class ResNetEncoder(nn.Module):
+class ResNetEncoder(TappedEncoder):  # forward is its own; shares the normalisation
     """ResNet-50 or -101 at output stride 16, returning the four taps.
 
     Parameters
@@ -81,9 +80,7 @@ class ResNetEncoder(nn.Module):
         self.layer4 = self._make_layer(widths[3], depths[3], stride=2, dilate=True)
         self.channels = (widths[0], widths[0] * EXPANSION, widths[1] * EXPANSION,
                          widths[3] * EXPANSION)
-        self.normalize = normalize and in_channels == 3
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+        self._set_normalization(normalize and in_channels == 3)
 
     def _make_layer(self, planes: int, blocks: int, stride: int = 1,
                     dilate: bool = False) -> nn.Sequential:
