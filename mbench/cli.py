@@ -89,7 +89,11 @@ def run_guarded(fn, debug: bool) -> int:
         with contextlib.ExitStack() as stack:
             stack.enter_context(warnings.catch_warnings())
             if not debug:
+                # library warnings stay hidden; mbench's own (e.g. a metric undefined on a frame)
+                # show as one line each
                 warnings.simplefilter("ignore")
+                warnings.filterwarnings("always", module=r"mbench(\..*)?$")
+                warnings.showwarning = _one_line_warning
                 stack.enter_context(native_stderr_silenced())
             try:
                 result = fn()
@@ -98,6 +102,10 @@ def run_guarded(fn, debug: bool) -> int:
         return int(result or 0)
     except BaseException as e:  # raised while entering or leaving the contexts
         return _report(e, debug)
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"mbench: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
 def _report(e: BaseException, debug: bool) -> int:

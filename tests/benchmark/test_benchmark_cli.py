@@ -140,6 +140,23 @@ def test_dim_convention_cli(tmp_path, cli):
     assert json.loads((tmp_path / "e" / "summary.json").read_text())["trimap"].endswith("tri")
 
 
+def test_dim_nan_frames_warn_on_the_command_line(tmp_path, cli):
+    pred, gt = make_pair(tmp_path, clips=("x",), frames=2)
+    tri = np.zeros((2, 36, 48), np.uint8)
+    tri[1, 10:20, 10:20] = 128  # frame 0000 has no unknown pixel
+    write_layer(tmp_path / "tri" / "x", tri)
+    proc = cli("evaluate", pred, gt, "--convention", "dim", "--trimap", tmp_path / "tri", "--out",
+               tmp_path / "e", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mbench: warning:"), proc.stderr
+    assert "0000" in lines[0] and "mse undefined" in lines[0]
+    df = pd.read_csv(tmp_path / "e" / "per_frame.csv", dtype={"frame": str}, keep_default_na=False)
+    assert df["mse"].tolist()[0] == "nan"
+    info = json.loads((tmp_path / "e" / "summary.json").read_text())
+    assert info["metric_frames"]["mse"] == 1 and info["metric_frames"]["sad"] == 2
+
+
 def test_sixteen_bit_jpeg_and_video_layers(tmp_path):
     p, g = mattes.clip(32, 48, 3, 5)
     write_layer(tmp_path / "gt" / "c" / "pha", g.astype(np.uint16) * 257)   # 16-bit PNG
