@@ -4,17 +4,25 @@ For each output size, the same dataset (RVM's training augmentation, sequences o
 written by the pipeline (plan, render, compose, encode, hash, write) and then its frames are only
 PNG-encoded again with the same settings (com, fgr, pha, bgr). Both use 2 workers; each figure is
 the best of 5 runs (after a warm-up), pipeline and bound alternating. "ratio" compares wall-clock
-frames/s (what the target is about, and what a busy shared machine disturbs); "CPU-time ratio" compares the CPU
-seconds each took (encode-only / pipeline), which other jobs on the machine hardly change. Two
-kinds of sources:
+frames/s (what the target is about, and what a busy shared machine disturbs); "CPU-time ratio"
+compares the CPU seconds each took (encode-only / pipeline), which other jobs on the machine
+disturb less. Two kinds of sources:
 
 - ``arrays``: built-in procedural subjects and backgrounds rendered beforehand into memory, so
   the figure is the pipeline's own cost (sources such as decoded VideoMatte240K frames excluded);
 - ``built-in``: the procedural subjects and built-in backgrounds rendered live, as
-  ``mbench synth --out VideoMatte8K`` does.
+  ``mbench synth --out VideoMatte8K`` does, from fresh sources in every run (so each run also
+  builds its 8 subjects and about 45 backgrounds: one subject per 48 frames and one background
+  per 8, where VideoMatte8K builds one per 380 frames and one per 28).
 
 ``--e2e`` also times ``mbench synth --out VideoMatte8K`` end to end (the default recipe, 7,960
-frames). Run: ``python perf/synth_speed.py [--e2e]``.
+frames), and compares it with only encoding one frame in ten of what it wrote (the same ratios).
+Run: ``python perf/synth_speed.py [--e2e] [--no-table] [--size WxH] [--sources built-in] [--dir DIR]``.
+
+Nothing is deleted until the end: on a file system that delays the reuse of freed inodes (ext4
+without a journal, as on the machine of ``perf/RESULTS.md``), creating files right after deleting
+thousands costs up to a millisecond of kernel time each, which would be charged to the pipeline.
+The script prints what creating a file costs in ``--dir`` before it starts.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
+import resource
 import subprocess
 import sys
 import tempfile
@@ -90,10 +98,10 @@ def resolve_small(recipe: dict) -> dict:
     return small
 
 
-def decoded_frames(root: Path) -> list[list[np.ndarray]]:
-    """Every frame of a written dataset, decoded: [com, fgr, pha, bgr] each."""
+def decoded_frames(root: Path, step: int = 1) -> list[list[np.ndarray]]:
+    """Every ``step``-th frame of a written dataset, decoded: [com, fgr, pha, bgr] each."""
     frames = []
-    for pha_file in sorted(root.glob("train/*/pha/*.png")):
+    for pha_file in sorted(root.glob("*/*/pha/*.png"))[::step]:
         clip, name = pha_file.parent.parent, pha_file.name
         frames.append([read_color(clip / "com" / name), read_color(clip / "fgr" / name),
                        read_alpha(pha_file), read_color(clip / "bgr" / name)])
@@ -124,8 +132,8 @@ def measure(size, sources_kind, folder: Path, workers: int, repeats: int) -> dic
     live = SourceSet.for_recipe(recipe)
     sources = arrays_from(live, clips, 60) if sources_kind == "arrays" else live
     warm = folder / f"warm-{size[0]}x{size[1]}-{sources_kind}"
+    # loads the compiled composition kernel, fills the sources' catalogs
     synthesize(resolve_small(recipe), warm, seed=0, sources=sources, workers=workers, quiet=True)
-    shutil.rmtree(warm)  # loads the compiled composition kernel, fills the sources' catalogs
     pipeline, bound, decoded = [], [], None
     for r in range(repeats):
         out = folder / f"out-{size[0]}x{size[1]}-{sources_kind}-{r}"
@@ -135,45 +143,70 @@ def measure(size, sources_kind, folder: Path, workers: int, repeats: int) -> dic
                                                  quiet=True)))
         if decoded is None:
             decoded = decoded_frames(out)
-        shutil.rmtree(out)
         bound.append(timed(lambda: encode_only(decoded, workers)))
     n = len(decoded)
     return {"frames": n, "pipeline": n / min(w for w, _ in pipeline), "bound": n / min(w for w, _ in bound),
             "cpu": min(c for _, c in bound) / min(c for _, c in pipeline)}
 
 
-def e2e(folder: Path) -> float:
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "mbench", "synth", "--out", str(folder / "VideoMatte8K"), "--quiet"],
-                   check=True)
-    return time.perf_counter() - t
+def creation_cost(folder: Path, n: int = 200) -> float:
+    """CPU microseconds this process spends creating one new (empty) file in ``folder``."""
+    probe = folder / "creation-probe"
+    probe.mkdir()
+    c = time.process_time()
+    for i in range(n):
+        (probe / str(i)).touch()
+    return (time.process_time() - c) / n * 1e6
+
+
+def e2e(folder: Path, workers: int, repeats: int) -> dict:
+    """``mbench synth --out VideoMatte8K`` (wall and CPU time of the subprocess), and encoding
+    alone of one frame in ten of its output."""
+    before, t = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    subprocess.run([sys.executable, "-m", "mbench", "synth", "--out", str(folder / "VideoMatte8K"), "--quiet",
+                    "--workers", str(workers)], check=True)
+    wall, after = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    sample = decoded_frames(folder / "VideoMatte8K", step=10)
+    bound = [timed(lambda: encode_only(sample, workers)) for _ in range(repeats)]
+    frames = 7960
+    return {"seconds": wall, "cpu": cpu, "pipeline": frames / wall,
+            "bound": len(sample) / min(w for w, _ in bound),
+            "cpu_ratio": (min(c for _, c in bound) / len(sample)) / (cpu / frames)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--e2e", action="store_true", help="also time mbench synth --out VideoMatte8K")
+    parser.add_argument("--no-table", action="store_true", help="skip the table (with --e2e: only that)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5, help="best of this many runs (default 5)")
     parser.add_argument("--dir", default=".", help="where the datasets are written (default: here)")
+    parser.add_argument("--size", action="append", metavar="WxH",
+                        help="only this output size (repeatable; default 224x224 and 512x288)")
+    parser.add_argument("--sources", action="append", choices=["arrays", "built-in"],
+                        help="only these sources (repeatable; default both)")
     args = parser.parse_args()
-    load = os.getloadavg()
-    print(f"load average before: {load[0]:.2f} (2 cores)")
-    print("| size | sources | frames | pipeline frames/s | encode-only frames/s | ratio | CPU-time ratio |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    sizes = [tuple(int(v) for v in s.split("x")) for s in args.size] if args.size else [(224, 224), (512, 288)]
+    print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores)")
     # in the working folder, not /tmp: file creation costs differ between file systems
     with tempfile.TemporaryDirectory(prefix=".synth-speed-", dir=args.dir) as tmp:
         folder = Path(tmp)
-        for size in ((224, 224), (512, 288)):
-            for kind in ("arrays", "built-in"):
-                r = measure(size, kind, folder, args.workers, args.repeats)
-                print(f"| {size[0]}x{size[1]} | {kind} | {r['frames']} | {r['pipeline']:.1f} | "
-                      f"{r['bound']:.1f} | {r['pipeline'] / r['bound']:.0%} | {r['cpu']:.0%} |", flush=True)
+        print(f"creating a file in {args.dir}: {creation_cost(folder):.0f} us of CPU time")
+        if not args.no_table:
+            print("| size | sources | frames | pipeline frames/s | encode-only frames/s | ratio | CPU-time ratio |")
+            print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+            for size in sizes:
+                for kind in args.sources or ("arrays", "built-in"):
+                    r = measure(size, kind, folder, args.workers, args.repeats)
+                    print(f"| {size[0]}x{size[1]} | {kind} | {r['frames']} | {r['pipeline']:.1f} | "
+                          f"{r['bound']:.1f} | {r['pipeline'] / r['bound']:.0%} | {r['cpu']:.0%} |", flush=True)
         if args.e2e:
-            seconds = e2e(folder)
-            print(f"\nmbench synth --out VideoMatte8K: {seconds:.0f} s "
-                  f"(7,960 frames, {7960 / seconds:.1f} frames/s)")
-    load = os.getloadavg()
-    print(f"load average after: {load[0]:.2f}")
+            r = e2e(folder, args.workers, args.repeats)
+            print(f"\nmbench synth --out VideoMatte8K: {r['seconds']:.0f} s wall, {r['cpu']:.0f} s CPU "
+                  f"(7,960 frames, {r['pipeline']:.1f} frames/s); encode-only {r['bound']:.1f} frames/s: "
+                  f"ratio {r['pipeline'] / r['bound']:.0%}, CPU-time ratio {r['cpu_ratio']:.0%}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -165,19 +165,22 @@ class SourceSet:
         src = self.fgr[source][0]
         fgr, pha = src.frame(clip, index)
         where = f"{getattr(src, 'spec', src)} clip {clip.id} frame {index}"
-        if fgr.ndim != 3 or fgr.shape[2] != 3 or fgr.dtype != np.uint8:
-            raise BadInput(f"foreground is {fgr.dtype} {fgr.shape}, expected uint8 (H, W, 3)", where)
-        if pha.ndim == 3 and pha.shape[2] == 1:
-            pha = pha[:, :, 0]
-        if pha.shape != fgr.shape[:2]:
-            raise BadInput(f"alpha is {pha.shape[1]}x{pha.shape[0]} but the foreground is "
-                           f"{fgr.shape[1]}x{fgr.shape[0]}", where)
-        if pha.dtype != np.uint8:
-            raise BadInput(f"alpha is {pha.dtype}, expected uint8", where)
-        if fgr.shape[:2] != (clip.height, clip.width):
-            raise BadInput(f"frame is {fgr.shape[1]}x{fgr.shape[0]} but the clip is "
-                           f"{clip.width}x{clip.height}", where)
-        return fgr, pha
+        return _checked_fg(fgr, pha, (clip.width, clip.height), "clip", where)
+
+    def fg_warps(self, source: int, clip: ForegroundClip, work: Sequence[int]) -> bool:
+        """Whether foreground ``source`` renders ``clip``'s frames through an affine itself
+        (``frame_warped``) and the frames need no shrinking first (``work`` is their own size)."""
+        return (hasattr(self.fgr[source][0], "frame_warped")
+                and (int(work[0]), int(work[1])) == (clip.width, clip.height))
+
+    def read_fg_warped(self, source: int, clip: ForegroundClip, index: int, matrix: np.ndarray,
+                       size: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Frame ``index`` seen through the forward affine ``matrix`` in an output of ``size``
+        (``frame_warped``; see :meth:`fg_warps`), checked as :meth:`read_fg` checks frames."""
+        src = self.fgr[source][0]
+        fgr, pha = src.frame_warped(clip, index, matrix, tuple(size))
+        where = f"{getattr(src, 'spec', src)} clip {clip.id} frame {index}"
+        return _checked_fg(fgr, pha, tuple(size), "output", where)
 
     def read_bg(self, source: int, item: BackgroundItem, index: int) -> np.ndarray:
         """Frame ``index`` of a background as uint8 ``(H, W, 3)``, checked."""
@@ -190,3 +193,20 @@ class SourceSet:
             raise BadInput(f"frame is {bgr.shape[1]}x{bgr.shape[0]} but the background is "
                            f"{item.width}x{item.height}", where)
         return bgr
+
+
+def _checked_fg(fgr: np.ndarray, pha: np.ndarray, size: tuple[int, int], what: str,
+                where: str) -> tuple[np.ndarray, np.ndarray]:
+    """A source's foreground frame, checked: uint8 ``(H, W, 3)`` and ``(H, W)`` of ``size``."""
+    if fgr.ndim != 3 or fgr.shape[2] != 3 or fgr.dtype != np.uint8:
+        raise BadInput(f"foreground is {fgr.dtype} {fgr.shape}, expected uint8 (H, W, 3)", where)
+    if pha.ndim == 3 and pha.shape[2] == 1:
+        pha = pha[:, :, 0]
+    if pha.shape != fgr.shape[:2]:
+        raise BadInput(f"alpha is {pha.shape[1]}x{pha.shape[0]} but the foreground is "
+                       f"{fgr.shape[1]}x{fgr.shape[0]}", where)
+    if pha.dtype != np.uint8:
+        raise BadInput(f"alpha is {pha.dtype}, expected uint8", where)
+    if fgr.shape[:2] != (size[1], size[0]):
+        raise BadInput(f"frame is {fgr.shape[1]}x{fgr.shape[0]} but the {what} is {size[0]}x{size[1]}", where)
+    return fgr, pha

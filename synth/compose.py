@@ -20,10 +20,18 @@ def _loop(fgr, pha, bgr, offset, out):  # pragma: no cover - compiled by numba
     h, w, c = fgr.shape
     for y in range(h):
         for x in range(w):
-            a = pha[y, x] / 255.0
-            b = 1.0 - a
-            for k in range(c):
-                out[y, x, k] = np.uint8(np.floor(fgr[y, x, k] * a + bgr[y, x, k] * b + offset))
+            # most pixels are transparent or opaque: the expression then gives bgr or fgr exactly
+            if pha[y, x] == 0:
+                for k in range(c):
+                    out[y, x, k] = bgr[y, x, k]
+            elif pha[y, x] == 255:
+                for k in range(c):
+                    out[y, x, k] = fgr[y, x, k]
+            else:
+                a = pha[y, x] / 255.0
+                b = 1.0 - a
+                for k in range(c):
+                    out[y, x, k] = np.uint8(np.floor(fgr[y, x, k] * a + bgr[y, x, k] * b + offset))
     return out
 
 

@@ -120,9 +120,13 @@ def warp(img: np.ndarray, matrix: np.ndarray, out_size: tuple[int, int], border:
          value: float = 0) -> np.ndarray:
     """Resample ``img`` through the forward ``matrix`` into an image of ``out_size`` (bilinear)."""
     channels = 1 if img.ndim == 2 else img.shape[2]
-    return cv2.warpAffine(img, np.ascontiguousarray(matrix[:2], dtype=np.float64), tuple(out_size),
-                          flags=cv2.INTER_LINEAR, borderMode=BORDERS[border],
-                          borderValue=(value,) * channels if channels > 1 else value)
+    padded = channels == 3 and img.dtype == np.uint8
+    if padded:  # OpenCV warps 4-channel bytes about twice as fast as 3-channel ones (same values)
+        img, channels = cv2.cvtColor(img, cv2.COLOR_RGB2RGBA), 4
+    out = cv2.warpAffine(img, np.ascontiguousarray(matrix[:2], dtype=np.float64), tuple(out_size),
+                         flags=cv2.INTER_LINEAR, borderMode=BORDERS[border],
+                         borderValue=(value,) * channels if channels > 1 else value)
+    return cv2.cvtColor(out, cv2.COLOR_RGBA2RGB) if padded else out
 
 
 def is_identity(matrix: np.ndarray) -> bool:

@@ -1,7 +1,9 @@
 """Pixel operations of the augmentation, on float32 images in [0, 1] (RVM / torchvision semantics).
 
 Colour images are ``(H, W, 3)``, alpha ``(H, W)``. Each function returns a new array (or the input
-when it has nothing to do) and keeps values in [0, 1].
+when it has nothing to do) and keeps values in [0, 1]. Mixing of channels goes through
+``cv2.transform`` (a 3x3 or 1x3 colour matrix per pixel) rather than numpy broadcasts over the
+channel axis, which are several times slower on interleaved images.
 """
 
 from __future__ import annotations
@@ -17,15 +19,19 @@ _GRAY = np.array([0.2989, 0.587, 0.114], dtype=np.float32)
 _SMOOTH = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], dtype=np.float32) / np.float32(13)
 
 
+def _mix(img: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Each pixel's channels times ``matrix`` (rows: output channels)."""
+    return cv2.transform(np.ascontiguousarray(img, dtype=np.float32), np.asarray(matrix, np.float32))
+
+
 def gray(img: np.ndarray) -> np.ndarray:
     """Luma of an RGB image, ``(H, W)``."""
-    return img @ _GRAY
+    return _mix(img, _GRAY[None, :]).reshape(img.shape[:2])
 
 
 def to_grayscale(img: np.ndarray) -> np.ndarray:
     """Grayscale with three equal channels."""
-    g = gray(img)
-    return np.repeat(g[:, :, None], 3, axis=2)
+    return _mix(img, np.repeat(_GRAY[None, :], 3, axis=0))
 
 
 def _blend(img: np.ndarray, other: np.ndarray | np.float32, factor: float) -> np.ndarray:
@@ -39,11 +45,16 @@ def adjust_brightness(img: np.ndarray, factor: float) -> np.ndarray:
 
 
 def adjust_contrast(img: np.ndarray, factor: float) -> np.ndarray:
-    return _blend(img, np.float32(gray(img).mean()), factor)
+    # the mean luma is the luma of the channel means (float64 sums)
+    mean = float(np.dot(_GRAY.astype(np.float64), cv2.mean(np.ascontiguousarray(img, dtype=np.float32))[:3]))
+    return _blend(img, np.float32(mean), factor)
 
 
 def adjust_saturation(img: np.ndarray, factor: float) -> np.ndarray:
-    return _blend(img, gray(img)[:, :, None], factor)
+    # factor * img + (1 - factor) * gray(img), as one colour matrix
+    f = np.float32(factor)
+    out = _mix(img, f * np.eye(3, dtype=np.float32) + (np.float32(1) - f) * np.repeat(_GRAY[None, :], 3, axis=0))
+    return np.clip(out, 0, 1, out=out)
 
 
 def adjust_hue(img: np.ndarray, shift: float) -> np.ndarray:
@@ -51,7 +62,8 @@ def adjust_hue(img: np.ndarray, shift: float) -> np.ndarray:
     if shift == 0:
         return img
     hsv = cv2.cvtColor(np.ascontiguousarray(img, dtype=np.float32), cv2.COLOR_RGB2HSV)
-    hsv[:, :, 0] = np.mod(hsv[:, :, 0] + np.float32(shift * 360.0), np.float32(360.0))
+    # a turn in [0, 1) added to hue in [0, 360): OpenCV's HSV2RGB wraps hues of 360 and above
+    hsv = cv2.add(hsv, (float(shift % 1.0) * 360.0, 0.0, 0.0, 0.0))
     out = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
     return np.clip(out, 0, 1, out=out)
 
@@ -101,7 +113,14 @@ def noise_field(rng: np.random.Generator, shape: tuple[int, int], grain: float,
     return big.reshape(h, w, 1 if mono else 3)
 
 
+def _planes3(a: np.ndarray) -> np.ndarray:
+    """An ``(H, W)`` or ``(H, W, 1)`` array repeated into three channels (float32)."""
+    return cv2.cvtColor(np.ascontiguousarray(a.reshape(a.shape[:2]), dtype=np.float32), cv2.COLOR_GRAY2RGB)
+
+
 def add_noise(img: np.ndarray, field: np.ndarray, sigma: float) -> np.ndarray:
+    if field.ndim == 3 and field.shape[2] == 1 and img.ndim == 3 and img.shape[2] == 3:
+        field = _planes3(field)
     out = img + field * np.float32(sigma)
     return np.clip(out, 0, 1, out=out)
 
@@ -118,5 +137,5 @@ def cast_shadow(bgr: np.ndarray, pha: np.ndarray, strength: float, matrix: np.nd
     shadow = warp(pha * np.float32(strength), matrix, (w, h))
     if blur > 1:
         shadow = box_blur(shadow, blur)
-    out = bgr - shadow[:, :, None]
+    out = bgr - _planes3(shadow)
     return np.clip(out, 0, 1, out=out)

@@ -3,9 +3,10 @@
 Frame ``t`` is a pure function of (plan, settings, sources, t): the geometry of the foreground and
 the background is one matrix each (motion at ``t``, static affine, crop, flip; see
 :mod:`mbench.synth.geometry`), applied in one warp to the source frame first area-shrunk to its
-working size; then the pixel operations active at ``t``; then the layers are rounded to ``uint8``
-and composed (:mod:`mbench.synth.compose`). Geometry runs on ``uint8``; float32 is used only for a
-layer that a pixel operation touches in that frame.
+working size (a source that renders frames itself, the procedural subjects, renders straight
+through the matrix instead: one resampling); then the pixel operations active at ``t``; then the
+layers are rounded to ``uint8`` and composed (:mod:`mbench.synth.compose`). Geometry runs on
+``uint8``; float32 is used only for a layer that a pixel operation touches in that frame.
 """
 
 from __future__ import annotations
@@ -26,17 +27,20 @@ _NOISE_LAYER = {"fgr": 1, "bgr": 2}
 
 
 def _chain(aug: dict, layer: str, t: int, length: int, work: tuple[int, int], out: tuple[int, int],
-           flip: bool) -> np.ndarray:
-    """The forward matrix of ``layer`` ("fg" or "bg") at frame ``t``, in RVM's order."""
-    m = np.eye(3)
-    for name in (f"{layer}_motion", "joint_motion"):
+           flip: bool, memo: "_Memo") -> np.ndarray:
+    """The forward matrix of ``layer`` ("fg" or "bg") at frame ``t``, in RVM's order: the motion
+    at ``t`` first, then the sequence's fixed static affine, crop and flip (multiplied once)."""
+    def fixed() -> np.ndarray:
+        m = np.eye(3)
+        if aug[f"{layer}_static"]:
+            m = params_matrix(aug[f"{layer}_static"], work) @ m
+        m = crop_matrix(aug[f"{layer}_crop"], out) @ m
+        return hflip_matrix(out[0]) @ m if flip else m
+
+    m = memo.get(("chain", layer), fixed)
+    for name in ("joint_motion", f"{layer}_motion"):  # the layer's own motion applies first
         if aug[name]:
-            m = params_matrix(motion_at(aug[name], t, length), work) @ m
-    if aug[f"{layer}_static"]:
-        m = params_matrix(aug[f"{layer}_static"], work) @ m
-    m = crop_matrix(aug[f"{layer}_crop"], out) @ m
-    if flip:
-        m = hflip_matrix(out[0]) @ m
+            m = m @ params_matrix(motion_at(aug[name], t, length), work)
     return m
 
 
@@ -57,20 +61,20 @@ def _byte(a: np.ndarray) -> np.ndarray:
 
 
 class _Memo:
-    """The few most recently used results by key (source frames, warped stills), for one
-    sequence's render."""
+    """The few most recently used results by key (source frames, warped stills, the fixed part of
+    each layer's geometry), for one sequence's render."""
 
-    def __init__(self, size: int = 6):
+    def __init__(self, size: int = 8):
         self.size, self.items = size, {}
 
     def get(self, key, make):
         if key in self.items:
             self.items[key] = self.items.pop(key)  # most recent last
-        else:
-            if len(self.items) >= self.size:
-                self.items.pop(next(iter(self.items)))
-            self.items[key] = make()
-        return self.items[key]
+            return self.items[key]
+        value = self.items[key] = make()  # make() may itself use the memo
+        while len(self.items) > self.size:
+            self.items.pop(next(iter(self.items)))
+        return value
 
 
 def _bg_is_static(aug: dict) -> bool:
@@ -101,21 +105,28 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
     clip = sources.fg_clip(fg["source"], fg["split"], fg["clip"])
     item = sources.bg_item(bg["source"], bg["split"], bg["item"])
     fi, bi = fg["frames"][u], bg["frames"][u]
-    fgr, pha = memo.get(("fg", fi), lambda: tuple(shrink(a, fg["work"])
-                                                  for a in sources.read_fg(fg["source"], clip, fi)))
-    bgr_src = memo.get(("bg", bi), lambda: shrink(sources.read_bg(bg["source"], item, bi), bg["work"]))
+
+    def source_fg():  # the frame at its working size
+        return tuple(shrink(a, fg["work"]) for a in sources.read_fg(fg["source"], clip, fi))
+
+    def source_bg():
+        return shrink(sources.read_bg(bg["source"], item, bi), bg["work"])
 
     fg_flip = bool(fg["flip"]) != bool(aug["fg_flip"])
     if settings["geometry"] == "stretch":
-        fgr, pha = _stretch(fgr, out, fg_flip), _stretch(pha, out, fg_flip)
+        fgr, pha = (_stretch(a, out, fg_flip) for a in memo.get(("fg", fi), source_fg))
         bg_key = ("bg-stretch", bi)
-        bgr = memo.get(bg_key, lambda: _stretch(bgr_src, out, bool(aug["bg_flip"])))
+        bgr = memo.get(bg_key, lambda: _stretch(memo.get(("bg", bi), source_bg), out, bool(aug["bg_flip"])))
     else:
-        m_fg = _chain(aug, "fg", u, length, tuple(fg["work"]), out, fg_flip)
-        fgr, pha = warp(fgr, m_fg, out), warp(pha, m_fg, out)
-        m_bg = _chain(aug, "bg", u, length, tuple(bg["work"]), out, bool(aug["bg_flip"]))
+        m_fg = _chain(aug, "fg", u, length, tuple(fg["work"]), out, fg_flip, memo)
+        if sources.fg_warps(fg["source"], clip, fg["work"]):  # the source resamples once itself
+            fgr, pha = memo.get(("fg-warp", fi, m_fg.tobytes()),
+                                lambda: sources.read_fg_warped(fg["source"], clip, fi, m_fg, out))
+        else:
+            fgr, pha = (warp(a, m_fg, out) for a in memo.get(("fg", fi), source_fg))
+        m_bg = _chain(aug, "bg", u, length, tuple(bg["work"]), out, bool(aug["bg_flip"]), memo)
         bg_key = ("bg-warp", bi, m_bg.tobytes())
-        bgr = memo.get(bg_key, lambda: warp(bgr_src, m_bg, out, settings["border"]))
+        bgr = memo.get(bg_key, lambda: warp(memo.get(("bg", bi), source_bg), m_bg, out, settings["border"]))
 
     layers = {"fgr": fgr, "pha": pha, "bgr": bgr}
     floats: dict[str, np.ndarray] = {}

@@ -42,6 +42,16 @@ class BackgroundItem:
 
 
 class ForegroundSource(Protocol):
+    """A source of foreground clips.
+
+    A source that renders its frames (rather than reading them) may also provide
+    ``frame_warped(clip, index, matrix, size) -> (fgr, pha)``: the frame seen through the forward
+    3x3 affine ``matrix`` (frame pixels -> output pixels) in an output of ``size`` = (width,
+    height), zero outside the frame, as a bilinear warp of :meth:`frame` would give it. The
+    pipeline then asks for that instead of warping the frame itself, so the frame is resampled
+    once (``catalog.SourceSet.fg_warps``).
+    """
+
     spec: str
     options: dict      # the effective options, JSON-serialisable (for the manifest)
 

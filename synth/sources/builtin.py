@@ -23,7 +23,7 @@ from mbench.errors import BadInput
 from ._cache import KeyedCache, TransientState
 from ._folders import SPLITS, check_split, frame_size, per_split_counts, positive_float, positive_int
 from .base import BackgroundItem
-from .builtin_photos import load_photo, photo_names
+from .builtin_photos import load_photo, photo_names, photo_size
 from .builtin_textures import TEXTURE_KINDS, paint_texture
 from .camera import CameraPath, draw_camera, prepare_still
 
@@ -90,8 +90,8 @@ class BuiltinBackgrounds(TransientState):
         out = []
         if self.photos:
             for name in photo_names(split):
-                img = self._still(split, "photo", name)
-                out.append(BackgroundItem(self.spec, f"{split}/photo/{name}", 1, self.fps, img.shape[0], img.shape[1]))
+                pw, ph = photo_size(name)
+                out.append(BackgroundItem(self.spec, f"{split}/photo/{name}", 1, self.fps, ph, pw))
         out += [BackgroundItem(self.spec, f"{split}/texture/{i:04d}", 1, self.fps, h, w)
                 for i in range(self.textures[split])]
         out += [BackgroundItem(self.spec, f"{split}/video/{i:04d}", self.frames, self.fps, h, w)
@@ -129,7 +129,7 @@ class BuiltinBackgrounds(TransientState):
             rng = np.random.default_rng([self.seed, SPLIT_STREAMS[split], 2, index])
             names = photo_names(split) if self.photos else []
             if names and rng.random() < 0.5:
-                still = load_photo(names[int(rng.integers(0, len(names)))])
+                still = self._still(split, "photo", names[int(rng.integers(0, len(names)))])
             else:
                 w, h = self.size
                 texture_rng = np.random.default_rng([self.seed, SPLIT_STREAMS[split], 3, index])

@@ -27,8 +27,14 @@ def _palette(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _grain(rng: np.random.Generator, rgb: np.ndarray, amount: float = 0.02) -> np.ndarray:
-    noise = rng.normal(0.0, amount, rgb.shape[:2]).astype(np.float32)
-    return np.clip(rgb + noise[..., None], 0.0, 1.0)
+    """Monochrome sensor noise of standard deviation ``amount`` added to every channel."""
+    noise = rng.standard_normal(rgb.shape[:2], dtype=np.float32) * np.float32(amount)
+    return np.clip(cv2.add(rgb, cv2.cvtColor(noise, cv2.COLOR_GRAY2RGB)), 0.0, 1.0)
+
+
+def _times(rgb: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """``rgb * factor[..., None]`` (OpenCV: numpy broadcasting over (H, W, 3) is slow)."""
+    return cv2.multiply(rgb, cv2.cvtColor(np.asarray(factor, np.float32), cv2.COLOR_GRAY2RGB))
 
 
 def noise(rng, shape):
@@ -41,7 +47,7 @@ def stripes(rng, shape):
     pattern = tx.stripes(shape, rng.uniform(0.03, 0.2) * min(shape), rng.uniform(0, math.pi),
                          duty=rng.uniform(0.2, 0.7))
     shade = tx.value_noise(rng, shape, 0.5 * min(shape), octaves=2)
-    return tx.colourise(pattern, c[0], c[1]) * (0.8 + 0.4 * shade)[..., None]
+    return _times(tx.colourise(pattern, c[0], c[1]), 0.8 + 0.4 * shade)
 
 
 def gradient(rng, shape):
@@ -62,7 +68,8 @@ def bokeh(rng, shape):
     for _ in range(int(rng.integers(2, 4))):
         layer = tx.blobs(rng, shape, int(rng.integers(15, 60)), (0.01 * min(h, w), 0.06 * min(h, w)),
                          rng.uniform(1.0, 6.0))
-        out += layer[..., None] * tx.random_colour(rng, s=(0.2, 0.8), v=(0.6, 1.0)) * np.float32(rng.uniform(0.4, 0.9))
+        colour = tx.random_colour(rng, s=(0.2, 0.8), v=(0.6, 1.0)) * np.float32(rng.uniform(0.4, 0.9))
+        out += tx.colourise(layer, np.zeros(3, np.float32), colour)
     return np.clip(out, 0.0, 1.0)
 
 
@@ -104,7 +111,7 @@ def plaid(rng, shape):
     p = rng.uniform(0.05, 0.2) * min(shape)
     a = tx.stripes(shape, p, 0.0, duty=rng.uniform(0.2, 0.5))
     b = tx.stripes(shape, p * rng.uniform(0.7, 1.3), math.pi / 2, duty=rng.uniform(0.2, 0.5))
-    return np.clip(tx.colourise(a, c[0], c[1]) * 0.6 + tx.colourise(b, c[0], c[2]) * 0.4, 0, 1)
+    return np.clip(cv2.addWeighted(tx.colourise(a, c[0], c[1]), 0.6, tx.colourise(b, c[0], c[2]), 0.4, 0.0), 0, 1)
 
 
 TEXTURE_KINDS: dict[str, Painter] = {

@@ -42,9 +42,11 @@ class CameraPath:
         return np.array([[c, -s, cx - c * ox + s * oy], [s, c, cy - s * ox - c * oy]], np.float64)
 
     def frame(self, base: np.ndarray, t: float) -> np.ndarray:
-        """The view at ``t`` of ``base`` (already resized to ``base_size``)."""
-        return cv2.warpAffine(base, self.matrix(t), self.size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                              borderMode=cv2.BORDER_REFLECT)
+        """The view at ``t`` of ``base`` (already resized to ``base_size``; see :func:`prepare_still`),
+        RGB."""
+        out = cv2.warpAffine(base, self.matrix(t), self.size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                             borderMode=cv2.BORDER_REFLECT)
+        return cv2.cvtColor(out, cv2.COLOR_RGBA2RGB) if base.shape[2] == 4 else out
 
 
 def draw_camera(rng: np.random.Generator, still_size: tuple[int, int], size: tuple[int, int]) -> CameraPath:
@@ -79,7 +81,10 @@ def _with_shake(signal: Signal, rng: np.random.Generator, amplitude: float) -> S
 
 
 def prepare_still(still: np.ndarray, path: CameraPath) -> np.ndarray:
-    """Resize ``still`` to the path's ``base_size`` (area filter when shrinking)."""
+    """Resize the RGB ``still`` to the path's ``base_size`` (area filter when shrinking), with a
+    fourth, padding channel: OpenCV warps 4-channel bytes about twice as fast as 3-channel ones,
+    and :meth:`CameraPath.frame` drops it again."""
     bw, bh = path.base_size
     shrink = bw < still.shape[1]
-    return cv2.resize(still, (bw, bh), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+    base = cv2.resize(still, (bw, bh), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+    return cv2.cvtColor(base, cv2.COLOR_RGB2RGBA)

@@ -4,9 +4,10 @@ Strands grow from roots on the scalp. Each follows a direction that starts along
 outward normal and turns downwards under gravity, with curls, a random walk shared partly with
 its clump (hair forms locks) and a wholly random part (frizz); flyaway strands stand off the mass.
 Strands hug the head: a point that falls inside the head (grown by the hair's volume) is pushed
-back out radially. The strands are drawn with OpenCV's anti-aliased polylines on a grid
-``SUPERSAMPLE`` times finer than the sprite and averaged down, so a strand a quarter of a pixel
-wide leaves alpha near 1/4 where it crosses a pixel: thin fractional structures, as real hair does.
+back out radially. The strands are drawn with OpenCV's polylines (anti-aliased where one
+sub-pixel wide) on a grid ``SUPERSAMPLE`` times finer than the sprite and averaged down, so a
+strand a quarter of a pixel wide leaves alpha near 1/4 where it crosses a pixel: thin fractional
+structures, as real hair does.
 
 Geometry is generated in a side-local frame in which every strand falls to the right; strands
 rooted left of the parting are mirrored back.
@@ -200,6 +201,12 @@ def hair_cap_outline(head: Head, style: HairStyle, rng: np.random.Generator) -> 
     return np.concatenate([arc, catmull_rom(line, samples=10, closed=False)[1:-1]])
 
 
+def _line_type(thickness: int) -> int:
+    """Anti-aliased one-sub-pixel lines (the finest strands); wider ones are already smoothed by
+    the supersampling, and OpenCV's anti-aliased wide lines cost about twice as much."""
+    return cv2.LINE_AA if thickness <= 1 else cv2.LINE_8
+
+
 def rasterise_strands(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]], colour: np.ndarray,
                       shape: tuple[int, int], ss: int = SUPERSAMPLE) -> Patch:
     """Draw strand groups (points, widths, shades), in order, as premultiplied RGBA.
@@ -230,7 +237,7 @@ def rasterise_strands(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]], c
                 sel = np.flatnonzero((level == k) & (thick == t))
                 roots = [draw[i, :half + 1] for i in sel]
                 tips = [draw[i, half:] for i in sel]
-                cv2.polylines(fine, roots, False, col, int(t), cv2.LINE_AA, DRAW_SHIFT)
-                cv2.polylines(fine, tips, False, col, int(max(1, t - 1)), cv2.LINE_AA, DRAW_SHIFT)
+                for paths, width in ((roots, int(t)), (tips, int(max(1, t - 1)))):
+                    cv2.polylines(fine, paths, False, col, width, _line_type(width), DRAW_SHIFT)
     small = cv2.resize(fine, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
     return Patch(y0, x0, small.astype(np.float32) * np.float32(1 / 255))

@@ -6,7 +6,9 @@ in the wind, with motion blur on quick moves. Clip ``i`` of split ``s`` is built
 generator ``default_rng([seed, SPLIT_STREAMS[s], i])``, so the splits never share a subject and a
 frame is a pure function of (seed, clip id, frame index): the same bytes whatever the call order
 or thread. Building a subject takes tens of milliseconds and is cached per clip; a frame then
-costs one or a few warps of the subject's sprite (see ``subject_render.py``).
+costs one or a few warps of the subject's sprite (see ``subject_render.py``). The synthesis
+pipeline asks for frames already seen through its augmentation's affine (``frame_warped``), so
+the sprite is resampled once, straight into the output.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class ProceduralForeground(TransientState):
 
     kind = "procedural"
     needs_path = False
-    _transient = ("_subjects", "_nodes")
+    _transient = ("_subjects", "_nodes", "_grids")
 
     def __init__(self, spec: str = "procedural", *, seed: int = 0, clips=None, frames: int = DEFAULT_FRAMES,
                  size=DEFAULT_SIZE, fps: float = 30.0, cache: int = 8):
@@ -68,9 +70,15 @@ class ProceduralForeground(TransientState):
 
     def _init_transient(self) -> None:
         self._subjects: KeyedCache[Subject] = KeyedCache(self.cache_size)
-        self._nodes = node_coords(*self.size)
-        for a in self._nodes:
+        self._nodes = self._grid(self.size)
+        self._grids: KeyedCache[tuple[np.ndarray, np.ndarray]] = KeyedCache(4)
+
+    @staticmethod
+    def _grid(size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        nodes = node_coords(*size)
+        for a in nodes:
             a.setflags(write=False)
+        return nodes
 
     def clips(self, split: str) -> list[ForegroundClip]:
         """The clips of ``split``: ids ``"<split>/0000"``, ``"<split>/0001"``, ..."""
@@ -100,3 +108,14 @@ class ProceduralForeground(TransientState):
         if not 0 <= index < clip.num_frames:
             raise IndexError(f"frame {index} out of range for clip {clip.id} ({clip.num_frames} frames)")
         return render(self.subject(clip), index / self.fps, self.fps, self._nodes)
+
+    def frame_warped(self, clip: ForegroundClip, index: int, matrix: np.ndarray,
+                     size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Frame ``index`` seen through the forward affine ``matrix`` (frame pixels -> output
+        pixels, 3x3) in an output of ``size`` = (width, height), zero outside the frame: what
+        ``cv2.warpAffine`` (bilinear, zero border) of :meth:`frame` gives, resampled once."""
+        if not 0 <= index < clip.num_frames:
+            raise IndexError(f"frame {index} out of range for clip {clip.id} ({clip.num_frames} frames)")
+        size = (int(size[0]), int(size[1]))
+        nodes = self._grids.get(size, lambda: self._grid(size))
+        return render(self.subject(clip), index / self.fps, self.fps, nodes, np.asarray(matrix, np.float64), size)

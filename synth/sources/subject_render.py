@@ -11,6 +11,13 @@ The map is evaluated on a coarse grid (``GRID`` pixels apart) and upsampled bili
 exact for the rigid parts; one ``cv2.remap`` per sample then warps the premultiplied sprite.
 Motion blur integrates the exposure: when the map moves by more than ``BLUR_STEP`` pixels while
 the shutter is open, the frame averages several sub-frame samples (at most ``MAX_SAMPLES``).
+
+A frame can also be rendered straight through an affine transform of the frame (the synthesis
+pipeline's augmentation: motion, affine, crop, flip): the grid then lies in the output image and
+its nodes are mapped back into the frame before the pose is applied, so the sprite is resampled
+once, at the output's resolution, instead of rendering the frame and warping it again. The frame's
+borders are kept: outside the frame the output is 0, with the one-pixel ramp a bilinear warp of
+the rendered frame would give.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import cv2
 import numpy as np
 
 from .subject import FLEX_DOWN, Subject
+from .subject_kernels import cut_to_frame, finish
 
 GRID = 8            # pixels between the nodes at which the map is computed exactly
 BLUR_STEP = 1.25    # largest motion, in pixels, between two sub-frame samples
@@ -204,10 +212,9 @@ def _node_span(lo: int, hi: int) -> tuple[int, int]:
     return (lo + GRID // 2) // GRID, math.ceil((hi - 0.5 + GRID / 2) / GRID) + 1
 
 
-def _warp(subject: Subject, nodes_map: np.ndarray, r0: int = 0, c0: int = 0,
-          box: tuple[int, int, int, int] | None = None) -> np.ndarray:
-    """Warp the sprite into ``box`` of the frame (all of it by default) with a node map."""
-    box = box or (0, subject.height, 0, subject.width)
+def _warp(subject: Subject, nodes_map: np.ndarray, r0: int, c0: int,
+          box: tuple[int, int, int, int]) -> np.ndarray:
+    """Warp the sprite into ``box`` of the image with a node map."""
     return cv2.remap(subject.sprite, _upsample(nodes_map, r0, c0, box), None, cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
 
@@ -218,62 +225,130 @@ class Exposure:
 
     centre: np.ndarray                  # (gh, gw, 2) node map standing for the whole exposure
     times: np.ndarray                   # sub-frame sample times where the subject moves fast
-    box: tuple[int, int, int, int]      # (y0, y1, x0, x1): the frame region they cover
+    box: tuple[int, int, int, int]      # (y0, y1, x0, x1): the image region they cover
+    content: tuple[int, int, int, int]  # the region that can show the subject (empty: y0 == y1)
 
     @property
     def samples(self) -> int:
         return len(self.times)
 
 
-def exposure(subject: Subject, t: float, fps: float, nodes) -> Exposure:
+CONTENT_MARGIN = 2   # nodes around those near the subject whose pixels are rendered too
+
+
+def _pixel_box(rows: np.ndarray, cols: np.ndarray, margin: float,
+               size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """``(y0, y1, x0, x1)``: the pixels that nodes ``rows`` x ``cols`` (and ``margin`` more
+    around) interpolate. Node ``j`` sits at pixel ``(j - 0.5) * GRID - 0.5``: it reaches the
+    pixels within a cell of it."""
+    def span(idx: np.ndarray, n: int) -> tuple[int, int]:
+        return max(0, int((idx.min() - 1.5 - margin) * GRID)), min(n, int((idx.max() + 0.5 + margin) * GRID) + 1)
+
+    return span(rows, size[1]) + span(cols, size[0])
+
+
+def exposure(subject: Subject, t: float, fps: float, nodes,
+             size: tuple[int, int] | None = None) -> Exposure:
     """Plan the exposure of the frame at ``t``.
 
     The maps at the shutter's opening and closing tell how far each part of the subject travels.
     Where it travels less than ``BLUR_STEP`` pixels, their mean stands for the exposure (exact to
     second order); the region where it travels more is averaged over ``K`` samples spread evenly
-    across the exposure (``K = ceil(travel / BLUR_STEP)``, at most ``MAX_SAMPLES``).
+    across the exposure (``K = ceil(travel / BLUR_STEP)``, at most ``MAX_SAMPLES``). Nodes that
+    show the subject's surroundings at either end (its occupancy field: content grown by a few
+    pixels) bound the region worth rendering, grown by ``CONTENT_MARGIN`` nodes; elsewhere the
+    frame is empty. ``nodes`` are the frame coordinates of the nodes of an image of ``size``
+    (default: the frame's own grid and size); boxes are in that image's pixels.
     """
+    size = tuple(size or (subject.width, subject.height))
     e = subject.motion.shutter / fps
     ends = node_maps(subject, [t - e / 2, t + e / 2], nodes)
     centre = 0.5 * (ends[0] + ends[1])
     # only nodes that show some of the subject count: empty space may move as it likes
-    occupied = _sample(subject.rig.occupied, ends[0][..., 0], ends[0][..., 1]) > 0.0
+    occupied = ((_sample(subject.rig.occupied, ends[0][..., 0], ends[0][..., 1]) > 0.0)
+                | (_sample(subject.rig.occupied, ends[1][..., 0], ends[1][..., 1]) > 0.0))
+    rows, cols = np.nonzero(occupied)
+    content = _pixel_box(rows, cols, CONTENT_MARGIN, size) if rows.size else (0, 0, 0, 0)
     travel = np.where(occupied, np.sqrt(((ends[1] - ends[0]) ** 2).sum(axis=2)), 0.0)
     k = min(MAX_SAMPLES, max(1, math.ceil(float(travel.max()) / BLUR_STEP)))
     if k == 1:
-        return Exposure(centre, np.zeros(0), (0, 0, 0, 0))
-    rows, cols = np.nonzero(travel > 0.5 * BLUR_STEP)
+        return Exposure(centre, np.zeros(0), (0, 0, 0, 0), content)
     # the fast nodes' pixels, grown by a cell: outside, the one centre sample is within half a step
-    y0 = max(0, int((rows.min() - 1.5) * GRID))
-    y1 = min(subject.height, int((rows.max() + 0.5) * GRID) + 1)
-    x0 = max(0, int((cols.min() - 1.5) * GRID))
-    x1 = min(subject.width, int((cols.max() + 0.5) * GRID) + 1)
-    return Exposure(centre, t + e * ((np.arange(k) + 0.5) / k - 0.5), (y0, y1, x0, x1))
+    rows, cols = np.nonzero(travel > 0.5 * BLUR_STEP)
+    return Exposure(centre, t + e * ((np.arange(k) + 0.5) / k - 0.5), _pixel_box(rows, cols, 0, size), content)
 
 
-def render(subject: Subject, t: float, fps: float, nodes) -> tuple[np.ndarray, np.ndarray]:
+def render(subject: Subject, t: float, fps: float, nodes, matrix: np.ndarray | None = None,
+           size: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The frame at time ``t``: ``(H, W, 3)`` uint8 foreground and ``(H, W)`` uint8 alpha.
 
     The foreground colour is the premultiplied colour divided by alpha, so that ``fgr * alpha``
     reproduces the subject; where alpha rounds to 0 it fades to the subject's fill colour
     (``(P + fill (d - a)) / d`` with ``d = max(a, EPS)``: exact wherever alpha is at least EPS).
+
+    Parameters
+    ----------
+    nodes : (ndarray, ndarray)
+        ``node_coords(*size)``: the grid of the image rendered.
+    matrix : (3, 3) ndarray, optional
+        Forward affine map from frame pixels to output pixels (pixel-centre coordinates); the
+        output is the frame seen through it, as ``cv2.warpAffine`` of the rendered frame with a
+        zero border would show it, resampled once. Default: the frame itself.
+    size : (width, height), optional
+        Output size (default the frame's).
     """
-    plan = exposure(subject, t, fps, nodes)
-    acc = _warp(subject, plan.centre)
+    size = tuple(size or (subject.width, subject.height))
+    inverse = None
+    if matrix is not None:
+        inverse = _affine_inverse(matrix)
+        nodes = _through(inverse, nodes)
+    plan = exposure(subject, t, fps, nodes, size)
+    y0, y1, x0, x1 = plan.content
+    if plan.samples:  # the blurred region is rendered too, wherever it lies
+        by0, by1, bx0, bx1 = plan.box
+        y0, y1, x0, x1 = (min(y0, by0), max(y1, by1), min(x0, bx0), max(x1, bx1)) if y1 > y0 else plan.box
+    if y1 <= y0 or x1 <= x0:
+        return finish(None, (0, 0), subject.fill, EPS, size)
+    acc = _warp(subject, plan.centre, 0, 0, (y0, y1, x0, x1))
     if plan.samples:
-        y0, y1, x0, x1 = plan.box
-        r0, r1 = _node_span(y0, y1)
-        c0, c1 = _node_span(x0, x1)
+        by0, by1, bx0, bx1 = plan.box
+        r0, r1 = _node_span(by0, by1)
+        c0, c1 = _node_span(bx0, bx1)
         sub = (nodes[0][r0:r1, c0:c1], nodes[1][r0:r1, c0:c1])
         maps = node_maps(subject, plan.times, sub)
         region = _warp(subject, maps[0], r0, c0, plan.box)
         for mp in maps[1:]:
             region += _warp(subject, mp, r0, c0, plan.box)
-        acc[y0:y1, x0:x1] = region * np.float32(1.0 / len(maps))
-    r, g, b, a = cv2.split(acc)
-    alpha = cv2.convertScaleAbs(a, alpha=255.0)
-    d = np.maximum(a, EPS)
-    gap = d - a
-    planes = [cv2.convertScaleAbs(cv2.divide(cv2.scaleAdd(gap, float(f) / 255.0, p), d), alpha=255.0)
-              for p, f in zip((r, g, b), subject.fill)]
-    return cv2.merge(planes), alpha
+        acc[by0 - y0:by1 - y0, bx0 - x0:bx1 - x0] = region * np.float32(1.0 / len(maps))
+    fgr, alpha = finish(acc, (y0, x0), subject.fill, EPS, size)
+    if matrix is not None:
+        _frame_border(fgr, alpha, inverse, (subject.width, subject.height), size)
+    return fgr, alpha
+
+
+def _affine_inverse(matrix: np.ndarray) -> np.ndarray:
+    """The ``(2, 3)`` inverse of an affine ``matrix`` (3x3 or 2x3), in closed form."""
+    (a, b, c), (d, e, f) = np.asarray(matrix, np.float64)[:2].tolist()
+    det = a * e - b * d
+    return np.array([[e, -b, b * f - c * e], [-d, a, c * d - a * f]]) / det
+
+
+def _through(inverse: np.ndarray, nodes) -> tuple[np.ndarray, np.ndarray]:
+    """Output node coordinates taken back into the frame by the ``inverse`` affine ((2, 3))."""
+    f = inverse.astype(np.float32)
+    x, y = nodes
+    return f[0, 0] * x + f[0, 1] * y + f[0, 2], f[1, 0] * x + f[1, 1] * y + f[1, 2]
+
+
+def _frame_border(fgr: np.ndarray, alpha: np.ndarray, inverse: np.ndarray, frame: tuple[int, int],
+                  size: tuple[int, int]) -> None:
+    """Zero both layers outside the frame, with the bilinear one-pixel ramp at its edges, in place
+    (``inverse``: output pixels -> frame pixels, (2, 3)).
+
+    Nothing to do when every output pixel centre comes from within the frame's pixel centres.
+    """
+    w, h = size
+    W, H = frame
+    x, y = inverse @ np.array([[0, w - 1, 0, w - 1], [0, 0, h - 1, h - 1], [1, 1, 1, 1]], np.float64)
+    if not (x.min() >= 0 and x.max() <= W - 1 and y.min() >= 0 and y.max() <= H - 1):
+        cut_to_frame(fgr, alpha, inverse, frame)

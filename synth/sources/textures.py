@@ -138,18 +138,33 @@ def random_colour(rng: np.random.Generator, s: tuple[float, float] = (0.2, 0.9),
 
 def colourise(pattern: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> np.ndarray:
     """Map a [0, 1] pattern to colours: ``c0`` where 0, ``c1`` where 1, linear between."""
-    p = pattern[..., None]
-    return (np.asarray(c0, np.float32) * (1 - p) + np.asarray(c1, np.float32) * p).astype(np.float32)
+    c0, c1 = np.asarray(c0, np.float32), np.asarray(c1, np.float32)
+    p = np.asarray(pattern, np.float32)
+    # plane by plane: whole-array arithmetic on (H, W, 3) broadcasts is many times slower
+    return _merge([p * (c1[c] - c0[c]) + c0[c] for c in range(3)])
 
 
 def gradient_map(pattern: np.ndarray, colours: np.ndarray) -> np.ndarray:
     """Map a [0, 1] pattern through a piecewise-linear palette of ``(K, 3)`` colours."""
     colours = np.asarray(colours, np.float32)
     k = len(colours) - 1
-    t = np.clip(pattern, 0, 1) * np.float32(k)
-    i = np.minimum(t.astype(np.int32), k - 1)
-    f = (t - i)[..., None]
-    return (colours[i] * (1 - f) + colours[i + 1] * f).astype(np.float32)
+    t = np.clip(pattern, 0, 1).astype(np.float32) * np.float32(k)
+    # the sum of the segments' ramps, plane by plane (no (H, W, 3) gathers)
+    ramps = [np.clip(t - np.float32(j), 0, 1) for j in range(k)]
+    planes = []
+    for c in range(3):
+        plane = np.full(t.shape, colours[0, c], np.float32)
+        for j, ramp in enumerate(ramps):
+            plane += ramp * (colours[j + 1, c] - colours[j, c])
+        planes.append(plane)
+    return _merge(planes)
+
+
+def _merge(planes: list[np.ndarray]) -> np.ndarray:
+    """Three ``(H, W)`` float32 planes as one ``(H, W, 3)`` image (OpenCV refuses empty ones)."""
+    if planes[0].size == 0:
+        return np.zeros(planes[0].shape + (3,), np.float32)
+    return cv2.merge(planes)
 
 
 def to_uint8(rgb: np.ndarray) -> np.ndarray:

@@ -202,6 +202,45 @@ def test_photometric_operations():
     assert ph.to_grayscale(img).shape == img.shape
 
 
+def test_hue_rotation_matches_hsv_and_wraps_both_ways():
+    import colorsys
+
+    def rotated(rgb, shift):
+        h, s, v = colorsys.rgb_to_hsv(*rgb)
+        return colorsys.hsv_to_rgb((h + shift) % 1.0, s, v)
+
+    rng = np.random.default_rng(2)
+    img = rng.random((24, 40, 3), dtype=np.float32)   # wide enough for OpenCV's vectorised paths
+    for shift in (0.1, -0.1, 0.45, -0.45, 0.5, -0.5):
+        want = np.array([[rotated(p, shift) for p in row] for row in img.astype(np.float64)])
+        assert np.abs(ph.adjust_hue(img, shift) - want).max() < 1e-5, shift
+    assert np.abs(ph.adjust_hue(img, -0.3) - ph.adjust_hue(img, 0.7)).max() < 1e-5
+
+
+def test_mono_noise_is_added_to_every_channel():
+    rng = np.random.default_rng(3)
+    img = rng.random((8, 9, 3), dtype=np.float32)
+    field = ph.noise_field(np.random.default_rng(1), (8, 9), 2.0, True)
+    got = ph.add_noise(img, field, 0.3)
+    assert np.allclose(got, np.clip(img + field * np.float32(0.3), 0, 1), atol=1e-6)
+
+
+@pytest.mark.parametrize("border", ["constant", "reflect", "replicate"])
+def test_colour_warps_equal_a_warp_of_each_channel(border):
+    import cv2
+
+    from mbench.synth.geometry import BORDERS, params_matrix, warp
+
+    rng = np.random.default_rng(6)
+    img = rng.integers(0, 256, (31, 45, 3), dtype=np.uint8)
+    m = params_matrix({"angle": 7.0, "tx": 0.05, "ty": -0.1, "scale": 0.8, "shear": 3.0}, (45, 31))
+    got = warp(img, m, (40, 36), border)
+    for c in range(3):
+        want = cv2.warpAffine(np.ascontiguousarray(img[..., c]), m[:2], (40, 36), flags=cv2.INTER_LINEAR,
+                              borderMode=BORDERS[border], borderValue=0)
+        assert np.array_equal(got[..., c], want)
+
+
 @pytest.mark.parametrize("curve", ALL_CURVES)
 def test_every_curve_drives_a_rendered_motion_with_exact_endpoints(setup, curve):
     recipes, sources = setup

@@ -179,3 +179,70 @@ def test_bad_options_name_the_option(options, name):
 def test_unknown_split_is_bad_input(src):
     with pytest.raises(BadInput, match="tarin"):
         src.clips("tarin")
+
+
+# -- rendering straight through the pipeline's affine ------------------------------------------
+
+def _through_matrix(scale: float, angle: float, flip: bool, size=SIZE) -> np.ndarray:
+    """A forward affine about the frame's centre (as the augmentation's are), optionally mirrored."""
+    w, h = size
+    c, s = np.cos(np.radians(angle)) * scale, np.sin(np.radians(angle)) * scale
+    cx, cy = (w - 1) / 2, (h - 1) / 2
+    m = np.array([[c, -s, cx - c * cx + s * cy + 7.0], [s, c, cy - s * cx - c * cy - 5.0], [0, 0, 1.0]])
+    if flip:
+        m = np.array([[-1.0, 0, w - 1.0], [0, 1, 0], [0, 0, 1]]) @ m
+    return m
+
+
+@pytest.mark.parametrize("scale, angle, flip", [(1.0, 0.0, False), (0.6, 8.0, False), (0.9, -6.0, True)])
+def test_frame_warped_shows_the_frame_through_the_affine(src, scale, angle, flip):
+    clip = src.clips("train")[2]
+    m = _through_matrix(scale, angle, flip)
+    fgr, alpha = src.frame(clip, 21)
+    ref_fgr = cv2.warpAffine(fgr, m[:2], SIZE, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    ref_alpha = cv2.warpAffine(alpha, m[:2], SIZE, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    got_fgr, got_alpha = src.frame_warped(clip, 21, m, SIZE)
+    assert got_fgr.shape == (288, 512, 3) and got_alpha.shape == (288, 512)
+    assert got_fgr.dtype == np.uint8 and got_alpha.dtype == np.uint8
+    # one resampling instead of two: equal but for the fine structures (hair) the second one blurs
+    diff = np.abs(got_alpha.astype(int) - ref_alpha)
+    assert diff.mean() < 1.5 and (diff > 64).mean() < 0.003, (diff.mean(), (diff > 64).mean())
+    solid = (ref_alpha == 255) & (got_alpha == 255)
+    assert np.abs(got_fgr[solid].astype(int) - ref_fgr[solid]).mean() < 2.0
+    # beyond the frame: nothing, exactly as the warp's zero border
+    ys, xs = np.mgrid[0:288, 0:512]
+    inv = np.linalg.inv(m)
+    fx, fy = inv[0, 0] * xs + inv[0, 1] * ys + inv[0, 2], inv[1, 0] * xs + inv[1, 1] * ys + inv[1, 2]
+    outside = (fx < -1) | (fx > 512) | (fy < -1) | (fy > 288)
+    assert np.array_equal(got_alpha[outside], ref_alpha[outside]) and not got_alpha[outside].any()
+    assert not got_fgr[outside].any()
+    if scale < 1:
+        assert outside.any()
+    # and the same bytes every time
+    again = src.frame_warped(clip, 21, m, SIZE)
+    assert again[0].tobytes() == got_fgr.tobytes() and again[1].tobytes() == got_alpha.tobytes()
+
+
+def test_frame_warped_identity_is_the_frame(src):
+    clip = src.clips("test")[0]
+    fgr, alpha = src.frame(clip, 9)
+    got_fgr, got_alpha = src.frame_warped(clip, 9, np.eye(3), SIZE)
+    assert np.array_equal(got_alpha, alpha) and np.array_equal(got_fgr, fgr)
+
+
+def test_cutting_to_the_frame_ramps_as_a_bilinear_warp_does():
+    from mbench.synth.sources.subject_kernels import cut_to_frame
+
+    rng = np.random.default_rng(4)
+    frame = (90, 60)
+    for _ in range(12):
+        a = rng.uniform(0.5, 1.5) * np.array([[1.0, rng.uniform(-0.3, 0.3)], [rng.uniform(-0.3, 0.3), 1.0]])
+        if rng.random() < 0.5:
+            a[0] *= -1
+        m = np.eye(3)
+        m[:2, :2], m[:2, 2] = a, rng.uniform(-30, 60, 2)
+        cover = cv2.warpAffine(np.full((60, 90), 255, np.uint8), m[:2], (80, 70), flags=cv2.INTER_LINEAR)
+        fgr, alpha = np.full((70, 80, 3), 255, np.uint8), np.full((70, 80), 255, np.uint8)
+        cut_to_frame(fgr, alpha, np.linalg.inv(m)[:2], frame)
+        assert np.abs(alpha.astype(int) - cover).max() <= 2
+        assert np.array_equal(fgr[..., 0], alpha) and np.array_equal(fgr[..., 2], alpha)

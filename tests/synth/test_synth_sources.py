@@ -11,7 +11,8 @@ import pytest
 
 from mbench.errors import BadInput
 from mbench.synth.sources import open_background, open_foreground, parse_spec
-from mbench.synth.sources.builtin_photos import PHOTOS
+from mbench.synth.sources import textures as tx
+from mbench.synth.sources.builtin_photos import PHOTOS, load_photo, photo_size
 
 
 # ---------------------------------------------------------------- writing tiny data sets
@@ -140,6 +141,30 @@ def test_builtin_frames_are_rgb_uint8_of_the_declared_size(builtin):
             assert img.dtype == np.uint8 and img.shape == (item.height, item.width, 3)
     with pytest.raises(IndexError):
         builtin.frame(builtin.items("valid")[0], 1)
+
+
+def test_builtin_photographs_have_the_sizes_listed():
+    # the catalogue lists the sizes without decoding the pictures: they must be the true ones
+    for name, (_, _, _, size) in PHOTOS.items():
+        img = load_photo(name)
+        assert (img.shape[1], img.shape[0]) == size == photo_size(name), name
+        assert img.dtype == np.uint8 and img.shape[2] == 3
+
+
+def test_palette_maps_match_their_reference():
+    rng = np.random.default_rng(5)
+    pattern = rng.random((17, 23), dtype=np.float32) * 1.2 - 0.1   # a little out of [0, 1]
+    for k in (2, 3, 5):
+        colours = rng.random((k, 3)).astype(np.float32)
+        knots = np.linspace(0, 1, k)
+        want = np.stack([np.interp(np.clip(pattern, 0, 1), knots, colours[:, c]) for c in range(3)], axis=2)
+        got = tx.gradient_map(pattern, colours)
+        assert got.dtype == np.float32 and got.shape == (17, 23, 3)
+        assert np.abs(got - want).max() < 1e-5
+    c0, c1 = colours[0], colours[1]
+    assert np.abs(tx.colourise(pattern, c0, c1) - (c0 * (1 - pattern[..., None]) + c1 * pattern[..., None])).max() < 1e-5
+    assert tx.colourise(np.zeros((0, 4), np.float32), c0, c1).shape == (0, 4, 3)   # empty patches too
+    assert tx.gradient_map(np.zeros((0, 4), np.float32), colours).shape == (0, 4, 3)
 
 
 def test_builtin_textures_and_videos_are_deterministic_and_videos_move(builtin):
