@@ -102,7 +102,9 @@ def kernels() -> SimpleNamespace:
     """The compiled loops (compiled, or loaded from numba's cache, on first use)."""
     import numba
 
-    return SimpleNamespace(finish=numba.njit(cache=True, nogil=True, fastmath=True)(_finish),
+    # no fastmath: approximate reciprocals and fused multiply-adds could change a rounded byte
+    # between CPUs (AVX2 vs AVX-512), and datasets must be the same bytes everywhere
+    return SimpleNamespace(finish=numba.njit(cache=True, nogil=True)(_finish),
                            frame_border=numba.njit(cache=True, nogil=True)(_frame_border))
 
 
