@@ -54,12 +54,11 @@ valid ones.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
+from mbench.config_files import read_toml_spec
 from mbench.errors import BadInput
 
 from .models import SPECS
@@ -172,24 +171,7 @@ def shipped_path(name: str):
 
 def read_preset(spec: str) -> tuple[str, dict, str]:
     """Parse a shipped preset name or a ``.toml`` path into ``(name, raw, where)``."""
-    if spec.endswith(".toml") or "/" in spec:
-        path = Path(spec)
-        if not path.is_file():
-            raise BadInput("preset file not found", path)
-        try:
-            text = path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise BadInput(f"cannot read preset ({e})", path) from None
-        name, where = path.stem, str(path)
-    else:
-        entry = shipped_path(spec)
-        if not entry.is_file():
-            raise BadInput(f"unknown preset (choose from {', '.join(SHIPPED)}, or give a .toml file)", spec)
-        text, name, where = entry.read_text("utf-8"), spec, f"{spec}.toml"
-    try:
-        return name, tomllib.loads(text), where
-    except tomllib.TOMLDecodeError as e:
-        raise BadInput(f"malformed TOML ({e})", where) from None
+    return read_toml_spec(spec, "preset", "mbench.baselines", "presets", SHIPPED)
 
 
 def _keys(table: Any, valid: tuple[str, ...], where: str, context: str) -> dict:

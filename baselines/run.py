@@ -33,6 +33,7 @@ import torch
 
 from mbench import __version__
 from mbench.atomic import atomic_dir, dumps_json, remove_tree, write_json
+from mbench.config_files import sha256_file
 from mbench.errors import BadInput
 
 from . import SPECS, build
@@ -89,14 +90,6 @@ def parse_weights(items: list[str], models: list[str]) -> dict[str, Path]:
 
 def _build(name: str, plan: ModelPlan, seed: int) -> torch.nn.Module:
     return build(name, plan.backbone, **{"seed": seed, **plan.options})
-
-
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class Run:
@@ -178,7 +171,7 @@ class Run:
         if m in self.opts.weights:
             path = self.opts.weights[m]
             return {"model": m, "backbone": plan.backbone, "options": plan.options, "preset": self.preset.name,
-                    "weights": str(path.resolve()), "weights_sha256": _file_digest(path),
+                    "weights": str(path.resolve()), "weights_sha256": sha256_file(path),
                     "predict": plan.predict, "device": self.device, "mbench_version": __version__}
         return training_config(m, plan, preset=self.preset.name, seed=self.preset.seed, source=self.source,
                                world=1, device=self.device)

@@ -11,11 +11,10 @@ planner reads.
 from __future__ import annotations
 
 import copy
-import os
 import tomllib
 from importlib import resources
-from pathlib import Path
 
+from mbench.config_files import read_toml_spec
 from mbench.errors import BadInput
 
 from .augment import GEOMETRIC_OPS
@@ -70,26 +69,7 @@ def shipped_recipes() -> dict[str, str]:
 
 def read_recipe(spec: str) -> tuple[str, dict, str]:
     """Parse ``NAME`` (shipped) or ``FILE.toml`` into ``(name, raw dict, where)``."""
-    looks_like_file = spec.endswith(".toml") or os.sep in spec or "/" in spec
-    if looks_like_file:
-        path = Path(spec)
-        if not path.is_file():
-            raise BadInput("recipe file not found", path)
-        try:
-            text = path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise BadInput(f"cannot read recipe ({e})", path) from None
-        name, where = path.stem, str(path)
-    else:
-        entry = resources.files("mbench.synth").joinpath("recipes").joinpath(f"{spec}.toml")
-        if not entry.is_file():
-            raise BadInput(f"unknown recipe (choose from {', '.join(shipped_recipes())}, "
-                           "or give a .toml file)", spec)
-        text, name, where = entry.read_text("utf-8"), spec, f"{spec}.toml"
-    try:
-        return name, tomllib.loads(text), where
-    except tomllib.TOMLDecodeError as e:
-        raise BadInput(f"malformed TOML ({e})", where) from None
+    return read_toml_spec(spec, "recipe", "mbench.synth", "recipes", list(shipped_recipes()))
 
 
 def _check_keys(table: dict, schema: dict, where: str, context: str) -> None:

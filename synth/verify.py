@@ -6,12 +6,13 @@ import json
 import os
 from pathlib import Path
 
+from mbench.config_files import sha256_file
 from mbench.errors import BadInput
 from mbench.layout import safe_join
 from mbench.parallel import default_workers, ordered_map
 from mbench.progress import progress
 
-from .writer import FORMAT, MANIFEST, RUN_RECORD, sha256_file
+from .writer import FORMAT, MANIFEST, RUN_RECORD
 
 
 def read_manifest(root: str | os.PathLike) -> dict:

@@ -21,6 +21,7 @@ from typing import Callable
 
 from mbench import __version__
 from mbench.atomic import atomic_dir, dumps_json, remove_tree, write_json, write_text
+from mbench.config_files import sha256_file
 from mbench.errors import BadInput
 from mbench.frames import encode_image
 from mbench.parallel import default_workers
@@ -50,14 +51,6 @@ def clip_files(plan: dict, output: dict) -> list[str]:
     """Paths (relative to the clip folder) of every file of a clip, in writing order."""
     return [f"{layer}/{name}{layer_suffix(layer, output)}"
             for name in frame_names(plan["frames"]) for layer in output["layers"]]
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _write_new(path: str, data: bytes) -> None:

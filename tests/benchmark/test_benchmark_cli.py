@@ -11,7 +11,7 @@ import pytest
 
 import mattes
 from trees import make_pair, write_layer
-from mbench.benchmark import evaluate, evaluate_arrays, merge
+from mbench.benchmark import evaluate, evaluate_arrays
 from mbench.benchmark import checkpoint as checkpoint_module
 
 
