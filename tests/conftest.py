@@ -38,6 +38,22 @@ def assert_bad_input(proc: subprocess.CompletedProcess, *fragments: str) -> None
 
 
 @pytest.fixture
+def cli_here(capfd):
+    """``cli_here("synth", ...)``: the ``mbench`` entry point in this process (no interpreter start-up),
+    as a CompletedProcess for ``bad_input``. ``capfd``, not ``capsys``: the CLI points ``sys.stderr`` at
+    file descriptor 2 while it runs."""
+    from mbench.cli import main
+
+    def run(*args) -> subprocess.CompletedProcess:
+        capfd.readouterr()
+        code = main([str(a) for a in args])
+        out, err = capfd.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
+
+    return run
+
+
+@pytest.fixture
 def bad_input():
     """``bad_input(proc, "path", "problem")`` asserts the one-line, exit-2 contract."""
     return assert_bad_input

@@ -4,23 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from urllib.parse import urlparse
 
 import pytest
 from leaderboard_helpers import constant_clips, example_store, write_evaluation
-
-from mbench.cli import main
-
-
-def run(capfd, *args) -> subprocess.CompletedProcess:
-    """The mbench entry point in this process (fast), as a CompletedProcess for ``bad_input``.
-
-    ``capfd``, not ``capsys``: the CLI points ``sys.stderr`` at file descriptor 2 while it runs.
-    """
-    rc = main([str(a) for a in args])
-    out, err = capfd.readouterr()
-    return subprocess.CompletedProcess(args, rc, out, err)
 
 
 @pytest.fixture
@@ -46,14 +33,14 @@ def test_board_files(cli, tmp_path, store):
     assert h.returncode == 0 and "submit PREDS" in h.stdout
 
 
-def test_submit_help(capfd):
-    h = run(capfd, "leaderboard", "submit", "--help")
+def test_submit_help(cli_here):
+    h = cli_here("leaderboard", "submit", "--help")
     assert h.returncode == 0 and "--max-file-mb" in h.stdout and "--gt" in h.stdout
 
 
-def test_page_is_self_contained_and_rebuilds_replace_it(capfd, tmp_path, store):
+def test_page_is_self_contained_and_rebuilds_replace_it(tmp_path, store, cli_here):
     board = tmp_path / "board"
-    assert run(capfd, "leaderboard", store, "--out", board, "--resamples", "200", "--quiet").returncode == 0
+    assert cli_here("leaderboard", store, "--out", board, "--resamples", "200", "--quiet").returncode == 0
     page = (board / "index.html").read_text()
     refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", page)
     outside = [r for r in refs if urlparse(r).scheme not in ("", "data") or urlparse(r).netloc]
@@ -65,10 +52,10 @@ def test_page_is_self_contained_and_rebuilds_replace_it(capfd, tmp_path, store):
     assert f"mbench leaderboard {store} --out {board}" in page  # the board's own command
     # a failed rebuild keeps the old board; a good one replaces it
     before = (board / "leaderboard.csv").read_bytes()
-    assert run(capfd, "leaderboard", store, "--out", board, "--sort", "nope").returncode == 2
+    assert cli_here("leaderboard", store, "--out", board, "--sort", "nope").returncode == 2
     assert (board / "leaderboard.csv").read_bytes() == before
-    assert run(capfd, "leaderboard", store, "--out", board, "--resamples", "200", "--sort", "mse",
-               "--quiet").returncode == 0
+    assert cli_here("leaderboard", store, "--out", board, "--resamples", "200", "--sort", "mse",
+                    "--quiet").returncode == 0
     assert (board / "leaderboard.csv").read_bytes() != before
     assert "--sort mse" in (board / "index.html").read_text()
 
@@ -140,10 +127,10 @@ def _cases(tmp_path):
     return cases
 
 
-def test_every_bad_input_is_one_line_and_writes_nothing(capfd, tmp_path, bad_input):
+def test_every_bad_input_is_one_line_and_writes_nothing(tmp_path, bad_input, cli_here):
     board = tmp_path / "board-out"
     for name, root, extra, fragments in _cases(tmp_path):
-        proc = run(capfd, "leaderboard", root, "--out", board, *extra)
+        proc = cli_here("leaderboard", root, "--out", board, *extra)
         try:
             bad_input(proc, *fragments)
         except AssertionError as e:
@@ -152,15 +139,15 @@ def test_every_bad_input_is_one_line_and_writes_nothing(capfd, tmp_path, bad_inp
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(".board-out")], name
 
 
-def test_out_must_not_destroy_what_is_not_a_board(capfd, tmp_path, store, bad_input):
-    bad_input(run(capfd, "leaderboard", store, "--out", store), str(store), "would replace the results store")
-    bad_input(run(capfd, "leaderboard", store, "--out", tmp_path), "would replace the results store")
+def test_out_must_not_destroy_what_is_not_a_board(tmp_path, store, bad_input, cli_here):
+    bad_input(cli_here("leaderboard", store, "--out", store), str(store), "would replace the results store")
+    bad_input(cli_here("leaderboard", store, "--out", tmp_path), "would replace the results store")
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.txt").write_text("keep me")
-    bad_input(run(capfd, "leaderboard", store, "--out", other), str(other), "not an mbench board")
+    bad_input(cli_here("leaderboard", store, "--out", other), str(other), "not an mbench board")
     assert (other / "notes.txt").read_text() == "keep me"
-    bad_input(run(capfd, "leaderboard", store), "--out")
+    bad_input(cli_here("leaderboard", store), "--out")
 
 
 def test_usage_error_via_a_real_process(cli, tmp_path, bad_input):

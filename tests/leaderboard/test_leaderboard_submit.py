@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
-from mbench.cli import main
 from mbench.frames import write_image
 from mbench.leaderboard.submit import folder_name
 
@@ -32,30 +30,24 @@ def _tree(root, shift: float = 0.0, clips: int = CLIPS, **kw):
     return root
 
 
-def run(capfd, *args) -> subprocess.CompletedProcess:
-    rc = main([str(a) for a in args])
-    out, err = capfd.readouterr()
-    return subprocess.CompletedProcess(args, rc, out, err)
-
-
 @pytest.fixture
 def data(tmp_path):
     return {"gt": _tree(tmp_path / "gt"), "good": _tree(tmp_path / "good", 0.5),
             "bad": _tree(tmp_path / "bad", 3.0), "store": tmp_path / "runs"}
 
 
-def _submit(capfd, data, preds, name, *extra):
-    return run(capfd, "leaderboard", "submit", preds, "--gt", data["gt"], "--name", name,
-               "--store", data["store"], "--quiet", *extra)
+def _submit(cli_here, data, preds, name, *extra):
+    return cli_here("leaderboard", "submit", preds, "--gt", data["gt"], "--name", name,
+                    "--store", data["store"], "--quiet", *extra)
 
 
 def _leftovers(store):
     return sorted(p.name for p in store.rglob(".*")) if store.exists() else []
 
 
-def test_submit_scores_adds_and_rebuilds(capfd, data):
+def test_submit_scores_adds_and_rebuilds(cli_here, data):
     store = data["store"]
-    proc = _submit(capfd, data, data["good"], "Good Net (v2)", "--params", "1200000", "--fps", "50",
+    proc = _submit(cli_here, data, data["good"], "Good Net (v2)", "--params", "1200000", "--fps", "50",
                    "--hardware", "laptop")
     assert proc.returncode == 0, proc.stderr
     method = json.loads((store / "good-net-v2" / "method.json").read_text())
@@ -63,7 +55,7 @@ def test_submit_scores_adds_and_rebuilds(capfd, data):
     assert method["hardware"] == "laptop" and "mbench leaderboard submit" in method["commands"][0]
     summary = json.loads((store / "good-net-v2" / "summary.json").read_text())
     assert summary["n_clips"] == CLIPS and summary["n_frames"] == CLIPS * FRAMES
-    assert _submit(capfd, data, data["bad"], "Bad").returncode == 0
+    assert _submit(cli_here, data, data["bad"], "Bad").returncode == 0
     board = store / "leaderboard"
     md = (board / "leaderboard.md").read_text()
     assert md.index("Good Net (v2)") < md.index("| Bad |")
@@ -75,22 +67,22 @@ def test_submit_scores_adds_and_rebuilds(capfd, data):
     assert float(rows["Good Net (v2)"]["mad"]) == pytest.approx(summary["metrics"]["mad"], rel=1e-12)
     assert _leftovers(store) == []
     # a name is taken until --replace
-    again = _submit(capfd, data, data["bad"], "Bad")
+    again = _submit(cli_here, data, data["bad"], "Bad")
     assert again.returncode == 2 and "already in the store" in again.stderr
-    assert _submit(capfd, data, data["good"], "Bad", "--replace").returncode == 0
+    assert _submit(cli_here, data, data["good"], "Bad", "--replace").returncode == 0
     with open(board / "leaderboard.csv", newline="") as f:
         rows = {r["method"]: r for r in csv.DictReader(f)}
     assert rows["Bad"]["mad"] == rows["Good Net (v2)"]["mad"]
 
 
-def test_a_changed_ground_truth_is_refused_and_nothing_is_left(capfd, data, bad_input):
+def test_a_changed_ground_truth_is_refused_and_nothing_is_left(cli_here, data, bad_input):
     store = data["store"]
-    assert _submit(capfd, data, data["good"], "Good").returncode == 0
+    assert _submit(cli_here, data, data["good"], "Good").returncode == 0
     before = sorted(p.relative_to(store) for p in store.rglob("*"))
     board_csv = (store / "leaderboard" / "leaderboard.csv").read_bytes()
     shutil.rmtree(data["gt"] / "clip2")
     shutil.rmtree(data["bad"] / "clip2")
-    bad_input(_submit(capfd, data, data["bad"], "Bad"), "different clip sets", "clip clip2")
+    bad_input(_submit(cli_here, data, data["bad"], "Bad"), "different clip sets", "clip clip2")
     assert sorted(p.relative_to(store) for p in store.rglob("*")) == before
     assert (store / "leaderboard" / "leaderboard.csv").read_bytes() == board_csv
 
@@ -102,7 +94,7 @@ def test_folder_names_are_safe():
     assert folder_name(".hidden") == "hidden"
 
 
-def test_every_bad_submission_is_one_line_and_writes_nothing(capfd, tmp_path, data, bad_input):
+def test_every_bad_submission_is_one_line_and_writes_nothing(cli_here, tmp_path, data, bad_input):
     gt, store = data["gt"], data["store"]
     cases = []
 
@@ -138,7 +130,7 @@ def test_every_bad_submission_is_one_line_and_writes_nothing(capfd, tmp_path, da
     for preds_root, extra, fragments in cases:
         # a lone argument is the --name to submit under; otherwise extra flags for "Net"
         name, extra = (extra[0], []) if len(extra) == 1 else ("Net", extra)
-        proc = _submit(capfd, data, preds_root, name, *extra)
+        proc = _submit(cli_here, data, preds_root, name, *extra)
         try:
             bad_input(proc, *fragments)
         except AssertionError as e:

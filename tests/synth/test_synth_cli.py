@@ -15,17 +15,9 @@ W, H = 40, 30
 
 
 @pytest.fixture
-def synth(capfd):
+def synth(cli_here):
     """``mbench synth ARGS`` through the CLI entry point, in this process."""
-    from mbench.cli import main
-
-    def run(*args) -> subprocess.CompletedProcess:
-        capfd.readouterr()
-        code = main(["synth", *map(str, args)])
-        captured = capfd.readouterr()
-        return subprocess.CompletedProcess(args, code, captured.out, captured.err)
-
-    return run
+    return lambda *args: cli_here("synth", *args)
 
 
 def _png(path, array):

@@ -42,17 +42,9 @@ def synth(*args) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def cli_here(capfd):
+def synth_here(cli_here):
     """``mbench synth ARGS`` through the same entry point, in this process (no start-up cost)."""
-    from mbench.cli import main
-
-    def run(*args) -> subprocess.CompletedProcess:
-        capfd.readouterr()
-        code = main(["synth", *map(str, args)])
-        captured = capfd.readouterr()
-        return subprocess.CompletedProcess(args, code, captured.out, captured.err)
-
-    return run
+    return lambda *args: cli_here("synth", *args)
 
 
 def files(root: Path) -> dict[str, bytes]:
@@ -105,8 +97,8 @@ def test_composition_identity_on_png_output(reference):
             assert np.array_equal(compose_reference(fgr, pha, bgr), com)  # and exactly, rounded once
 
 
-def test_same_files_with_two_workers(recipe, reference, tmp_path, cli_here):
-    proc = cli_here("--out", tmp_path / "w2", "--recipe", recipe, "--workers", "2", "--quiet")
+def test_same_files_with_two_workers(recipe, reference, tmp_path, synth_here):
+    proc = synth_here("--out", tmp_path / "w2", "--recipe", recipe, "--workers", "2", "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert files(tmp_path / "w2") == files(reference)
 
@@ -130,43 +122,43 @@ def test_resume_after_a_kill_equals_an_uninterrupted_run(recipe, reference, tmp_
 
 
 
-def test_another_recipe_or_seed_is_refused_unless_forced(recipe, reference, tmp_path, bad_input, cli_here):
+def test_another_recipe_or_seed_is_refused_unless_forced(recipe, reference, tmp_path, bad_input, synth_here):
     out = tmp_path / "copy"
     shutil.copytree(reference, out)
     before = files(out)
-    again = cli_here("--out", out, "--recipe", recipe)
+    again = synth_here("--out", out, "--recipe", recipe)
     assert again.returncode == 0 and "already complete" in again.stdout
-    bad_input(cli_here("--out", out, "--recipe", recipe, "--seed", "1"), str(out), "seed", "--force")
-    bad_input(cli_here("--out", out, "--recipe", "smoke"), str(out), "recipe", "--force")
+    bad_input(synth_here("--out", out, "--recipe", recipe, "--seed", "1"), str(out), "seed", "--force")
+    bad_input(synth_here("--out", out, "--recipe", "smoke"), str(out), "recipe", "--force")
     assert files(out) == before
-    proc = cli_here("--out", out, "--recipe", "smoke", "--force", "--quiet")
+    proc = synth_here("--out", out, "--recipe", "smoke", "--force", "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert json.loads((out / "manifest.json").read_text())["recipe"]["name"] == "smoke"
     stranger = tmp_path / "stranger"
     stranger.mkdir()
     (stranger / "notes.txt").write_text("mine")
-    bad_input(cli_here("--out", stranger, "--recipe", recipe, "--force"), str(stranger), "not empty")
+    bad_input(synth_here("--out", stranger, "--recipe", recipe, "--force"), str(stranger), "not empty")
     assert (stranger / "notes.txt").read_text() == "mine"
 
 
-def test_verify_reports_the_first_bad_file(reference, tmp_path, bad_input, cli_here):
-    ok = cli_here("--verify", reference)
+def test_verify_reports_the_first_bad_file(reference, tmp_path, bad_input, synth_here):
+    ok = synth_here("--verify", reference)
     assert ok.returncode == 0 and "all 608 files match" in ok.stdout
     out = tmp_path / "copy"
     shutil.copytree(reference, out)
     victim = out / "train/0002/com/0001.png"
     victim.write_bytes(victim.read_bytes()[:-1] + b"\0")
     (out / "valid/0001/pha/0003.png").unlink()
-    bad_input(cli_here("--verify", out), "train/0002/com/0001.png", "checksum mismatch", "2 of 608")
-    bad_input(cli_here("--verify", tmp_path), "no manifest.json")
+    bad_input(synth_here("--verify", out), "train/0002/com/0001.png", "checksum mismatch", "2 of 608")
+    bad_input(synth_here("--verify", tmp_path), "no manifest.json")
 
 
-def test_preview_writes_a_contact_sheet(reference, tmp_path, cli_here):
+def test_preview_writes_a_contact_sheet(reference, tmp_path, synth_here):
     from mbench.synth.preview import contact_sheet
 
     sheet = contact_sheet(reference, tmp_path / "sheet.png", clips=3, frames=2, height=40)
     img = read_color(sheet)
     assert img.shape[0] == 3 * (40 + 18 + 4) and img.shape[2] == 3
     assert read_alpha(sheet).std() > 10  # not blank
-    proc = cli_here("--preview", reference, "--sheet", tmp_path / "cli.png")
+    proc = synth_here("--preview", reference, "--sheet", tmp_path / "cli.png")
     assert proc.returncode == 0 and (tmp_path / "cli.png").is_file()
