@@ -24,9 +24,8 @@ from mbench.errors import BadInput
 from mbench.frames import read_alpha, read_color, read_rgba
 from mbench.layout import safe_join
 
-from ._cache import KeyedCache, TransientState
-from ._folders import (SPLITS, has_split_folders, list_images, positive_float, probe_all, size_text, source_root,
-                       split_folder, to_uint8)
+from ._folder_source import FolderSource
+from ._folders import has_split_folders, list_images, probe_all, size_text, split_folder, to_uint8
 from .base import BackgroundItem, ForegroundClip
 
 
@@ -34,7 +33,7 @@ def _empty(folder: Path, what: str) -> BadInput:
     return BadInput(f"no {what} found (PNG or JPEG files)", folder)
 
 
-class ImageForeground(TransientState):
+class ImageForeground(FolderSource):
     """Foreground mattes from a folder of RGBA PNGs, or ``fg/`` + ``alpha/`` folders.
 
     Parameters
@@ -48,18 +47,10 @@ class ImageForeground(TransientState):
     """
 
     kind = "images"
-    needs_path = True
-    _transient = ("_listing",)
+    role = "foreground"
 
     def __init__(self, spec: str, path: str, *, fps: float = 30.0):
-        self.spec = spec
-        self.root = source_root(path, "foreground")
-        self.fps = positive_float(fps, "fps")
-        self.options = {"fps": self.fps}
-        self._init_transient()
-
-    def _init_transient(self) -> None:
-        self._listing: KeyedCache[list] = KeyedCache(len(SPLITS))
+        super().__init__(spec, path, fps=fps)
 
     @staticmethod
     def _pairs_folder(folder: Path) -> bool:
@@ -139,7 +130,7 @@ class ImageForeground(TransientState):
         return fgr, alpha
 
 
-class ImageBackgrounds(TransientState):
+class ImageBackgrounds(FolderSource):
     """Background stills: every image of a folder (per split when it has split folders).
 
     Parameters
@@ -153,18 +144,10 @@ class ImageBackgrounds(TransientState):
     """
 
     kind = "images"
-    needs_path = True
-    _transient = ("_listing",)
+    role = "background"
 
     def __init__(self, spec: str, path: str, *, fps: float = 30.0):
-        self.spec = spec
-        self.root = source_root(path, "background")
-        self.fps = positive_float(fps, "fps")
-        self.options = {"fps": self.fps}
-        self._init_transient()
-
-    def _init_transient(self) -> None:
-        self._listing: KeyedCache[list] = KeyedCache(len(SPLITS))
+        super().__init__(spec, path, fps=fps)
 
     def items(self, split: str) -> list[BackgroundItem]:
         return self._listing.get(split, lambda: self._list(split))

@@ -24,8 +24,8 @@ from mbench.errors import BadInput
 from mbench.frames import VIDEO_SUFFIXES
 from mbench.layout import Layer, frame_sort_key, safe_join
 
-from ._cache import KeyedCache, TransientState
-from ._folders import SPLITS, check_split, positive_float, positive_int, size_text, source_root, to_uint8
+from ._folder_source import FolderSource
+from ._folders import check_split, size_text, to_uint8
 from .base import ForegroundClip
 from .videos import open_track, read_checked
 
@@ -61,7 +61,7 @@ def _clip_entry(folder: Path, name: str) -> Path:
     raise BadInput(f"clip {name} has no {folder.name} (no folder or video named {name})", folder)
 
 
-class VideoMatteForeground(TransientState):
+class VideoMatteForeground(FolderSource):
     """Foreground clips in the VideoMatte240K layout.
 
     Parameters
@@ -77,24 +77,15 @@ class VideoMatteForeground(TransientState):
     """
 
     kind = "videomatte"
-    needs_path = True
-    _transient = ("_listing", "_open")
+    role = "foreground"
+    cached_clips = True
 
     def __init__(self, spec: str, path: str, *, fps: float = 30.0, cache: int = 8):
-        self.spec = spec
-        self.root = source_root(path, "foreground")
-        self.fps = positive_float(fps, "fps")
-        self.cache_size = positive_int(cache, "cache")
+        super().__init__(spec, path, fps=fps, cache=cache)
         self.split_folders = (self.root / "train").is_dir() or (self.root / "test").is_dir()
         if not self.split_folders and not ((self.root / "fgr").is_dir() or (self.root / "pha").is_dir()):
             raise BadInput("not a VideoMatte240K layout: expected fgr/ and pha/ folders, or train/ and "
                            "test/ folders holding them", self.root)
-        self.options = {"fps": self.fps}
-        self._init_transient()
-
-    def _init_transient(self) -> None:
-        self._listing: KeyedCache[list[ForegroundClip]] = KeyedCache(len(SPLITS))
-        self._open: KeyedCache[tuple] = KeyedCache(self.cache_size)
 
     def _names(self, part: str) -> list[str]:
         """The clip names of ``part`` ("train", "test" or "" for no split folder), fgr and pha checked."""

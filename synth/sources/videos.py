@@ -17,8 +17,8 @@ from mbench.errors import BadInput
 from mbench.frames import VIDEO_SUFFIXES, VideoFrames, probe_image
 from mbench.layout import Layer, frame_folder_layer, safe_join
 
-from ._cache import KeyedCache, TransientState
-from ._folders import SPLITS, positive_float, positive_int, size_text, source_root, split_folder, to_uint8
+from ._folder_source import FolderSource
+from ._folders import size_text, split_folder, to_uint8
 from .base import BackgroundItem
 
 
@@ -53,7 +53,7 @@ def read_checked(layer: Layer, index: int, shape: tuple[int, int], alpha: bool =
     return img
 
 
-class VideoBackgrounds(TransientState):
+class VideoBackgrounds(FolderSource):
     """Background clips: video files or frame folders directly under a folder.
 
     Parameters
@@ -69,20 +69,8 @@ class VideoBackgrounds(TransientState):
     """
 
     kind = "videos"
-    needs_path = True
-    _transient = ("_listing", "_open")
-
-    def __init__(self, spec: str, path: str, *, fps: float = 30.0, cache: int = 8):
-        self.spec = spec
-        self.root = source_root(path, "background")
-        self.fps = positive_float(fps, "fps")
-        self.cache_size = positive_int(cache, "cache")
-        self.options = {"fps": self.fps}
-        self._init_transient()
-
-    def _init_transient(self) -> None:
-        self._listing: KeyedCache[list[BackgroundItem]] = KeyedCache(len(SPLITS))
-        self._open: KeyedCache[tuple] = KeyedCache(self.cache_size)
+    role = "background"
+    cached_clips = True
 
     def items(self, split: str) -> list[BackgroundItem]:
         """One item per video file or frame folder of ``split``."""
