@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+from collections.abc import Iterator
 
 import torch
 
@@ -41,12 +43,27 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def hardware(device: str) -> str:
-    """A one-line description: ``"NVIDIA H100 (CUDA)"`` or ``"<CPU model>, 2 cores, 4 torch threads"``."""
+@contextlib.contextmanager
+def cpu_threads(device: str, threads: int) -> Iterator[None]:
+    """Run the block with ``threads`` torch threads when ``device`` is the CPU (0: leave torch's)."""
+    if not threads or not device.startswith("cpu"):
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def hardware(device: str, threads: int = 0) -> str:
+    """A one-line description: ``"NVIDIA H100 (CUDA)"`` or ``"<CPU model>, 2 cores, 4 torch threads"``
+    (``threads``: the count used, if not torch's current one)."""
     if device.startswith("cuda"):
         return f"{torch.cuda.get_device_name(torch.device(device))} (CUDA)"
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
-    return f"{_cpu_name()}, {cores} cores, {torch.get_num_threads()} torch threads"
+    return f"{_cpu_name()}, {cores} cores, {threads or torch.get_num_threads()} torch threads"

@@ -21,6 +21,9 @@ a ``.toml`` file is read the same way. Layout (every table optional unless said)
     steps, batch, seq_len, size = [W, H], grad_clip, checkpoint_every, amp,
     size_range = [lo, hi] or [lo, hi, step]   # each step resizes its batch to h, w drawn
                                               # independently from lo, lo + step, ..., <= hi
+    threads = 1                       # torch threads while training on the CPU (default:
+                                      # torch's); small networks step faster on one thread than
+                                      # on several that wait for each other and for the loaders
 
     [predict]
     chunk = 16                        # frames per forward call (state carried between calls)
@@ -45,7 +48,7 @@ a ``.toml`` file is read the same way. Layout (every table optional unless said)
                                       # this many batches with the final weights ("precise BN")
     + any [train] key
     [[models.<name>.stages]]          # optional; each stage may set name and any model/[train]
-                                      # key except the model-only ones above
+                                      # key except the model-only ones above and threads
 
 A stage's value comes from the stage, else its model table, else ``[train]``; ``learning_rates``
 and ``forward`` tables are merged the same way, key by key. Unknown keys are bad input naming the
@@ -69,6 +72,7 @@ TOP_KEYS = ("description", "seed", "data", "train", "predict", "reference", "mod
 TRAIN_KEYS = ("steps", "batch", "seq_len", "size", "size_range", "grad_clip", "checkpoint_every", "amp")
 MODEL_STAGE_KEYS = ("learning_rates", "forward", "segmentation", "hr")
 MODEL_ONLY_KEYS = ("backbone", "options", "predict", "stages", "init_from", "bn_recalibration")
+PLAN_KEYS = ("threads",)  # [train] or model table, not a stage
 HR_KEYS = ("seq_len", "batch", "size", "size_range", "forward")
 DATA_TRAIN_KEYS = ("recipe", "split", "clips")
 DATA_VALID_KEYS = ("recipe", "splits", "size", "clips", "frames")
@@ -81,7 +85,7 @@ MIN_FRAMES = {"bgmv2": 2, "convlstm": 2}
 DEFAULTS: dict[str, Any] = {
     "steps": 100, "batch": 2, "seq_len": 4, "size": [224, 224], "size_range": None, "grad_clip": 1.0,
     "checkpoint_every": 50, "amp": True, "learning_rates": {}, "forward": {}, "segmentation": False,
-    "hr": None,
+    "hr": None, "threads": 0,
 }
 
 
@@ -122,6 +126,7 @@ class ModelPlan:
     amp: bool
     init_from: str | None = None
     bn_recalibration: int = 0
+    threads: int = 0                         # torch threads on the CPU; 0: torch's default
 
     @property
     def total_steps(self) -> int:
@@ -255,7 +260,7 @@ def _model(name: str, table: Any, train: dict, where: str) -> ModelPlan:
     if name not in SPECS:
         raise BadInput(f"unknown model '{name}' in [models] (valid: {', '.join(SPECS)})", where)
     spec = SPECS[name]
-    table = _keys(table, TRAIN_KEYS + MODEL_STAGE_KEYS + MODEL_ONLY_KEYS, where, ctx)
+    table = _keys(table, TRAIN_KEYS + PLAN_KEYS + MODEL_STAGE_KEYS + MODEL_ONLY_KEYS, where, ctx)
     backbone = table.get("backbone", spec.default_backbone)
     if backbone not in spec.backbones:
         raise BadInput(f"'{ctx}.backbone' must be one of {', '.join(spec.backbones)}, got {backbone!r}", where)
@@ -283,7 +288,8 @@ def _model(name: str, table: Any, train: dict, where: str) -> ModelPlan:
     return ModelPlan(name, backbone, options, tuple(stages), dict(predict),
                      _int(base["checkpoint_every"], 1, where, f"{ctx}.checkpoint_every"),
                      bool(base["amp"]), init_from,
-                     _int(table.get("bn_recalibration", 0), 0, where, f"{ctx}.bn_recalibration"))
+                     _int(table.get("bn_recalibration", 0), 0, where, f"{ctx}.bn_recalibration"),
+                     _int(base["threads"], 0, where, f"{ctx}.threads"))
 
 
 def load_preset(spec: str) -> Preset:
@@ -309,7 +315,7 @@ def load_preset(spec: str) -> Preset:
         _pair(valid["size"], 8, where, "data.valid.size") if "size" in valid else None,
         _int(valid["clips"], 1, where, "data.valid.clips") if "clips" in valid else None,
         _int(valid["frames"], 1, where, "data.valid.frames") if "frames" in valid else None)
-    train = dict(_keys(raw.get("train", {}), TRAIN_KEYS, where, "train"))
+    train = dict(_keys(raw.get("train", {}), TRAIN_KEYS + PLAN_KEYS, where, "train"))
     predict = _keys(raw.get("predict", {}), PREDICT_KEYS, where, "predict")
     reference = _keys(raw.get("reference", {}), ("bgdiff",), where, "reference")
     bgdiff = _keys(reference.get("bgdiff", {}), BGDIFF_KEYS, where, "reference.bgdiff")

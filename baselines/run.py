@@ -313,7 +313,8 @@ class Run:
         lrs = ", ".join(f"{g} {lr:g}" for g, lr in plan.stages[0].learning_rates.items())
         training = (f"{steps} steps in {len(plan.stages)} stage(s), {seconds:.0f} s; {plan.backbone}, "
                     f"options {plan.options or 'none'}; {stage.size[0]}x{stage.size[1]}, batch "
-                    f"{stage.batch} x {stage.seq_len} frames; {plan.optimizer} ({lrs})")
+                    f"{stage.batch} x {stage.seq_len} frames; {plan.optimizer} ({lrs})"
+                    + (f"; {plan.threads} torch thread(s)" if plan.threads and self.device == "cpu" else ""))
         if m in self.opts.weights:
             training = f"weights loaded from {self.opts.weights[m]} (not trained by this run)"
         return {

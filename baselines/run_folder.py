@@ -37,7 +37,7 @@ def training_config(name: str, plan: ModelPlan, *, preset: str, seed: int, sourc
             "preset": preset, "seed": seed, "data": source.describe(), "world_size": world,
             "stages": [dataclasses.asdict(s) for s in plan.stages], "predict": plan.predict,
             "checkpoint_every": plan.checkpoint_every, "amp": plan.amp, "init_from": plan.init_from,
-            "bn_recalibration": plan.bn_recalibration,
+            "bn_recalibration": plan.bn_recalibration, "threads": plan.threads,
             "device": device,
             "mbench_version": __version__}
 

@@ -46,6 +46,7 @@ from mbench.progress import progress
 from . import SPECS, ModelOutput, build
 from .checkpoint import STATE_FILE, load_state, save_state
 from .data import Batches, TrainingSource
+from .devices import cpu_threads
 from .losses import LOSSES, NEEDS, TERMS
 from .losses.rvm import seg_loss
 from .presets import ModelPlan, Pass, Stage
@@ -256,7 +257,13 @@ def train_model(name: str, plan: ModelPlan, folder: str | os.PathLike, *, preset
     -------
     TrainResult
     """
-    folder = Path(folder)
+    with cpu_threads(device, plan.threads):
+        return _train(name, plan, Path(folder), preset=preset, seed=seed, source=source, device=device, rank=rank,
+                      world=world, workers=workers, quiet=quiet, stop_after=stop_after)
+
+
+def _train(name: str, plan: ModelPlan, folder: Path, *, preset: str, seed: int, source: TrainingSource,
+           device: str, rank: int, world: int, workers: int, quiet: bool, stop_after: int | None) -> TrainResult:
     config = training_config(name, plan, preset=preset, seed=seed, source=source, world=world, device=device)
     check_config(folder, config)
     checkpoint = folder / CHECKPOINT

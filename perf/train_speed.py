@@ -2,8 +2,9 @@
 
 Run:  python perf/train_speed.py [--preset quick] [--steps 20]      (a few minutes on 2 cores)
 
-For each model of the preset (its first stage: size, batch, sequence length, width), after two
-warm-up steps:
+For each model of the preset (its first stage: size, batch, sequence length, width, torch
+threads), over the same steps in every phase (each step draws its own size, so other steps would
+cost otherwise), after a warm-up pass over those steps:
 
 - compute: the optimiser steps alone on batches composed beforehand (matting step, plus the
   interleaved segmentation step where the preset trains one);
@@ -24,6 +25,7 @@ import time
 import torch
 
 from mbench.baselines.data import TrainingSource
+from mbench.baselines.devices import cpu_threads
 from mbench.baselines.presets import load_preset
 from mbench.baselines.train import Trainer, step_seed
 
@@ -43,26 +45,28 @@ def measure(name: str, plan, source: TrainingSource, steps: int, workers: int) -
     stage = plan.stages[0]
     trainer = Trainer(name, plan, seed=0, source=source, device="cpu", rank=0, world=1, workers=workers)
     sources = loaders(trainer, stage)
-    for s in range(2):  # warm-up: sources built, kernels chosen
+    # Every phase runs the same steps: each step draws its own batch size, so other steps would cost otherwise.
+    steps_range = range(2, 2 + steps)
+    for s in steps_range:  # warm-up: sources built, kernels chosen for every shape measured
         one_step(trainer, stage, s, [ld.load(s) for ld in sources])
-    first = 2
     t = time.perf_counter()
-    preloaded = [[ld.load(s) for ld in sources] for s in range(first, first + steps)]
+    preloaded = [[ld.load(s) for ld in sources] for s in steps_range]
     data = (time.perf_counter() - t) / steps
     t = time.perf_counter()
-    for i, batches in enumerate(preloaded):
-        one_step(trainer, stage, first + i, batches)
+    for s, batches in zip(steps_range, preloaded):
+        one_step(trainer, stage, s, batches)
     compute = (time.perf_counter() - t) / steps
-    first += steps
     t = time.perf_counter()
-    for s in range(first, first + steps):
+    for s in steps_range:
         one_step(trainer, stage, s, [ld.load(s) for ld in sources])
     naive = (time.perf_counter() - t) / steps
-    first += steps
     t = time.perf_counter()
-    for s, batches in zip(range(first, first + steps), zip(*(ld.iterate(first, first + steps) for ld in sources))):
+    feeds = [ld.iterate(steps_range.start, steps_range.stop) for ld in sources]
+    for s, batches in zip(steps_range, zip(*feeds)):
         one_step(trainer, stage, s, list(batches))
     ours = (time.perf_counter() - t) / steps
+    for feed in feeds:
+        feed.close()
     return {"compute": compute, "data": data, "naive": naive, "ours": ours}
 
 
@@ -79,16 +83,18 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; load average {load:.1f}; preset {preset.name}, {args.steps} steps")
     print()
-    print("| model | backbone, width | batch x frames, size | seg step | compute ms | data ms | naive ms | ours ms "
-          "| naive / ours |")
-    print("|---|---|---|---|---:|---:|---:|---:|---:|")
+    print("| model | backbone, width | batch x frames, size | seg step | threads | compute ms | data ms | naive ms "
+          "| ours ms | naive / ours |")
+    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|")
     for name in args.models.split(","):
         plan = preset.models[name]
         stage = plan.stages[0]
-        r = measure(name, plan, source, args.steps, args.workers)
+        with cpu_threads("cpu", plan.threads):  # the preset's torch threads, as the trainer runs
+            r = measure(name, plan, source, args.steps, args.workers)
         width = plan.options.get("width_mult", 1.0)
         print(f"| {name} | {plan.backbone} x{width:g} | {stage.main.batch} x {stage.main.seq_len}, "
               f"{stage.main.size[0]}x{stage.main.size[1]} | {'yes' if stage.segmentation else 'no'} | "
+              f"{plan.threads or torch.get_num_threads()} | "
               f"{r['compute'] * 1e3:.0f} | {r['data'] * 1e3:.0f} | {r['naive'] * 1e3:.0f} | {r['ours'] * 1e3:.0f} | "
               f"{r['naive'] / r['ours']:.2f}x |", flush=True)
 

@@ -87,6 +87,8 @@ forward = { downsample_ratio = 1.0 }
     ("[train]\nsteps = 1\n", ["configures no model"]),
     ("[models.rvm]\ninit_from = 'rvm'\n", ["'models.rvm.init_from' must name another model"]),
     ("[train\n", ["malformed TOML"]),
+    ("[train]\nthreads = -1\n[models.rvm]\n", ["'models.rvm.threads' must be an integer >= 0"]),
+    ("[models.rvm]\n[[models.rvm.stages]]\nthreads = 2\n", ["unknown key 'models.rvm.stages[0].threads'"]),
 ])
 def test_bad_presets_are_refused_naming_the_key(tmp_path, text, fragments):
     path = tmp_path / "bad.toml"
@@ -108,3 +110,21 @@ def test_unknown_preset_and_missing_model():
         preset = load_preset("smoke")
         preset.models.pop("bgmv2")
         preset.plan("bgmv2")
+
+
+def test_threads_come_from_train_or_model_table_and_apply_only_while_training_on_the_cpu(tmp_path):
+    import torch
+
+    from mbench.baselines.devices import cpu_threads
+
+    path = tmp_path / "t.toml"
+    path.write_text("[train]\nthreads = 1\n[models.rvm]\n[models.bgmv2]\nthreads = 3\n")
+    models = load_preset(str(path)).models
+    assert (models["rvm"].threads, models["bgmv2"].threads) == (1, 3)
+    assert load_preset("paper").models["rvm"].threads == 0  # torch's default on a GPU machine
+    before = torch.get_num_threads()
+    with cpu_threads("cpu", 1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with cpu_threads("cuda:0", 1), cpu_threads("cpu", 0):
+        assert torch.get_num_threads() == before
