@@ -9,23 +9,11 @@ import subprocess
 import sys
 
 from safetensors.torch import load_file
+from tiny_presets import tiny_preset
 
 from mbench.baselines import build
 
-PRESET = """
-seed = 1
-[data.train]
-recipe = "smoke"
-[train]
-steps = 3
-batch = 1
-seq_len = 2
-size = [32, 32]
-checkpoint_every = 2
-[models.rvm]
-options = { width_mult = 0.25 }
-segmentation = true
-"""
+PRESET = tiny_preset(seed=1, steps=3, batch=1)
 
 
 def test_two_process_cpu_training_under_torchrun(tmp_path):

@@ -8,6 +8,7 @@ import shutil
 import pytest
 import torch
 from safetensors.torch import load_file
+from tiny_presets import tiny_preset
 
 from mbench.baselines.checkpoint import STATE_FILE, read_state
 from mbench.baselines.data import TrainingSource
@@ -17,20 +18,7 @@ from mbench.errors import BadInput
 
 torch.set_num_threads(1)
 
-PRESET = """
-seed = 5
-[data.train]
-recipe = "smoke"
-[train]
-steps = 5
-batch = 2
-seq_len = 2
-size = [32, 32]
-checkpoint_every = 2
-[models.rvm]
-options = { width_mult = 0.25 }
-segmentation = true
-learning_rates = { default = 1e-3 }
+PRESET = tiny_preset(seed=5, steps=5, lr=1e-3, more="""
 [models.bgmv2]
 backbone = "mobilenetv2"
 options = { width_mult = 0.25, backbone_scale = 0.5 }
@@ -42,7 +30,7 @@ forward = { refine = false }
 steps = 2
 learning_rates = { default = 5e-4 }
 forward = { refine = true }
-"""
+""")
 
 
 @pytest.fixture(scope="module")

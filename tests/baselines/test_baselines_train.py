@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from tiny_presets import tiny_preset
 
 from mbench.baselines.data import (Batches, DiskSequences, StreamSequences, TrainingSource, batch_indices,
                                    random_resize)
@@ -18,20 +19,7 @@ from mbench.frames import write_image
 
 torch.set_num_threads(1)
 
-TINY = """
-seed = 3
-[data.train]
-recipe = "smoke"
-[train]
-steps = 4
-batch = 2
-seq_len = 2
-size = [32, 32]
-checkpoint_every = 2
-[models.rvm]
-options = { width_mult = 0.25 }
-segmentation = true
-learning_rates = { default = 2e-3 }
+TINY = tiny_preset(seed=3, steps=4, lr=2e-3, more="""
 [models.bgmv2]
 backbone = "mobilenetv2"
 options = { width_mult = 0.25, backbone_scale = 0.5 }
@@ -44,7 +32,7 @@ learning_rates = { default = 2e-3 }
 [models.attention_memory]
 options = { width_mult = 0.25 }
 learning_rates = { default = 2e-3 }
-"""
+""")
 
 
 @pytest.fixture(scope="module")
