@@ -42,4 +42,7 @@ def test_values_are_nonnegative_and_uint8_equals_float(pair):
     floats = evaluate_arrays(a.astype(np.float32) / 255, b.astype(np.float32) / 255)
     for m in METRICS:
         assert (ints[m] >= 0).all()
-        np.testing.assert_allclose(floats[m], ints[m], rtol=2e-6, atol=1e-12)
+        # Grad squares differences of nearly equal gradient magnitudes: the float32 input's rounding
+        # (6e-8 relative) grows by that cancellation when Grad is tiny (hypothesis found 3.4e-6
+        # relative at Grad 1.9e-5), so Grad also gets an absolute 1e-9 (values run 1e-3..10).
+        np.testing.assert_allclose(floats[m], ints[m], rtol=2e-6, atol=1e-9 if m == "grad" else 1e-12)
