@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from mbench.atomic import atomic_dir, remove_tree
+from mbench.atomic import atomic_dir, remove_stale_temps
 from mbench.errors import BadInput
 from mbench.frames import encode_image, to_unit_float
 from mbench.layout import Clip, discover_clips
@@ -56,15 +56,6 @@ def _complete(folder: Path, clip: Clip, layers: tuple[str, ...]) -> bool:
                for name in layers)
 
 
-def _remove_stale(out: Path) -> None:
-    """Temporary clip folders of a killed run (hidden siblings named ``.<clip>.tmp-...``)."""
-    if not out.is_dir():
-        return
-    for path in out.rglob(".*.tmp-*"):
-        if path.is_dir():
-            remove_tree(path)
-
-
 def write_predictions(clips: list[Clip], out: str | Path, predictor: Predictor, *, layers: tuple[str, ...],
                       workers: int = 2, quiet: bool = True, desc: str = "predicting") -> PredictStats:
     """Run ``predictor`` on every unfinished clip and write its frames under ``out``.
@@ -83,7 +74,7 @@ def write_predictions(clips: list[Clip], out: str | Path, predictor: Predictor, 
         Threads encoding PNGs.
     """
     out = Path(out)
-    _remove_stale(out)
+    remove_stale_temps(out, recursive=True)  # clip folders a killed run left half written
     todo = [c for c in clips if not _complete(out / c.id, c, layers)]
     start, frames = time.perf_counter(), 0
     bar = progress(total=sum(len(c) for c in todo), desc=desc, unit="frame", quiet=quiet)

@@ -58,7 +58,6 @@ valid ones.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from mbench.config_files import read_toml_spec
@@ -168,10 +167,6 @@ class Preset:
             raise BadInput(f"preset '{self.name}' does not configure model '{model}' (it has "
                            f"{', '.join(self.models)})", self.where)
         return self.models[model]
-
-
-def shipped_path(name: str):
-    return resources.files("mbench.baselines").joinpath("presets").joinpath(f"{name}.toml")
 
 
 def read_preset(spec: str) -> tuple[str, dict, str]:

@@ -19,6 +19,17 @@ def temp_sibling(path: str | os.PathLike, tag: str = "tmp") -> Path:
     return path.with_name(f".{path.name}.{tag}-{unique}")
 
 
+def remove_stale_temps(folder: str | os.PathLike, *, recursive: bool = False, tag: str = "tmp") -> None:
+    """Remove what killed runs left of :func:`temp_sibling` names (``.<name>.<tag>-...``) in ``folder``
+    (and below it, if ``recursive``)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    for entry in list(folder.rglob(f".*.{tag}-*") if recursive else folder.glob(f".*.{tag}-*")):
+        if entry.exists():
+            remove_tree(entry)
+
+
 def write_bytes(path: str | os.PathLike, data: bytes, durable: bool = False) -> None:
     """Write ``data`` to ``path`` atomically (readers see the old file or the whole new one).
 

@@ -12,7 +12,8 @@ cost otherwise), after a warm-up pass over those steps:
 - naive: a loop that composes each batch inline, then steps (data + compute in turn);
 - ours: the trainer's loop, batches composed on threads ahead of the step (``Batches.iterate``).
 
-Prints a Markdown table: milliseconds per step and the naive / ours ratio.
+Each model runs at every torch thread count of ``--threads`` (default: the preset's, and the CPU
+count). Prints a Markdown table: milliseconds per step and the naive / ours ratio.
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--models", default="rvm,bgmv2,convlstm,attention_memory")
+    parser.add_argument("--threads", default="",
+                        help="comma-separated torch thread counts to compare (default: the preset's, and the "
+                             "CPU count)")
     args = parser.parse_args()
     preset = load_preset(args.preset)
     source = TrainingSource(preset.train_recipe, preset.train_split)
@@ -86,17 +90,20 @@ def main() -> None:
     print("| model | backbone, width | batch x frames, size | seg step | threads | compute ms | data ms | naive ms "
           "| ours ms | naive / ours |")
     print("|---|---|---|---|---:|---:|---:|---:|---:|---:|")
+    cpus = os.cpu_count() or 1
     for name in args.models.split(","):
         plan = preset.models[name]
         stage = plan.stages[0]
-        with cpu_threads("cpu", plan.threads):  # the preset's torch threads, as the trainer runs
-            r = measure(name, plan, source, args.steps, args.workers)
-        width = plan.options.get("width_mult", 1.0)
-        print(f"| {name} | {plan.backbone} x{width:g} | {stage.main.batch} x {stage.main.seq_len}, "
-              f"{stage.main.size[0]}x{stage.main.size[1]} | {'yes' if stage.segmentation else 'no'} | "
-              f"{plan.threads or torch.get_num_threads()} | "
-              f"{r['compute'] * 1e3:.0f} | {r['data'] * 1e3:.0f} | {r['naive'] * 1e3:.0f} | {r['ours'] * 1e3:.0f} | "
-              f"{r['naive'] / r['ours']:.2f}x |", flush=True)
+        counts = [int(t) for t in args.threads.split(",") if t] or [plan.threads or cpus, cpus]
+        for threads in dict.fromkeys(counts):
+            with cpu_threads("cpu", threads):  # as the trainer runs with the preset's threads
+                r = measure(name, plan, source, args.steps, args.workers)
+            width = plan.options.get("width_mult", 1.0)
+            print(f"| {name} | {plan.backbone} x{width:g} | {stage.main.batch} x {stage.main.seq_len}, "
+                  f"{stage.main.size[0]}x{stage.main.size[1]} | {'yes' if stage.segmentation else 'no'} | "
+                  f"{threads}{' (preset)' if threads == plan.threads else ''} | {r['compute'] * 1e3:.0f} | "
+                  f"{r['data'] * 1e3:.0f} | {r['naive'] * 1e3:.0f} | {r['ours'] * 1e3:.0f} | "
+                  f"{r['naive'] / r['ours']:.2f}x |", flush=True)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from mbench import __version__
-from mbench.atomic import atomic_dir, dumps_json, remove_tree, write_json, write_text
+from mbench.atomic import atomic_dir, dumps_json, remove_stale_temps, remove_tree, write_json, write_text
 from mbench.config_files import sha256_file
 from mbench.errors import BadInput
 from mbench.frames import encode_image
@@ -141,15 +141,6 @@ def _empty(folder: Path) -> None:
         remove_tree(entry)
 
 
-def _remove_stale_temps(out: Path, splits: list[str]) -> None:
-    for split in splits:
-        folder = out / split
-        if folder.is_dir():
-            for entry in folder.iterdir():
-                if entry.name.startswith(".") and ".tmp-" in entry.name:
-                    remove_tree(entry)
-
-
 def _existing_clip_sums(final: Path, plan: dict, output: dict) -> dict[str, str] | None:
     """Checksums of a finished clip folder, or ``None`` if it is not exactly the expected files."""
     expected = clip_files(plan, output)
@@ -190,7 +181,8 @@ def synthesize(recipe: dict, out: str | os.PathLike, *, seed: int, sources: Sour
         _empty(out)
     try:
         write_json(out / RUN_RECORD, fingerprint)
-        _remove_stale_temps(out, list(recipe["splits"]))
+        for split in recipe["splits"]:
+            remove_stale_temps(out / split)
         sums: dict[str, str] = {}
         todo = []
         for cid, plan in plans.items():

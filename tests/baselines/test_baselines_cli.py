@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 
 import numpy as np
 import pytest
@@ -70,8 +71,8 @@ def test_a_second_run_skips_finished_work_and_force_redoes_a_model(smoke_run, cl
 def test_a_changed_preset_is_refused_without_force(smoke_run, cli, bad_input, tmp_path):
     out, _ = smoke_run
     preset = tmp_path / "other.toml"
-    preset.write_text((__import__("mbench.baselines.presets", fromlist=["x"]).shipped_path("smoke"))
-                      .read_text().replace("steps = 3", "steps = 4"))
+    shipped = resources.files("mbench.baselines") / "presets" / "smoke.toml"
+    preset.write_text(shipped.read_text().replace("steps = 3", "steps = 4"))
     bad_input(cli("run-baselines", "--preset", preset, "--out", out, "--models", "rvm", env=NO_CUDA),
               str(out / "rvm" / "config.json"), "another 'preset'", "--force")
 
