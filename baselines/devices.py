@@ -57,13 +57,12 @@ def cpu_threads(device: str, threads: int) -> Iterator[None]:
         torch.set_num_threads(old)
 
 
-def hardware(device: str, threads: int = 0) -> str:
-    """A one-line description: ``"NVIDIA H100 (CUDA)"`` or ``"<CPU model>, 2 cores, 4 torch threads"``
-    (``threads``: the count used, if not torch's current one)."""
+def hardware(device: str) -> str:
+    """A one-line description: ``"NVIDIA H100 (CUDA)"`` or ``"<CPU model>, 2 cores, 4 torch threads"``."""
     if device.startswith("cuda"):
         return f"{torch.cuda.get_device_name(torch.device(device))} (CUDA)"
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
-    return f"{_cpu_name()}, {cores} cores, {threads or torch.get_num_threads()} torch threads"
+    return f"{_cpu_name()}, {cores} cores, {torch.get_num_threads()} torch threads"

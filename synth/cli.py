@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 from pathlib import Path
 
@@ -110,6 +111,9 @@ def _synthesize(args: argparse.Namespace) -> int:
 
     for value, flag in ((args.clips, "--clips"), (args.frames, "--frames"), (args.workers, "--workers")):
         _positive(value, flag)
+    if args.hf and importlib.util.find_spec("datasets") is None:
+        # checked before writing: finding out only after the whole dataset is rendered wastes the run
+        raise BadInput("--hf needs the 'datasets' package (pip install 'mbench[hf]')", "--hf")
     recipe = resolve(args.recipe, size=_size(args.size) if args.size else None, clips=args.clips,
                      frames=args.frames)
     seed = recipe["seed"] if args.seed is None else args.seed

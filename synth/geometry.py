@@ -127,7 +127,3 @@ def warp(img: np.ndarray, matrix: np.ndarray, out_size: tuple[int, int], border:
                          flags=cv2.INTER_LINEAR, borderMode=BORDERS[border],
                          borderValue=(value,) * channels if channels > 1 else value)
     return cv2.cvtColor(out, cv2.COLOR_RGBA2RGB) if padded else out
-
-
-def is_identity(matrix: np.ndarray) -> bool:
-    return bool(np.allclose(matrix, np.eye(3), rtol=0, atol=1e-12))

@@ -16,7 +16,7 @@ import numpy as np
 from mbench.atomic import write_bytes
 from mbench.errors import BadInput
 from mbench.frames import encode_image
-from mbench.layout import discover_clips
+from mbench.layout import check_same_frames, discover_clips
 
 _LABEL = 18  # pixels of the label band above each row
 
@@ -49,6 +49,8 @@ def contact_sheet(root: str | os.PathLike, out: str | os.PathLike | None = None,
     rows = []
     for clip in (found[i] for i in _spread(len(found), clips)):
         colour = clip.layers.get("com") or clip.layers.get("fgr")
+        if colour is not None:  # frames are read by pha's index: both layers must have the same ones
+            check_same_frames(colour, clip.layers["pha"])
         cells = []
         for t in _spread(len(clip), frames):
             pha = _fit(clip.layers["pha"].read_alpha(t), height)

@@ -51,6 +51,7 @@ LAYERS = ("com", "fgr", "pha", "bgr", "bgr_capture")
 _FREE_LENGTH = ("layers", "speeds", "fgr", "bgr")  # list keys of any length
 _RANGES = ("crop_ratio", "noise_grain", "sharpness_factor", "blur_sigma", "shadow_blur")
 _AFFINE_RANGES = ("motion", "fg_static", "bg_static", "shadow_affine", "misalign")
+_SIZES = ("_std", "_sigma", "_strength", "hue_scale")  # scalar sizes: never negative
 
 
 def _profiles_file() -> dict:
@@ -97,7 +98,7 @@ def _typed(value, default, where: str, key: str):
     elif isinstance(default, list):
         ok = isinstance(value, list) and (not default or len(value) == len(default) or
                                           key.rsplit(".", 1)[-1] in _FREE_LENGTH)
-        if ok and default and not isinstance(default[0], str):
+        if ok and default:
             value = [_typed(v, default[0], where, key) for v in value]
     elif isinstance(default, dict):
         ok = isinstance(value, dict)
@@ -145,6 +146,12 @@ def _resolve_profile(kind: str, name: str, own: dict, shipped: dict, where: str,
     for key in _RANGES:
         if key in out and not 0 <= out[key][0] <= out[key][1]:
             raise BadInput(f"'{kind}.{name}.{key}' must be [low, high] with 0 <= low <= high", where)
+    for key, value in out.items():
+        if key.endswith(_SIZES) and isinstance(value, float) and not value >= 0:
+            raise BadInput(f"'{kind}.{name}.{key}' must be >= 0 (got {value})", where)
+    if "noise_grain" in out and out["noise_grain"][0] <= 0:
+        raise BadInput(f"'{kind}.{name}.noise_grain' must have a positive low bound "
+                       f"(got {out['noise_grain'][0]})", where)
     for key in _AFFINE_RANGES:
         if key in out and not 0 < out[key]["scale"][0] <= out[key]["scale"][1]:
             raise BadInput(f"'{kind}.{name}.{key}.scale' must be [low, high] with 0 < low <= high", where)
@@ -223,6 +230,9 @@ def resolve(spec: str = DEFAULT_RECIPE, *, size: tuple[int, int] | None = None,
     for layer in output["layers"]:
         if layer not in LAYERS:
             raise BadInput(f"unknown layer '{layer}' in output.layers (valid: {', '.join(LAYERS)})", where)
+    repeated = sorted({layer for layer in output["layers"] if output["layers"].count(layer) > 1})
+    if repeated:
+        raise BadInput(f"output.layers names {', '.join(repeated)} more than once", where)
     if "pha" not in output["layers"]:
         raise BadInput("output.layers must include 'pha'", where)
     recipe["output"] = output
@@ -240,6 +250,15 @@ def resolve(spec: str = DEFAULT_RECIPE, *, size: tuple[int, int] | None = None,
                                                                      shipped, where)
     _apply_overrides(recipe, size, clips, frames)
     _check_consistency(recipe, where)
+    return recipe
+
+
+def with_overrides(recipe: dict, *, size: tuple[int, int] | None = None, clips: int | None = None,
+                   frames: int | None = None) -> dict:
+    """A copy of an already resolved ``recipe`` with the overrides of :func:`resolve` applied."""
+    recipe = copy.deepcopy(recipe)
+    _apply_overrides(recipe, size, clips, frames)
+    _check_consistency(recipe, f"recipe '{recipe['name']}'")
     return recipe
 
 

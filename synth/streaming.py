@@ -23,7 +23,7 @@ from mbench.parallel import ordered_map
 
 from .catalog import SourceSet
 from .plan import Planner
-from .recipes import DEFAULT_RECIPE, resolve
+from .recipes import DEFAULT_RECIPE, resolve, with_overrides
 from .render import render_sequence
 
 DTYPES = ("uint8", "float32")
@@ -66,7 +66,8 @@ class Sequences:
     def __init__(self, recipe: str | dict = DEFAULT_RECIPE, split: str = "train", *, seed: int | None = None,
                  fgr: Any = None, bgr: Any = None, seq_len: int = 8, size: tuple[int, int] | None = None,
                  dtype: str = "uint8", epoch_length: int | None = None, **overrides):
-        self.recipe = resolve(recipe, size=size, **overrides) if isinstance(recipe, str) else recipe
+        self.recipe = (resolve(recipe, size=size, **overrides) if isinstance(recipe, str)
+                       else with_overrides(recipe, size=size, **overrides))
         if split not in self.recipe["splits"]:
             raise BadInput(f"recipe '{self.recipe['name']}' has no split '{split}' "
                            f"(it has {', '.join(self.recipe['splits'])})", split)

@@ -108,9 +108,10 @@ def _read_json(path: Path) -> dict | None:
     import json
 
     try:
-        return json.loads(path.read_text("utf-8"))
+        value = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         return None
+    return value if isinstance(value, dict) else None  # e.g. a "[]" manifest: not one of ours
 
 
 def _check_out(out: Path, fingerprint: dict, force: bool) -> str:

@@ -105,6 +105,40 @@ def test_bad_recipes_and_options(synth, bad_input, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_bad_recipe_values_write_nothing(synth, bad_input, tmp_path):
+    recipe = tmp_path / "r.toml"
+    for extra, fragments in (("[output]\nlayers = ['com', 'pha', 'pha']\n", ["pha more than once"]),
+                             ("[sources]\nfgr = [1]\n", ["'sources.fgr' has the wrong type"])):
+        recipe.write_text("size = [32, 32]\n[splits.train]\nclips = 1\nframes = 2\n" + extra)
+        bad_input(synth("--out", tmp_path / "out", "--recipe", recipe, "--quiet"), str(recipe), *fragments)
+        assert not (tmp_path / "out").exists()
+
+
+def test_out_with_a_foreign_manifest(synth, bad_input, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text("[]")
+    bad_input(synth(*small(tmp_path)), str(out), "holds no mbench synth dataset")
+    assert [p.name for p in out.iterdir()] == ["manifest.json"]
+
+
+def test_preview_with_a_short_colour_layer(synth, bad_input, tmp_path):
+    rng = np.random.default_rng(2)
+    clip = tmp_path / "ds/0000"
+    for i in range(3):
+        _png(clip / "pha" / f"{i:04d}.png", rng.integers(0, 256, (H, W), dtype=np.uint8))
+    for i in range(2):
+        _png(clip / "com" / f"{i:04d}.png", rng.integers(0, 256, (H, W, 3), dtype=np.uint8))
+    bad_input(synth("--preview", tmp_path / "ds", "--quiet"), "com", "0002", "missing")
+    assert not (tmp_path / "ds/preview.png").exists()
+
+
+def test_hf_without_datasets_fails_first(synth, bad_input, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "datasets", None)  # as if not installed: find_spec gives None
+    bad_input(synth(*small(tmp_path, "--hf")), "--hf", "'datasets' package")
+    assert not (tmp_path / "out").exists()  # refused before anything was rendered
+
+
 def test_list_recipes(synth):
     proc = synth("--list-recipes")
     assert proc.returncode == 0

@@ -115,6 +115,13 @@ frames = 2
     ("size = [32, 32]\n", ["no [splits.NAME]"]),
     (GOOD + "geometry = 'stretch'\naugment = 'train'\n", ["stretches frames", "fg_motion_p"]),
     ("size = [32, 32\n" + GOOD[15:], ["malformed TOML"]),
+    (GOOD + "[sources]\nfgr = [1]\n", ["'sources.fgr' has the wrong type", "got 1"]),
+    (GOOD + "[output]\nlayers = ['com', 'pha', 'pha']\n", ["output.layers", "pha more than once"]),
+    (GOOD + "augment = 'mine'\n[augment.mine]\njitter_std = -1\n", ["augment.mine.jitter_std", ">= 0"]),
+    (GOOD + "augment = 'mine'\n[augment.mine]\nshadow_strength = -0.5\n",
+     ["augment.mine.shadow_strength", ">= 0"]),
+    (GOOD + "augment = 'mine'\n[augment.mine]\nnoise_grain = [0, 0]\n",
+     ["augment.mine.noise_grain", "positive low bound"]),
 ])
 def test_bad_recipes(tmp_path, text, fragments):
     path = _write(tmp_path, text)
@@ -124,6 +131,20 @@ def test_bad_recipes(tmp_path, text, fragments):
     assert path in message and "\n" not in message
     for fragment in fragments:
         assert fragment in message
+
+
+def test_overrides_apply_to_a_resolved_recipe():
+    from mbench.synth import Sequences
+
+    recipe = resolve("smoke")
+    fg, bg = demo_sources(1, size=(64, 48), clips=2, frames=12)
+    data = Sequences(recipe, "train", fgr=[fg], bgr=[bg], seq_len=2, size=(40, 32), clips=2, frames=4)
+    assert data.recipe["size"] == [40, 32]
+    assert clip_lengths(data.recipe["splits"]["train"]) == [4, 4]
+    assert len(data) == 4 and data[0]["com"].shape == (2, 32, 40, 3)
+    assert recipe["size"] == [64, 48] and recipe["splits"]["train"]["clips"] == 3  # the caller's dict kept
+    with pytest.raises(BadInput, match="too small"):
+        Sequences(recipe, "train", fgr=[fg], bgr=[bg], size=(4, 4))
 
 
 def test_user_profile_inherits(tmp_path):
