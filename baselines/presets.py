@@ -64,6 +64,7 @@ from mbench.config_files import read_toml_spec
 from mbench.errors import BadInput
 
 from .models import SPECS
+from .models.base import resolve_downsample_ratio
 
 SHIPPED = ("smoke", "quick", "paper")
 
@@ -209,6 +210,20 @@ def _text(value: Any, where: str, key: str) -> str:
     return value
 
 
+def _forward(table: Any, name: str, where: str, ctx: str) -> dict[str, Any]:
+    """Check a ``forward``/``predict`` table's keys and values (so a bad one fails before training)."""
+    table = dict(_keys(table, SPECS[name].forward_options, where, ctx))
+    if "refine" in table and not isinstance(table["refine"], bool):
+        raise BadInput(f"'{ctx}.refine' must be true or false, got {table['refine']!r}", where)
+    if "downsample_ratio" in table:
+        try:  # the size only matters for "auto", which any size accepts
+            resolve_downsample_ratio(table["downsample_ratio"], 64, 64)
+        except BadInput:
+            raise BadInput(f"'{ctx}.downsample_ratio' must be a number in (0, 1] or \"auto\", got "
+                           f"{table['downsample_ratio']!r}", where) from None
+    return table
+
+
 def _pass(values: dict, name: str, where: str, ctx: str) -> Pass:
     size = _pair(values["size"], 8, where, f"{ctx}.size")
     size_range = values.get("size_range")
@@ -220,9 +235,9 @@ def _pass(values: dict, name: str, where: str, ctx: str) -> Pass:
         if not 8 <= lo <= hi <= min(size):
             raise BadInput(f"'{ctx}.size_range' must be [lo, hi] with 8 <= lo <= hi <= the smaller "
                            f"side of size {list(size)}", where)
-    forward = _keys(values.get("forward", {}), SPECS[name].forward_options, where, f"{ctx}.forward")
+    forward = _forward(values.get("forward", {}), name, where, f"{ctx}.forward")
     return Pass(_int(values["batch"], 1, where, f"{ctx}.batch"), _int(values["seq_len"], 1, where, f"{ctx}.seq_len"),
-                size, size_range, dict(forward))
+                size, size_range, forward)
 
 
 def _stage(name: str, merged: dict, index: int, where: str, ctx: str) -> Stage:
@@ -275,7 +290,7 @@ def _model(name: str, table: Any, train: dict, where: str) -> ModelPlan:
                     raise BadInput(f"'{c}.{key}' must be a table", where)
             merged[key] = {**(base.get(key) or {}), **(st.get(key) or {})}
         stages.append(_stage(name, merged, i, where, sctx))
-    predict = _keys(table.get("predict", stages[-1].main.forward), spec.forward_options, where, f"{ctx}.predict")
+    predict = _forward(table.get("predict", stages[-1].main.forward), name, where, f"{ctx}.predict")
     init_from = table.get("init_from")
     if init_from is not None and (init_from not in SPECS or init_from == name):
         raise BadInput(f"'{ctx}.init_from' must name another model ({', '.join(m for m in SPECS if m != name)}), "

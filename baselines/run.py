@@ -38,12 +38,13 @@ from mbench.errors import BadInput
 
 from . import SPECS, build
 from .checkpoint import STATE_FILE, read_state
-from .data import training_source
+from .data import check_layers, training_source
 from .devices import hardware, resolve_device
 from .measure import count_macs, count_parameters
 from .predict import check_frame_size, eval_clips, model_predictor, write_predictions
 from .presets import ModelPlan, Preset, load_preset
 from .reference_methods import METHODS
+from .run_folder import clear_training
 from .train import CHECKPOINT, CONFIG, check_config, train_model, training_config
 from .weights import load_weights, save_weights
 
@@ -102,8 +103,11 @@ class Run:
         self.device = resolve_device(opts.device)
         self.workers = opts.workers or max(1, os.cpu_count() or 1)
         self.out = Path(opts.out)
+        if self.out.exists() and not self.out.is_dir():
+            raise BadInput("--out exists and is not a folder", self.out)
+        nets = {m: self._checked_build(m, plan) for m, plan in self.plans.items()}
         for name, path in opts.weights.items():  # corrupt / other model / other shape: refused now
-            load_weights(_build(name, self.plans[name], self.preset.seed), path)
+            load_weights(nets[name], path)
         self.eval_layers = ("pha", "com") + (("bgr",) if any(SPECS[m].needs_background for m in opts.models) else ())
         # Models a selected one starts from (init_from) that this run must train first.
         self.extra = {}
@@ -111,6 +115,7 @@ class Run:
             src = self.plans[m].init_from
             if m not in opts.weights and src and src not in self.plans and not (self.out / src / CHECKPOINT).is_file():
                 self.extra[src] = self.preset.plan(src)
+                self._checked_build(src, self.extra[src])
         self.source = None
         if any(m not in opts.weights for m in opts.models):
             self.source = training_source(self.preset.train_recipe, self.preset.train_split, opts.data,
@@ -129,6 +134,14 @@ class Run:
                                                        source=self.source, world=1, device=self.device))
 
     # -- checks --------------------------------------------------------------------------------
+    def _checked_build(self, m: str, plan: ModelPlan) -> torch.nn.Module:
+        """Build ``m`` once now, so bad ``options`` values fail before any work starts."""
+        try:
+            return _build(m, plan, self.preset.seed)
+        except (BadInput, ValueError, TypeError) as e:
+            problem = e.message if isinstance(e, BadInput) else e
+            raise BadInput(f"'models.{m}.options': {problem}", self.preset.where) from None
+
     def _check_training_data(self) -> None:
         for m, plan in {**self.plans, **self.extra}.items():
             if m in self.opts.weights:
@@ -153,10 +166,16 @@ class Run:
     def _check_disk_valid(self) -> None:
         data = Path(self.opts.data)
         self.valid_splits = self.preset.valid.splits or ("valid",)
+        clips = {}
         for s in self.valid_splits:
             if not (data / s).is_dir():
                 raise BadInput(f"no '{s}' split folder for validation (the preset's data.valid.splits)", data)
-            eval_clips(data / s, self.eval_layers, "evaluation of " + ", ".join(self.opts.models))
+            clips[s] = eval_clips(data / s, self.eval_layers, "evaluation of " + ", ".join(self.opts.models))
+        # A reference row is left out when no clip has its layers, but some clips without them is bad input.
+        for name, method in METHODS.items():
+            if any(all(layer in c.layers for layer in method.needs) for cs in clips.values() for c in cs):
+                for s, cs in clips.items():
+                    check_layers(cs, method.needs, data / s, f"the {name} reference row")
 
     def _check_checkpoints(self, m: str) -> None:
         """A run folder's checkpoints must be readable and fit the model before any work starts."""
@@ -183,7 +202,9 @@ class Run:
             if len(self.valid_splits) == 1:
                 self.gt_root = data / self.valid_splits[0]
             else:  # several splits are scored as one dataset: a folder of links to them
-                self.gt_root = self.out / "data" / f"{data.resolve().name}-{'+'.join(self.valid_splits)}"
+                # The resolved path's hash: another --data folder of the same name gets its own links.
+                digest = hashlib.sha256(str(data.resolve()).encode()).hexdigest()[:8]
+                self.gt_root = self.out / "data" / f"{data.resolve().name}-{'+'.join(self.valid_splits)}-{digest}"
                 if not self.gt_root.is_dir():
                     with atomic_dir(self.gt_root) as tmp:
                         for s in self.valid_splits:
@@ -242,7 +263,7 @@ class Run:
     def model(self, m: str) -> dict[str, Any]:
         plan, folder = self.plans[m], self.out / m
         if self.opts.force:
-            remove_tree(folder)
+            clear_training(folder)
         if self._scored(folder):
             return self._row(m)
         if m in self.opts.weights:
@@ -272,7 +293,7 @@ class Run:
 
     def reference(self, name: str) -> dict[str, Any] | None:
         method = METHODS[name]
-        if not all(layer in self.clips[0].layers for layer in method.needs):
+        if not all(layer in clip.layers for clip in self.clips for layer in method.needs):
             return None  # e.g. bgdiff without backgrounds: the row is left out
         folder = self.out / name
         if not self._scored(folder):

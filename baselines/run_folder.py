@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mbench import __version__
-from mbench.atomic import dumps_json, write_text
+from mbench.atomic import dumps_json, remove_tree, write_text
 from mbench.errors import BadInput
 
 from .checkpoint import STATE_FILE
@@ -28,6 +28,9 @@ CHECKPOINT = "checkpoint.safetensors"
 CONFIG = "config.json"
 LOG = "train_log.csv"
 VOLATILE = ("device", "mbench_version", "command")  # config keys a resumed run may change
+# A finished model's weights do not depend on how many processes trained it (torchrun vs one).
+FINISHED_VOLATILE = ("world_size",)
+RESULTS = ("pred", "eval", "method.json")  # a model's predictions, scores and leaderboard record
 
 
 def training_config(name: str, plan: ModelPlan, *, preset: str, seed: int, source: TrainingSource,
@@ -57,8 +60,9 @@ def check_config(folder: Path, config: dict[str, Any]) -> None:
     except (OSError, ValueError) as e:
         raise BadInput(f"unreadable run configuration ({e}); use --force to start over", path) from None
     new = json.loads(dumps_json(config))
+    volatile = VOLATILE + (FINISHED_VOLATILE if (folder / CHECKPOINT).is_file() else ())
     for key in sorted(set(old) | set(new)):
-        if key not in VOLATILE and old.get(key) != new.get(key):
+        if key not in volatile and old.get(key) != new.get(key):
             raise BadInput(f"this run was made with another '{key}' (another preset or option?); "
                            f"use --force to retrain, or another --out", path)
 
@@ -93,6 +97,9 @@ def write_log(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> Non
 
 
 def clear_training(folder: Path) -> None:
-    """Remove a model folder's training outputs (``--force``), so it trains from scratch."""
+    """Remove a model folder's training outputs and what was made from them (``--force``): the
+    model trains from scratch and its predictions, scores and ``method.json`` are redone."""
     for name in (CHECKPOINT, STATE_FILE, LOG, CONFIG):
         (folder / name).unlink(missing_ok=True)
+    for name in RESULTS:
+        remove_tree(folder / name)

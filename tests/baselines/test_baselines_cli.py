@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from importlib import resources
 
 import numpy as np
@@ -100,7 +101,20 @@ def files(tmp_path_factory):
     (tmp / "corrupt.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all")
     (tmp / "corrupt.pt").write_bytes(b"PK\x03\x04 truncated zip")
     write_dataset(tmp / "nobgr", ("com", "fgr", "pha"))
+    mixed = write_dataset(tmp / "mixed", ("com", "fgr", "pha", "bgr"))
+    shutil.copytree(mixed / "valid" / "0000", mixed / "valid" / "0001", ignore=shutil.ignore_patterns("bgr"))
+    smoke = (resources.files("mbench.baselines") / "presets" / "smoke.toml").read_text()
+    (tmp / "badoption.toml").write_text(smoke.replace("backbone_scale = 0.5", 'refine_threshold = "abc"'))
+    (tmp / "badpredict.toml").write_text(smoke.replace("bn_recalibration = 2",
+                                                       "bn_recalibration = 2\npredict = { downsample_ratio = 2 }"))
     return tmp
+
+
+def test_out_that_is_a_file_is_refused(cli, bad_input, tmp_path):
+    out = tmp_path / "runs"
+    out.write_text("not a folder")
+    bad_input(cli("run-baselines", "--preset", "smoke", "--out", out, env=NO_CUDA), str(out), "not a folder")
+    assert out.read_text() == "not a folder"
 
 
 @pytest.mark.parametrize("args, fragments", [
@@ -116,6 +130,11 @@ def files(tmp_path_factory):
     (["--models", "rvm", "--weights", "rvm={files}/corrupt.pt"], ["corrupt.pt", "not a readable"]),
     (["--models", "rvm", "--weights", "bgmv2={files}/rvm.pt"], ["--weights bgmv2=", "not among those run"]),
     (["--workers", "0"], ["--workers 0"]),
+    (["--models", "bgmv2", "--preset", "{files}/badoption.toml"],
+     ["badoption.toml", "'models.bgmv2.options'", "could not convert"]),
+    (["--models", "rvm", "--preset", "{files}/badpredict.toml"],
+     ["badpredict.toml", "'models.rvm.predict.downsample_ratio'"]),
+    (["--models", "rvm", "--data", "{files}/mixed"], ["mixed/valid", "clip '0001' has no bgr/ layer", "bgdiff"]),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(cli, bad_input, files, tmp_path, args, fragments):
     out = tmp_path / "runs"
@@ -123,3 +142,23 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(cli, bad_input, files, 
     proc = cli("run-baselines", "--preset", "smoke", *args, "--out", out, env=NO_CUDA)
     bad_input(proc, *[f.replace("{files}", str(files)) for f in fragments])
     assert not out.exists()
+
+
+def test_world_size_is_refused_only_for_an_unfinished_training_and_force_clears_the_scores(tmp_path):
+    from mbench.baselines.run_folder import CHECKPOINT, CONFIG, check_config, clear_training
+    from mbench.errors import BadInput
+
+    folder = tmp_path / "rvm"
+    folder.mkdir()
+    (folder / CONFIG).write_text(json.dumps({"model": "rvm", "world_size": 2}))
+    with pytest.raises(BadInput, match="another 'world_size'"):  # a resumed training must keep its world
+        check_config(folder, {"model": "rvm", "world_size": 1})
+    (folder / CHECKPOINT).write_bytes(b"finished")
+    check_config(folder, {"model": "rvm", "world_size": 1})  # finished under torchrun: scored as is
+    with pytest.raises(BadInput, match="another 'model'"):
+        check_config(folder, {"model": "bgmv2", "world_size": 1})
+    for name in ("pred/valid/0000/pha/0000.png", "eval/summary.json", "method.json", "notes.txt"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("x")
+    clear_training(folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]

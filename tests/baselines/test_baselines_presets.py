@@ -89,6 +89,13 @@ forward = { downsample_ratio = 1.0 }
     ("[train\n", ["malformed TOML"]),
     ("[train]\nthreads = -1\n[models.rvm]\n", ["'models.rvm.threads' must be an integer >= 0"]),
     ("[models.rvm]\n[[models.rvm.stages]]\nthreads = 2\n", ["unknown key 'models.rvm.stages[0].threads'"]),
+    ("[models.rvm]\npredict = { downsample_ratio = 2 }\n", ["'models.rvm.predict.downsample_ratio'", "(0, 1]"]),
+    ("[models.rvm]\nforward = { downsample_ratio = 'half' }\n", ["'models.rvm.forward.downsample_ratio'"]),
+    ("[models.rvm]\n[[models.rvm.stages]]\nforward = { downsample_ratio = 0 }\n",
+     ["'models.rvm.stages[0].forward.downsample_ratio'"]),
+    ("[models.rvm]\nhr = { forward = { downsample_ratio = 1.5 } }\n", ["'models.rvm.hr.forward.downsample_ratio'"]),
+    ("[models.bgmv2]\nforward = { refine = 1 }\n", ["'models.bgmv2.forward.refine' must be true or false"]),
+    ("[models.bgmv2]\npredict = { refine = 'yes' }\n", ["'models.bgmv2.predict.refine' must be true or false"]),
 ])
 def test_bad_presets_are_refused_naming_the_key(tmp_path, text, fragments):
     path = tmp_path / "bad.toml"
@@ -99,6 +106,15 @@ def test_bad_presets_are_refused_naming_the_key(tmp_path, text, fragments):
     assert str(path) in message
     for fragment in fragments:
         assert fragment in message
+
+
+def test_auto_and_valid_forward_values_load(tmp_path):
+    path = tmp_path / "ok.toml"
+    path.write_text("[models.rvm]\npredict = { downsample_ratio = 'auto' }\n"
+                    "[models.bgmv2]\nforward = { refine = false }\n")
+    models = load_preset(str(path)).models
+    assert models["rvm"].predict == {"downsample_ratio": "auto"}
+    assert models["bgmv2"].predict == {"refine": False}
 
 
 def test_unknown_preset_and_missing_model():
