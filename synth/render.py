@@ -116,8 +116,8 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
     if settings["geometry"] == "stretch":  # RVM resizes the frame as read: no area shrink first
         full_fg = memo.get(("fg-full", fi), lambda: tuple(sources.read_fg(fg["source"], clip, fi)))
         fgr, pha = (_stretch(a, out, fg_flip) for a in full_fg)
-        bgr = memo.get(("bg-stretch", bi), lambda: _stretch(sources.read_bg(bg["source"], item, bi), out,
-                                                            bool(aug["bg_flip"])))
+        bg_key = ("bg-stretch", bi)
+        bgr = memo.get(bg_key, lambda: _stretch(sources.read_bg(bg["source"], item, bi), out, bool(aug["bg_flip"])))
     else:
         m_fg = _chain(aug, "fg", u, length, tuple(fg["work"]), out, fg_flip, memo)
         if sources.fg_warps(fg["source"], clip, fg["work"]):  # the source resamples once itself

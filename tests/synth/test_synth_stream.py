@@ -116,3 +116,18 @@ def test_streaming_does_not_import_torch():
             "s[0]; assert 'torch' not in sys.modules, 'torch imported'")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_stretch_geometry_is_rvms_bilinear_resize_of_the_frame_as_read():
+    """RVM's evaluation sets: each source frame is resized with PIL bilinear straight to the output."""
+    from PIL import Image
+
+    fg, bg = demo_sources(4, size=(96, 64), frames=6)
+    data = Sequences("rvm-eval-512x288", "videomatte_static", fgr=[fg], bgr=[bg], size=(40, 24), clips=2,
+                     frames=3, seq_len=3)
+    stills = [bg.frame(item, 0) for item in bg.items("test") if not item.is_video]
+    for i in range(len(data)):
+        bgr = data[i]["bgr"][0]
+        assert bgr.shape == (24, 40, 3)
+        resized = [np.asarray(Image.fromarray(s).resize((40, 24), Image.BILINEAR)) for s in stills]
+        assert any(np.array_equal(bgr, r) or np.array_equal(bgr, r[:, ::-1]) for r in resized)
