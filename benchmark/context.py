@@ -154,11 +154,11 @@ class FrameContext:
                 lev = conn_kernels.levels_from_float(p, g, _T32)
             runs, n_runs, row_start, diffs, n_diffs = scan.runs_generic(
                 p, g, lev, h, w, self.region.ravel(), self.has_region, self.region_value)
-        forest = conn_kernels.run_components(runs, n_runs, row_start, h, self.column_major)
+        kstar = conn_kernels.drop_levels(runs, n_runs, row_start, h, self.column_major)
         if self.integer:
             phi = _conn_tables(self.max_value)[1]
-            return float(conn_kernels.conn_sum_lut(p, g, diffs, n_diffs, runs, forest, phi))
-        return float(conn_kernels.conn_sum_float(p, g, diffs, n_diffs, runs, forest, _T32))
+            return float(conn_kernels.conn_sum_lut(p, g, diffs, n_diffs, kstar, phi))
+        return float(conn_kernels.conn_sum_float(p, g, diffs, n_diffs, kstar, _T32))
 
     @cached_property
     def fgr_sums(self) -> tuple[float, float, int]:

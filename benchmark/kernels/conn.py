@@ -5,11 +5,11 @@ For thresholds t_k = 0.1 k (k = 1..10), Omega_k is the largest 4-connected compo
 in that intersection, so the ten sets are nested: ``{L >= k}``.
 
 The image is cut into *runs*: maximal stretches of one row with one level (a scan produces them,
-see :mod:`.scan`). Runs are added to a union-find in decreasing level order (union by size, no
-path compression), so every level's components are built in one sweep; each union edge remembers
-the level at which it was made, and "the root of a run at level k" is found by climbing only edges
-made at level k or above. A pixel's round-down value is ``l = t_{k*-1}``, with ``k*`` the first level
-whose Omega does not hold it (``t_10 = 1``: never dropped).
+see :mod:`.scan`). Run adjacencies are joined in decreasing level order (Kruskal, union by size),
+so every level's components are built in one sweep. Each join is stamped with its level, so the
+forest remembers the components of every level; from it a linear pass gives each run ``k*``, the
+first level whose Omega does not hold it (``t_10 = 1``: never dropped), and a pixel's round-down
+value is ``l = t_{k*-1}``.
 
 Pixels with ``p == g`` contribute exactly 0 (they share ``l``), so only the differing pixels that
 the scan listed are scored. Ties between equal-size components go to the one whose first pixel
@@ -70,151 +70,173 @@ def levels_from_float(p, g, t):
 
 
 @njit(nogil=True, cache=True)
-def _find(parent, x):
-    while parent[x] != x:
-        x = parent[x]
-    return x
-
-
-@njit(nogil=True, cache=True)
 def _run_edges(runs, n_runs, row_start, h):
-    """Adjacent run pairs and the level at which they join (the lower of their two levels).
+    """Adjacent run pairs ``(ea, eb)`` and the level ``el`` at which they join (the lower of the two).
 
     Neighbours in a row touch end to start; runs of consecutive rows are adjacent when their
-    column spans overlap (4-connectivity), found by a two-pointer sweep.
+    column spans overlap (4-connectivity), found by a two-pointer sweep. At most n_runs - 1 in-row
+    pairs, and per pair of rows fewer than the runs of both rows.
     """
-    # at most n_runs - 1 in-row pairs, and per pair of rows fewer than the runs of both rows
-    edges = np.empty((3 * n_runs + 1, 3), np.int64)
+    cap = 3 * n_runs + 1
+    ea = np.empty(cap, np.int32)
+    eb = np.empty(cap, np.int32)
+    el = np.empty(cap, np.uint8)
     n = 0
     for y in range(h):
         lo, hi = row_start[y], row_start[y + 1]
         for i in range(lo, hi - 1):
             if runs[i, 2] == runs[i + 1, 1]:
-                edges[n, 0], edges[n, 1] = i, i + 1
-                edges[n, 2] = min(runs[i, 3], runs[i + 1, 3])
+                ea[n] = i
+                eb[n] = i + 1
+                el[n] = min(runs[i, 3], runs[i + 1, 3])
                 n += 1
         if y + 1 < h:
             i, j, hj = lo, hi, row_start[y + 2]
             while i < hi and j < hj:
                 if runs[i, 1] < runs[j, 2] and runs[j, 1] < runs[i, 2]:
-                    edges[n, 0], edges[n, 1] = i, j
-                    edges[n, 2] = min(runs[i, 3], runs[j, 3])
+                    ea[n] = i
+                    eb[n] = j
+                    el[n] = min(runs[i, 3], runs[j, 3])
                     n += 1
                 if runs[i, 2] < runs[j, 2]:
                     i += 1
                 else:
                     j += 1
-    return edges, n
-
+    return ea, eb, el, n
 
 @njit(nogil=True, cache=True)
-def _by_level(levels, n):
-    """Indices 0..n-1 sorted by level, highest first (stable counting sort); and level offsets."""
-    hist = np.zeros(LEVELS + 1, np.int64)
-    for i in range(n):
-        hist[levels[i]] += 1
-    off = np.zeros(LEVELS + 2, np.int64)
+def _bucket(el, n):
+    """Edge indices grouped by level, highest first; off[k]..off[k]+cnt[k]."""
+    cnt = np.zeros(LEVELS + 1, np.int64)
+    for m in range(n):
+        cnt[el[m]] += 1
+    off = np.zeros(LEVELS + 1, np.int64)
     acc = 0
     for k in range(LEVELS, -1, -1):
         off[k] = acc
-        acc += hist[k]
-    off[LEVELS + 1] = 0
-    order = np.empty(n, np.int64)
+        acc += cnt[k]
     fill = off.copy()
-    for i in range(n):
-        k = levels[i]
-        order[fill[k]] = i
+    order = np.empty(n, np.int32)
+    for m in range(n):
+        k = el[m]
+        order[fill[k]] = m
         fill[k] += 1
-    return order, off, hist
+    return order, off, cnt
+
+@njit(nogil=True, cache=True, inline="always")
+def _root(up, x):
+    """Current root of x, halving the path (in the sweep's own links, not the level-stamped ones)."""
+    while up[x] != x:
+        up[x] = up[up[x]]
+        x = up[x]
+    return x
+
+@njit(nogil=True, cache=True, inline="always")
+def _first_not_root(x, lo, hi, roots):
+    """The first level k in lo..hi whose Omega is not rooted at x (hi + 1 if none)."""
+    for k in range(lo, hi + 1):
+        if roots[k] != x:
+            return k
+    return hi + 1
+
+@njit(nogil=True, cache=True, inline="always")
+def _larger(size, key, best_size, best_key):
+    """Whether a set beats the best so far: larger, or as large with an earlier first pixel."""
+    return size > best_size or (size == best_size and key < best_key)
 
 
 @njit(nogil=True, cache=True)
-def run_components(runs, n_runs, row_start, h, column_major):
-    """Union-find over runs, level by level from 10 down (Kruskal on the run adjacency graph).
+def drop_levels(runs, n_runs, row_start, h, column_major):
+    """Per run, ``k*``: the first level whose Omega does not hold it (its level + 1 if none).
 
-    ``runs[r] = (row, c0, c1, level)`` as the scan makes them: sorted by row then column, level >= 1;
-    ``row_start[y]`` is the index of row y's first run (``row_start[h] = n_runs``). Returns
-    ``(parent, elev, roots)``: the forest (``elev[x]``: level at which x was attached under its
-    parent) and ``roots[k]``, Omega_k's root at level k (-1 when the level is empty).
+    Kruskal on the run adjacency graph, edges from level 10 down, union by size. Each union is
+    recorded twice: in ``up`` (path-halved, for fast finds during the sweep) and in the
+    level-stamped forest ``parent``/``elev`` (never compressed: it remembers every level's
+    components). Omega_k's root is the largest set at the end of level k (ties: first pixel in
+    row- or column-major order). Then, parents before children (reverse order of attachment):
+    a run x attached under p at level e shares p's components at levels <= e, so
+    ``k*(x) = k*(p)`` when that is <= e, and otherwise the first level above e at which x is not
+    Omega's root itself.
+    ``runs[r] = (row, c0, c1, level)`` as the scan makes them (sorted by row then column, level
+    >= 1); ``row_start[y]`` is row y's first run (``row_start[h] = n_runs``).
     """
-    edges, n_edges = _run_edges(runs, n_runs, row_start, h)
-    run_order, run_off, run_hist = _by_level(runs[:, 3], n_runs)
-    edge_order, edge_off, edge_hist = _by_level(edges[:, 2], n_edges)
-    parent = np.arange(n_runs)
+    ea, eb, el, n_edges = _run_edges(runs, n_runs, row_start, h)
+    order, off, cnt = _bucket(el, n_edges)
+    parent = np.empty(n_runs, np.int32)
+    up = np.empty(n_runs, np.int32)
     size = np.empty(n_runs, np.int64)
     key = np.empty(n_runs, np.int64)
     elev = np.zeros(n_runs, np.uint8)
+    single_size = np.zeros(LEVELS + 1, np.int64)
+    single = np.full(LEVELS + 1, -1, np.int64)
+    single_key = np.zeros(LEVELS + 1, np.int64)
+    for i in range(n_runs):
+        parent[i] = i
+        up[i] = i
+        s = np.int64(runs[i, 2] - runs[i, 1])
+        if column_major:  # index of the run's first pixel in the tie-break order
+            kk = np.int64(runs[i, 1]) * h + runs[i, 0]
+        else:
+            kk = np.int64(runs[i, 0]) * (1 << 31) + runs[i, 1]
+        size[i] = s
+        key[i] = kk
+        lv = runs[i, 3]
+        if _larger(s, kk, single_size[lv], single_key[lv]):
+            single[lv], single_size[lv], single_key[lv] = i, s, kk
+    attached = np.empty(n_runs, np.int32)
+    n_att = 0
     roots = np.full(LEVELS + 1, -1, np.int64)
-    best_root, best_size, best_key = -1, np.int64(0), np.int64(1) << 62
+    best_root, best_size, best_key = np.int64(-1), np.int64(0), np.int64(1) << 62
     for k in range(LEVELS, 0, -1):
-        for j in range(run_off[k], run_off[k] + run_hist[k]):
-            i = run_order[j]
-            size[i] = runs[i, 2] - runs[i, 1]
-            key[i] = runs[i, 1] * h + runs[i, 0] if column_major else runs[i, 0] * (1 << 31) + runs[i, 1]
-            if size[i] > best_size or (size[i] == best_size and key[i] < best_key):
-                best_root, best_size, best_key = i, size[i], key[i]
-        for j in range(edge_off[k], edge_off[k] + edge_hist[k]):
-            e = edge_order[j]
-            ra = _find(parent, edges[e, 0])
-            rb = _find(parent, edges[e, 1])
+        # the largest single run of this level joins the race as runs join before their edges
+        if single[k] >= 0 and _larger(single_size[k], single_key[k], best_size, best_key):
+            best_root, best_size, best_key = single[k], single_size[k], single_key[k]
+        for m in range(off[k], off[k] + cnt[k]):
+            e = order[m]
+            ra = _root(up, ea[e])
+            rb = _root(up, eb[e])
             if ra == rb:
                 continue
             if size[ra] < size[rb] or (size[ra] == size[rb] and ra > rb):
                 ra, rb = rb, ra
             parent[rb] = ra
+            up[rb] = ra
             elev[rb] = k
+            attached[n_att] = rb
+            n_att += 1
             size[ra] += size[rb]
             if key[rb] < key[ra]:
                 key[ra] = key[rb]
-            if size[ra] > best_size or (size[ra] == best_size and key[ra] < best_key):
+            if _larger(size[ra], key[ra], best_size, best_key):
                 best_root, best_size, best_key = ra, size[ra], key[ra]
         if best_root >= 0:
-            roots[k] = _find(parent, best_root)  # the best set's root now
-    return parent, elev, roots
-
-
-@njit(nogil=True, cache=True)
-def _find_at(parent, elev, x, k):
-    """The root of x as it was at the end of level k (edges made at levels >= k only)."""
-    while parent[x] != x and elev[x] >= k:
-        x = parent[x]
-    return x
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _kstar(r, runs, parent, elev, roots):
-    """First level whose Omega does not hold run r (its level + 1 if none)."""
-    lev = runs[r, 3]
-    for k in range(1, lev + 1):
-        x = r
-        while parent[x] != x and elev[x] >= k:  # r's root as it was at level k
-            x = parent[x]
-        if x != roots[k]:
-            return k
-    return lev + 1
-
+            roots[k] = _root(up, best_root)
+    kstar = np.empty(n_runs, np.uint8)
+    for x in range(n_runs):
+        if parent[x] == x:
+            kstar[x] = _first_not_root(x, 1, runs[x, 3], roots)
+    for m in range(n_att - 1, -1, -1):
+        x = attached[m]
+        kp = kstar[parent[x]]
+        e = elev[x]
+        kstar[x] = kp if kp <= e else _first_not_root(x, e + 1, runs[x, 3], roots)
+    return kstar
 
 @njit(nogil=True, cache=True)
-def conn_sum_lut(p, g, diffs, n_diffs, runs, forest, phi):
+def conn_sum_lut(p, g, diffs, n_diffs, kstar, phi):
     """Sum |phi(p) - phi(g)| over the listed differing pixels of integer mattes."""
-    parent, elev, roots = forest
-    memo = np.zeros(parent.size, np.uint8)
     total = 0.0
     for m in range(n_diffs):
         i = diffs[m, 0]
         r = diffs[m, 1]
-        if r >= 0 and memo[r] == 0:
-            memo[r] = _kstar(r, runs, parent, elev, roots)
-        j = 0 if r < 0 else memo[r] - 1
+        j = 0 if r < 0 else kstar[r] - 1
         total += abs(np.float32(phi[p[i], j] - phi[g[i], j]))
     return total
 
 
 @njit(nogil=True, cache=True)
-def conn_sum_float(p, g, diffs, n_diffs, runs, forest, t):
+def conn_sum_float(p, g, diffs, n_diffs, kstar, t):
     """Sum |phi(p) - phi(g)| over the listed differing pixels, phi in float32 as the reference."""
-    parent, elev, roots = forest
-    memo = np.zeros(parent.size, np.uint8)
     total = 0.0
     f1 = np.float32(1.0)
     cut = np.float32(0.15)
@@ -222,9 +244,7 @@ def conn_sum_float(p, g, diffs, n_diffs, runs, forest, t):
     for m in range(n_diffs):
         i = diffs[m, 0]
         r = diffs[m, 1]
-        if r >= 0 and memo[r] == 0:
-            memo[r] = _kstar(r, runs, parent, elev, roots)
-        l = t[0] if r < 0 else t[memo[r] - 1]
+        l = t[0] if r < 0 else t[kstar[r] - 1]
         da = np.float32(p[i] - l)
         db = np.float32(g[i] - l)
         pa = f1 - (da if da >= cut else zero)
