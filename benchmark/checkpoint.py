@@ -1,9 +1,11 @@
 """Resuming a killed evaluation: finished clips are kept beside ``--out`` until the run completes.
 
 The folder ``.<out>.partial/`` holds ``run.json`` (what the run is: trees, convention, metrics,
-shard) and one CSV per finished clip, each written atomically with a signature of the clip's files
-(names, sizes, modification times). A rerun with the same settings reuses every clip whose files
-are unchanged; the final files are then identical to those of an uninterrupted run.
+shard) and one CSV per finished clip, written atomically under a name that carries a signature of
+the clip's files (names, sizes, modification times): ``clip-<index>-<signature>.csv``. A rerun with
+the same settings reuses every clip whose files are unchanged; the final files are then identical
+to those of an uninterrupted run. One small write per clip: saving costs well under a
+millisecond, so short clips do not slow the run.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from mbench import __version__
 from mbench.atomic import dumps_json, remove_tree, write_text
 from mbench.benchmark.dataset import ClipJob, EvalPlan
-from mbench.benchmark.results import read_csv, to_csv
+from mbench.benchmark.results import read_csv, rows_to_csv
 
 
 def clip_signature(job: ClipJob) -> str:
@@ -49,8 +51,8 @@ class Checkpoint:
             "clips": [job.id for job in plan.jobs], "mbench_version": __version__,
         }
 
-    def _clip_file(self, cid: str) -> Path:
-        return self.folder / f"clip-{self.index[cid]:06d}.csv"
+    def _clip_file(self, job: ClipJob) -> Path:
+        return self.folder / f"clip-{self.index[job.id]:06d}-{clip_signature(job)}.csv"
 
     def load(self, jobs: list[ClipJob]) -> dict[str, list[dict]]:
         """Rows of the clips finished by an earlier run of the same evaluation (files unchanged)."""
@@ -63,9 +65,8 @@ class Checkpoint:
             return {}
         done = {}
         for job in jobs:
-            f = self._clip_file(job.id)
-            sig = self.folder / (f.name + ".sig")
-            if not (f.exists() and sig.exists()) or sig.read_text() != clip_signature(job):
+            f = self._clip_file(job)
+            if not f.exists():
                 continue
             df = read_csv(f)
             if list(df["clip"].unique()) != [job.id] or tuple(df["frame"]) != job.stems:
@@ -74,15 +75,11 @@ class Checkpoint:
         return done
 
     def save(self, job: ClipJob, rows: list[dict]) -> None:
-        """Record one finished clip (atomically: the signature is written last)."""
+        """Record one finished clip (atomically, in one file)."""
         if not self.folder.exists():
             self.folder.mkdir(parents=True)
             write_text(self.folder / "run.json", dumps_json(self.run))
-        import pandas as pd
-
-        f = self._clip_file(job.id)
-        write_text(f, to_csv(pd.DataFrame(rows)))
-        write_text(self.folder / (f.name + ".sig"), clip_signature(job))
+        write_text(self._clip_file(job), rows_to_csv(list(rows[0]), (r.values() for r in rows)))
 
     def remove(self) -> None:
         remove_tree(self.folder)

@@ -27,12 +27,17 @@ def format_value(v) -> str:
     return "nan" if math.isnan(f) else repr(f)
 
 
-def to_csv(df: pd.DataFrame) -> str:
-    """CSV text with exact float formatting (no quoting: clip ids are paths)."""
-    lines = [",".join(df.columns)]
-    for row in df.itertuples(index=False):
-        lines.append(",".join(format_value(v) for v in row))
+def rows_to_csv(columns, rows) -> str:
+    """CSV text of ``rows`` (value sequences in ``columns`` order) with exact float formatting (no
+    quoting: clip ids are paths)."""
+    lines = [",".join(columns)]
+    lines += [",".join(format_value(v) for v in row) for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def to_csv(df: pd.DataFrame) -> str:
+    """:func:`rows_to_csv` of a table."""
+    return rows_to_csv(df.columns, df.itertuples(index=False))
 
 
 def read_csv(path: Path) -> pd.DataFrame:

@@ -45,9 +45,9 @@ def write_bytes(path: str | os.PathLike, data: bytes, durable: bool = False) -> 
                 f.flush()
                 os.fsync(f.fileno())
         os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

@@ -8,11 +8,13 @@ Alpha is read as grayscale, keeping 16-bit depth (``uint16``); :func:`to_unit_fl
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stderr lines ("moov atom not found")
 
@@ -98,18 +100,24 @@ def _check_bytes(path: Path, head: bytes, tail: bytes, size: int) -> ImageInfo:
     raise BadInput("not a PNG or JPEG image", path)
 
 
-def _read_file(path: Path, limit: int | None = None) -> tuple[bytes, int]:
-    """(the first ``limit`` bytes or all of them, the file size), as one-line errors."""
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[BinaryIO]:
+    """``path`` opened for reading, with OS errors (opening or reading) as one-line BadInput."""
     try:
         with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            return (f.read() if limit is None else f.read(limit)), size
+            yield f
     except FileNotFoundError:
         raise BadInput("file not found", path) from None
     except IsADirectoryError:
         raise BadInput("is a folder, not an image", path) from None
     except OSError as e:
         raise BadInput(f"cannot read file ({e.strerror})", path) from None
+
+
+def _read_file(path: Path) -> tuple[bytes, int]:
+    """(all the bytes, the file size)."""
+    with _reading(path) as f:
+        return f.read(), os.fstat(f.fileno()).st_size
 
 
 def probe_image(path: str | os.PathLike) -> ImageInfo:
@@ -121,17 +129,15 @@ def probe_image(path: str | os.PathLike) -> ImageInfo:
         The file is missing, empty, not a PNG or JPEG, or truncated.
     """
     path = Path(path)
-    head, size = _read_file(path, 64)
-    tail = head[-16:]
-    if size > len(head):
-        try:
-            with open(path, "rb") as f:
-                if head.startswith(_JPEG_SOI):
-                    head = f.read(65536)  # the frame header may follow EXIF data
-                f.seek(max(0, size - 16))
-                tail = f.read()
-        except OSError as e:
-            raise BadInput(f"cannot read file ({e.strerror})", path) from None
+    with _reading(path) as f:  # one open per file: a tree holds thousands of frames
+        size = os.fstat(f.fileno()).st_size
+        head = f.read(64)
+        tail = head[-16:]
+        if size > len(head):
+            if head.startswith(_JPEG_SOI):
+                head += f.read(65536 - 64)  # the frame header may follow EXIF data
+            f.seek(max(0, size - 16))
+            tail = f.read()
     return _check_bytes(path, head, tail, size)
 
 

@@ -104,9 +104,11 @@ def _run_edges(runs, n_runs, row_start, h):
                     j += 1
     return ea, eb, el, n
 
+
 @njit(nogil=True, cache=True)
-def _bucket(el, n):
-    """Edge indices grouped by level, highest first; off[k]..off[k]+cnt[k]."""
+def _by_level(ea, eb, el, n):
+    """The edges reordered by level, highest first (a stable counting sort), and each level's
+    ``(offset, count)``: the sweep then reads them in order."""
     cnt = np.zeros(LEVELS + 1, np.int64)
     for m in range(n):
         cnt[el[m]] += 1
@@ -116,12 +118,15 @@ def _bucket(el, n):
         off[k] = acc
         acc += cnt[k]
     fill = off.copy()
-    order = np.empty(n, np.int32)
+    sa = np.empty(n, np.int32)
+    sb = np.empty(n, np.int32)
     for m in range(n):
         k = el[m]
-        order[fill[k]] = m
+        sa[fill[k]] = ea[m]
+        sb[fill[k]] = eb[m]
         fill[k] += 1
-    return order, off, cnt
+    return sa, sb, off, cnt
+
 
 @njit(nogil=True, cache=True, inline="always")
 def _root(up, x):
@@ -131,6 +136,7 @@ def _root(up, x):
         x = up[x]
     return x
 
+
 @njit(nogil=True, cache=True, inline="always")
 def _first_not_root(x, lo, hi, roots):
     """The first level k in lo..hi whose Omega is not rooted at x (hi + 1 if none)."""
@@ -138,6 +144,7 @@ def _first_not_root(x, lo, hi, roots):
         if roots[k] != x:
             return k
     return hi + 1
+
 
 @njit(nogil=True, cache=True, inline="always")
 def _larger(size, key, best_size, best_key):
@@ -161,11 +168,11 @@ def drop_levels(runs, n_runs, row_start, h, column_major):
     >= 1); ``row_start[y]`` is row y's first run (``row_start[h] = n_runs``).
     """
     ea, eb, el, n_edges = _run_edges(runs, n_runs, row_start, h)
-    order, off, cnt = _bucket(el, n_edges)
+    ea, eb, off, cnt = _by_level(ea, eb, el, n_edges)
     parent = np.empty(n_runs, np.int32)
     up = np.empty(n_runs, np.int32)
-    size = np.empty(n_runs, np.int64)
-    key = np.empty(n_runs, np.int64)
+    size = np.empty(n_runs, np.int32)  # int32: frames below 2**31 pixels, and less to cache
+    key = np.empty(n_runs, np.int32)
     elev = np.zeros(n_runs, np.uint8)
     single_size = np.zeros(LEVELS + 1, np.int64)
     single = np.full(LEVELS + 1, -1, np.int64)
@@ -173,11 +180,9 @@ def drop_levels(runs, n_runs, row_start, h, column_major):
     for i in range(n_runs):
         parent[i] = i
         up[i] = i
-        s = np.int64(runs[i, 2] - runs[i, 1])
-        if column_major:  # index of the run's first pixel in the tie-break order
-            kk = np.int64(runs[i, 1]) * h + runs[i, 0]
-        else:
-            kk = np.int64(runs[i, 0]) * (1 << 31) + runs[i, 1]
+        s = runs[i, 2] - runs[i, 1]
+        # the rank of the run's first pixel in the tie-break order: runs are sorted row-major
+        kk = runs[i, 1] * h + runs[i, 0] if column_major else i
         size[i] = s
         key[i] = kk
         lv = runs[i, 3]
@@ -192,9 +197,8 @@ def drop_levels(runs, n_runs, row_start, h, column_major):
         if single[k] >= 0 and _larger(single_size[k], single_key[k], best_size, best_key):
             best_root, best_size, best_key = single[k], single_size[k], single_key[k]
         for m in range(off[k], off[k] + cnt[k]):
-            e = order[m]
-            ra = _root(up, ea[e])
-            rb = _root(up, eb[e])
+            ra = _root(up, ea[m])
+            rb = _root(up, eb[m])
             if ra == rb:
                 continue
             if size[ra] < size[rb] or (size[ra] == size[rb] and ra > rb):
@@ -221,6 +225,7 @@ def drop_levels(runs, n_runs, row_start, h, column_major):
         e = elev[x]
         kstar[x] = kp if kp <= e else _first_not_root(x, e + 1, runs[x, 3], roots)
     return kstar
+
 
 @njit(nogil=True, cache=True)
 def conn_sum_lut(p, g, diffs, n_diffs, kstar, phi):
