@@ -74,7 +74,8 @@ def test_grad_skips_only_still_blocks():
     none = np.zeros((0, 0), np.uint8)
     a = grad_k.grad_error_sum(p, g, 1 / 255, 1 / 255, taps, tiles, none, False, 128, grad_k.TILE)
     b = grad_k.grad_error_sum(p, g, 1 / 255, 1 / 255, taps, nothing_flat, none, False, 128, grad_k.TILE)
-    assert a == b  # exact: a still block's derivative is exactly zero
+    # a still block's derivative is exactly zero; only the grouping of the running sums differs
+    assert a > 0 and a == pytest.approx(b, rel=1e-12)
 
 
 def test_conn_levels_match_float32_thresholds():
