@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from mbench.benchmark.dataset import ClipJob, EvalPlan
+from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.metrics import build_metrics
 from mbench.benchmark.scoring import frame_context, score_frame, warn_undefined
 from mbench.errors import BadInput
@@ -95,6 +96,7 @@ def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu",
     refs = [(j, t) for j in jobs for t in range(len(j.stems))]
     handoffs = [_Handoff() for _ in refs]
     conv = plan.convention
+    scratch = threading.local()  # one kernel workspace per worker thread
 
     def task(n: int) -> dict:
         job, t = refs[n]
@@ -109,9 +111,11 @@ def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu",
             prev = handoffs[n - 1].frame
             if prev is None:  # the previous frame failed to decode; its error is raised first
                 raise RuntimeError("previous frame unavailable")
+        if not hasattr(scratch, "workspace"):
+            scratch.workspace = Workspace()
         ctx = frame_context(conv, frame.pred, frame.gt, prev and prev.pred, prev and prev.gt,
                             frame.trimap, prev and prev.trimap, frame.pred_fgr, frame.gt_fgr, device,
-                            plan.metrics)
+                            plan.metrics, scratch.workspace)
         values = score_frame(metrics, ctx)
         stem = job.stems[t]
         warn_undefined(values, f"{job.gt.layers['pha'].path}/{stem}")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from mbench.benchmark.context import FrameContext
+from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.conventions import Convention, get_convention, select_metrics
 from mbench.benchmark.metrics import Metric, build_metrics
 from mbench.errors import BadInput
@@ -94,12 +95,13 @@ def evaluate_arrays(pred, gt, convention: str = "rvm", metrics: list[str] | None
             raise BadInput(f"foregrounds must have shape {p.shape + (3,)}", "fgr")
     built = build_metrics(conv, names)
     rows = []
+    workspace = Workspace()
     for t in range(p.shape[0]):
         ctx = frame_context(conv, p[t], g[t], p[t - 1] if t else None, g[t - 1] if t else None,
                             None if tri is None else tri[t],
                             None if tri is None or t == 0 else tri[t - 1],
                             pred_fgr[t] if have_fgr else None, gt_fgr[t] if have_fgr else None,
-                            device, names)
+                            device, names, workspace)
         values = score_frame(built, ctx)
         warn_undefined(values, f"{clip} frame {t:04d}")
         rows.append({"clip": clip, "frame": f"{t:04d}", **values})
@@ -107,11 +109,12 @@ def evaluate_arrays(pred, gt, convention: str = "rvm", metrics: list[str] | None
 
 
 def frame_context(conv: Convention, pred, gt, pred_prev, gt_prev, region, region_prev, pred_fgr,
-                  gt_fgr, device: str, metrics: tuple[str, ...] = ("grad",)) -> FrameContext:
+                  gt_fgr, device: str, metrics: tuple[str, ...] = ("grad",),
+                  workspace: Workspace | None = None) -> FrameContext:
     """A :class:`FrameContext` set up as ``conv`` scores frames, for ``metrics``."""
     return FrameContext(pred, gt, pred_prev=pred_prev, gt_prev=gt_prev,
                         spatial=bool({"grad", "conn"} & set(metrics)),
                         region=region if conv.needs_trimap else None,
                         region_prev=region_prev if conv.needs_trimap else None,
                         region_value=conv.region_value, pred_fgr=pred_fgr, gt_fgr=gt_fgr,
-                        column_major=conv.column_major, device=device)
+                        column_major=conv.column_major, device=device, workspace=workspace)

@@ -69,18 +69,26 @@ def levels_from_float(p, g, t):
     return lev
 
 
+def edge_capacity(n_runs: int) -> int:
+    """The most run adjacencies ``n_runs`` runs can have (see :func:`_run_edges`)."""
+    return 3 * n_runs + 1
+
+
+def scratch_sizes(n_runs: int) -> tuple[int, int]:
+    """Elements of the int32 and uint8 scratch buffers :func:`drop_levels` needs."""
+    e = edge_capacity(n_runs)
+    return 4 * e + 5 * n_runs, e + 2 * n_runs
+
+
 @njit(nogil=True, cache=True)
-def _run_edges(runs, n_runs, row_start, h):
+def _run_edges(runs, n_runs, row_start, h, ea, eb, el):
     """Adjacent run pairs ``(ea, eb)`` and the level ``el`` at which they join (the lower of the two).
 
     Neighbours in a row touch end to start; runs of consecutive rows are adjacent when their
     column spans overlap (4-connectivity), found by a two-pointer sweep. At most n_runs - 1 in-row
-    pairs, and per pair of rows fewer than the runs of both rows.
+    pairs, and per pair of rows fewer than the runs of both rows: the buffers hold
+    :func:`edge_capacity` edges.
     """
-    cap = 3 * n_runs + 1
-    ea = np.empty(cap, np.int32)
-    eb = np.empty(cap, np.int32)
-    el = np.empty(cap, np.uint8)
     n = 0
     for y in range(h):
         lo, hi = row_start[y], row_start[y + 1]
@@ -102,13 +110,13 @@ def _run_edges(runs, n_runs, row_start, h):
                     i += 1
                 else:
                     j += 1
-    return ea, eb, el, n
+    return n
 
 
 @njit(nogil=True, cache=True)
-def _by_level(ea, eb, el, n):
-    """The edges reordered by level, highest first (a stable counting sort), and each level's
-    ``(offset, count)``: the sweep then reads them in order."""
+def _by_level(ea, eb, el, n, sa, sb):
+    """The edges copied into ``sa``/``sb`` by level, highest first (a stable counting sort), and
+    each level's ``(offset, count)``: the sweep then reads them in order."""
     cnt = np.zeros(LEVELS + 1, np.int64)
     for m in range(n):
         cnt[el[m]] += 1
@@ -118,14 +126,12 @@ def _by_level(ea, eb, el, n):
         off[k] = acc
         acc += cnt[k]
     fill = off.copy()
-    sa = np.empty(n, np.int32)
-    sb = np.empty(n, np.int32)
     for m in range(n):
         k = el[m]
         sa[fill[k]] = ea[m]
         sb[fill[k]] = eb[m]
         fill[k] += 1
-    return sa, sb, off, cnt
+    return off, cnt
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -153,7 +159,7 @@ def _larger(size, key, best_size, best_key):
 
 
 @njit(nogil=True, cache=True)
-def drop_levels(runs, n_runs, row_start, h, column_major):
+def drop_levels(runs, n_runs, row_start, h, column_major, s32, s8):
     """Per run, ``k*``: the first level whose Omega does not hold it (its level + 1 if none).
 
     Kruskal on the run adjacency graph, edges from level 10 down, union by size. Each union is
@@ -165,15 +171,19 @@ def drop_levels(runs, n_runs, row_start, h, column_major):
     ``k*(x) = k*(p)`` when that is <= e, and otherwise the first level above e at which x is not
     Omega's root itself.
     ``runs[r] = (row, c0, c1, level)`` as the scan makes them (sorted by row then column, level
-    >= 1); ``row_start[y]`` is row y's first run (``row_start[h] = n_runs``).
+    >= 1); ``row_start[y]`` is row y's first run (``row_start[h] = n_runs``). ``s32``/``s8``:
+    int32 and uint8 scratch of :func:`scratch_sizes` elements; the result is a view of ``s8``.
     """
-    ea, eb, el, n_edges = _run_edges(runs, n_runs, row_start, h)
-    ea, eb, off, cnt = _by_level(ea, eb, el, n_edges)
-    parent = np.empty(n_runs, np.int32)
-    up = np.empty(n_runs, np.int32)
-    size = np.empty(n_runs, np.int32)  # int32: frames below 2**31 pixels, and less to cache
-    key = np.empty(n_runs, np.int32)
-    elev = np.zeros(n_runs, np.uint8)
+    n, e = n_runs, 3 * n_runs + 1  # e: edge_capacity
+    ea, eb, sa, sb = s32[:e], s32[e:2 * e], s32[2 * e:3 * e], s32[3 * e:4 * e]
+    # int32 sizes and keys: frames below 2**31 pixels, and less memory to keep in cache
+    b = 4 * e
+    parent, up, size = s32[b:b + n], s32[b + n:b + 2 * n], s32[b + 2 * n:b + 3 * n]
+    key, attached = s32[b + 3 * n:b + 4 * n], s32[b + 4 * n:b + 5 * n]
+    el, elev, kstar = s8[:e], s8[e:e + n], s8[e + n:e + 2 * n]
+    n_edges = _run_edges(runs, n_runs, row_start, h, ea, eb, el)
+    off, cnt = _by_level(ea, eb, el, n_edges, sa, sb)
+    ea, eb = sa, sb
     single_size = np.zeros(LEVELS + 1, np.int64)
     single = np.full(LEVELS + 1, -1, np.int64)
     single_key = np.zeros(LEVELS + 1, np.int64)
@@ -188,7 +198,6 @@ def drop_levels(runs, n_runs, row_start, h, column_major):
         lv = runs[i, 3]
         if _larger(s, kk, single_size[lv], single_key[lv]):
             single[lv], single_size[lv], single_key[lv] = i, s, kk
-    attached = np.empty(n_runs, np.int32)
     n_att = 0
     roots = np.full(LEVELS + 1, -1, np.int64)
     best_root, best_size, best_key = np.int64(-1), np.int64(0), np.int64(1) << 62
@@ -215,7 +224,6 @@ def drop_levels(runs, n_runs, row_start, h, column_major):
                 best_root, best_size, best_key = ra, size[ra], key[ra]
         if best_root >= 0:
             roots[k] = _root(up, best_root)
-    kstar = np.empty(n_runs, np.uint8)
     for x in range(n_runs):
         if parent[x] == x:
             kstar[x] = _first_not_root(x, 1, runs[x, 3], roots)

@@ -148,6 +148,12 @@ def _magnitude(img, r0, c0, th, tw, taps, buf, sv, dv, mag):
             m_row[j] = math.sqrt(fx * fx + fy * fy)
 
 
+def scratch_size(width: int, tile: int = TILE) -> int:
+    """Elements of the float64 scratch :func:`grad_error_sum` needs for frames ``width`` wide."""
+    bw = width + 2 * HALF
+    return (tile + 2 * HALF) * bw + 2 * tile * bw + 2 * tile * width
+
+
 @njit(nogil=True, cache=True, inline="always")
 def _sum_sq_diff(mp, mg, sp, sg, th, tw):
     """Sum of ``(sg mg - sp mp)^2`` over a th x tw block, in four running sums: one float sum is a
@@ -175,12 +181,13 @@ def _sum_sq_diff(mp, mg, sp, sg, th, tw):
 
 
 @njit(nogil=True, cache=True)
-def grad_error_sum(p, g, sp, sg, taps, tiles, region, use_region, region_value, tile):
+def grad_error_sum(p, g, sp, sg, taps, tiles, region, use_region, region_value, tile, scratch):
     """Sum over the region of ``(sg |grad g| - sp |grad p|)^2``.
 
     ``sp``/``sg`` are the min-max scales (1 / (max - min), or 0 for a constant matte); ``taps`` from
     :func:`kernel_taps`; ``tiles = (flat_p, value_p, flat_g, value_g)`` block maps from
-    :func:`tile_map` or the scan (block size ``tile`` >= the filter's half width).
+    :func:`tile_map` or the scan (block size ``tile`` >= the filter's half width); ``scratch``: a
+    float64 buffer of :func:`scratch_size` elements.
     """
     h, w = p.shape
     half = HALF
@@ -189,11 +196,12 @@ def grad_error_sum(p, g, sp, sg, taps, tiles, region, use_region, region_value, 
     if use_region:
         hit = _region_tiles(region, region_value, tile, nty, ntx)
     bw = w + 2 * half
-    buf = np.empty((tile + 2 * half, bw))
-    sv = np.empty((tile, bw))
-    dv = np.empty((tile, bw))
-    mp = np.empty((tile, w))
-    mg = np.empty((tile, w))
+    a, b = (tile + 2 * half) * bw, tile * bw  # the row-band buffers, carved out of the scratch
+    buf = scratch[:a].reshape((tile + 2 * half, bw))
+    sv = scratch[a:a + b].reshape((tile, bw))
+    dv = scratch[a + b:a + 2 * b].reshape((tile, bw))
+    mp = scratch[a + 2 * b:a + 2 * b + tile * w].reshape((tile, w))
+    mg = scratch[a + 2 * b + tile * w:a + 2 * b + 2 * tile * w].reshape((tile, w))
     still_p = _still_map(flat_p, val_p)
     still_g = _still_map(flat_g, val_g)
     total = 0.0

@@ -33,17 +33,14 @@ def _put_diff(diffs, n, i, run):
 
 
 @njit(nogil=True, cache=True)
-def runs_generic(p, g, lev, h, w, region, use_region, region_value):
+def runs_generic(p, g, lev, h, w, region, use_region, region_value, runs, diffs):
     """Runs of level >= 1 and the differing pixels (in the region), from a per-pixel level map.
 
-    Returns ``(runs, n_runs, row_start, diffs, n_diffs)``: ``runs[r] = (row, c0, c1, level)``
-    (columns c0..c1-1), ``row_start[y]`` the first run of row y; ``diffs[m] = (pixel, run)`` with
-    run -1 for a differing pixel of level 0.
+    ``runs`` and ``diffs`` are int32 buffers of shape (h * w, 4) and (h * w, 2) (the worst case;
+    int32 pixel indices: frames below 2**31 pixels). Returns ``(runs, n_runs, row_start, diffs,
+    n_diffs)``: ``runs[r] = (row, c0, c1, level)`` (columns c0..c1-1), ``row_start[y]`` the first
+    run of row y; ``diffs[m] = (pixel, run)`` with run -1 for a differing pixel of level 0.
     """
-    # worst-case capacity: untouched pages of np.empty are never faulted in; int32 pixel indices
-    # (frames below 2**31 pixels)
-    runs = np.empty((h * w, 4), np.int32)
-    diffs = np.empty((h * w, 2), np.int32)
     row_start = np.empty(h + 1, np.int64)
     n_runs = 0
     n_diffs = 0
@@ -103,12 +100,12 @@ def word_tiles(words, h, nw, tile):
 
 
 @njit(nogil=True, cache=True)
-def scan_u8(p, g, pp, gp, use_prev, lut, tile):
+def scan_u8(p, g, pp, gp, use_prev, lut, tile, runs, diffs):
     """The fused eight-pixels-a-step scan of 8-bit mattes (width a multiple of 8; ``tile`` too).
 
     Returns ``(sums, tiles, runs, n_runs, row_start, diffs, n_diffs)``: ``sums = (sum|d|, sum d^2,
     sum dt^2)`` in int64, ``tiles = (flat_p, value_p, flat_g, value_g)``, and the run and difference
-    lists of :func:`runs_generic`.
+    lists of :func:`runs_generic` (in the buffers ``runs`` and ``diffs`` given, as there).
     """
     h, w = p.shape
     nw = w // 8
@@ -125,10 +122,6 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile):
     sa = np.int64(0)
     ss = np.int64(0)
     st = np.int64(0)
-    # worst-case capacity: untouched pages of np.empty are never faulted in; int32 pixel indices
-    # (frames below 2**31 pixels)
-    runs = np.empty((h * w, 4), np.int32)
-    diffs = np.empty((h * w, 2), np.int32)  # int32, not int64: the 1080p scan runs 1.9x faster
     row_start = np.empty(h + 1, np.int64)
     n_runs = 0
     n_diffs = 0

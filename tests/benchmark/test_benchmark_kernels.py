@@ -10,6 +10,12 @@ from mbench.benchmark.context import FrameContext
 from mbench.benchmark.kernels import conn as conn_k
 from mbench.benchmark.kernels import grad as grad_k
 from mbench.benchmark.kernels import pixel, scan
+from mbench.benchmark.kernels.workspace import Workspace
+
+
+def buffers(h, w):
+    """The run and difference buffers the scans write into."""
+    return np.empty((h * w, 4), np.int32), np.empty((h * w, 2), np.int32)
 
 
 def generic(p, g, pp, gp):
@@ -19,7 +25,8 @@ def generic(p, g, pp, gp):
                                    np.zeros(0, np.uint8), True, False, 128)
     tiles = (*grad_k.tile_map(p, grad_k.TILE), *grad_k.tile_map(g, grad_k.TILE))
     lev = conn_k.levels_from_lut(p.ravel(), g.ravel(), conn_k.level_lut(255))
-    runs = scan.runs_generic(p.ravel(), g.ravel(), lev, h, w, np.zeros(0, np.uint8), False, 128)
+    runs = scan.runs_generic(p.ravel(), g.ravel(), lev, h, w, np.zeros(0, np.uint8), False, 128,
+                             *buffers(h, w))
     return (sa, ss, st), tiles, runs
 
 
@@ -39,7 +46,7 @@ def test_fast_scan_equals_generic(kind):
         p = np.tile((np.arange(w) % 3 * 120).astype(np.uint8), (h, 1))
         g = p.T.copy()[:h, :w] if w <= h else np.tile((np.arange(w) % 5 * 60).astype(np.uint8), (h, 1))
         pp, gp = g, p
-    fast = scan.scan_u8(p, g, pp, gp, True, conn_k.level_lut(255), grad_k.TILE)
+    fast = scan.scan_u8(p, g, pp, gp, True, conn_k.level_lut(255), grad_k.TILE, *buffers(h, w))
     sums, tiles, (runs, n_runs, row_start, diffs, n_diffs) = generic(p, g, pp, gp)
     assert tuple(fast[0]) == tuple(sums)
     for a, b in zip(fast[1], tiles):
@@ -72,8 +79,10 @@ def test_grad_skips_only_still_blocks():
     tiles = (*grad_k.tile_map(p, grad_k.TILE), *grad_k.tile_map(g, grad_k.TILE))
     nothing_flat = tuple(np.zeros_like(t) if t.dtype == bool else t for t in tiles)
     none = np.zeros((0, 0), np.uint8)
-    a = grad_k.grad_error_sum(p, g, 1 / 255, 1 / 255, taps, tiles, none, False, 128, grad_k.TILE)
-    b = grad_k.grad_error_sum(p, g, 1 / 255, 1 / 255, taps, nothing_flat, none, False, 128, grad_k.TILE)
+    scratch = np.empty(grad_k.scratch_size(p.shape[1]))
+    a = grad_k.grad_error_sum(p, g, 1 / 255, 1 / 255, taps, tiles, none, False, 128, grad_k.TILE, scratch)
+    b = grad_k.grad_error_sum(p, g, 1 / 255, 1 / 255, taps, nothing_flat, none, False, 128, grad_k.TILE,
+                              scratch)
     # a still block's derivative is exactly zero; only the grouping of the running sums differs
     assert a > 0 and a == pytest.approx(b, rel=1e-12)
 
@@ -94,3 +103,16 @@ def test_union_find_handles_many_small_components():
     assert FrameContext(p, g).conn_sum / 1000 == pytest.approx(slow.conn(p, g), rel=1e-6)
     assert FrameContext(p, g, column_major=True).conn_sum / 1000 == pytest.approx(
         slow.conn(p, g, column_major=True), rel=1e-6)
+
+
+def test_a_reused_workspace_gives_the_values_of_fresh_ones():
+    # One workspace across frames of two sizes (its buffers grow, then serve smaller frames) and both
+    # kernel paths (width 64: fast scan; 63: generic): every value as with a fresh workspace.
+    ws = Workspace()
+    for h, w, seed in ((30, 64, 1), (50, 72, 2), (30, 64, 3), (41, 63, 4)):
+        pred, gt = mattes.clip(h, w, 2, seed)
+        args = dict(pred_prev=pred[0], gt_prev=gt[0])
+        a = FrameContext(pred[1], gt[1], workspace=ws, **args)
+        b = FrameContext(pred[1], gt[1], **args)
+        assert (a.pixel_sums, a.grad_sum, a.conn_sum) == (b.pixel_sums, b.grad_sum, b.conn_sum)
+        assert b.conn_sum > 0
