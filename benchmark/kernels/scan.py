@@ -176,16 +176,16 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile, runs, diffs):
                 la = lut[av]
                 lb = lut[bv]
                 k = np.int64(la if la < lb else lb)
-                if k != cur:
-                    if cur > 0:
-                        _put_run(runs, n_runs, y, cur_start, c_base + q, cur)
-                        n_runs += 1
-                    cur = k
-                    cur_start = c_base + q
-                if d != 0:
-                    # the open run gets index n_runs when it closes
-                    _put_diff(diffs, n_diffs, i, n_runs if k > 0 else -1)
-                    n_diffs += 1
+                # branch-free: levels and differences change unpredictably in soft regions, so
+                # both records are always written and kept by advancing their counts or not
+                changed = k != cur
+                _put_run(runs, n_runs, y, cur_start, c_base + q, cur)
+                n_runs += np.int64(changed & (cur > 0))
+                cur_start = c_base + q if changed else cur_start
+                cur = k
+                # the open run gets index n_runs when it closes
+                _put_diff(diffs, n_diffs, i, n_runs if k > 0 else -1)
+                n_diffs += np.int64(d != 0)
         if cur > 0:
             _put_run(runs, n_runs, y, cur_start, w, cur)
             n_runs += 1
