@@ -89,27 +89,27 @@ def _run_edges(runs, n_runs, row_start, h, ea, eb, el):
     pairs, and per pair of rows fewer than the runs of both rows: the buffers hold
     :func:`edge_capacity` edges.
     """
+    # Branch-free: whether runs touch or overlap, and which pointer moves, are coin flips at soft
+    # edges; each candidate pair is written and kept by advancing n or not (the capacity has room).
     n = 0
     for y in range(h):
         lo, hi = row_start[y], row_start[y + 1]
         for i in range(lo, hi - 1):
-            if runs[i, 2] == runs[i + 1, 1]:
-                ea[n] = i
-                eb[n] = i + 1
-                el[n] = min(runs[i, 3], runs[i + 1, 3])
-                n += 1
+            ea[n] = i
+            eb[n] = i + 1
+            el[n] = min(runs[i, 3], runs[i + 1, 3])
+            n += np.int64(runs[i, 2] == runs[i + 1, 1])
         if y + 1 < h:
             i, j, hj = lo, hi, row_start[y + 2]
             while i < hi and j < hj:
-                if runs[i, 1] < runs[j, 2] and runs[j, 1] < runs[i, 2]:
-                    ea[n] = i
-                    eb[n] = j
-                    el[n] = min(runs[i, 3], runs[j, 3])
-                    n += 1
-                if runs[i, 2] < runs[j, 2]:
-                    i += 1
-                else:
-                    j += 1
+                a1, a2, b1, b2 = runs[i, 1], runs[i, 2], runs[j, 1], runs[j, 2]
+                ea[n] = i
+                eb[n] = j
+                el[n] = min(runs[i, 3], runs[j, 3])
+                n += np.int64((a1 < b2) & (b1 < a2))
+                step = np.int64(a2 < b2)
+                i += step
+                j += 1 - step
     return n
 
 
