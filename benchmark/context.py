@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from functools import cached_property, lru_cache
 
-import cv2
 import numpy as np
 
 from mbench.benchmark.kernels import conn as conn_kernels
@@ -135,7 +134,7 @@ class FrameContext:
     @cached_property
     def grad_sum(self) -> float:
         """Sum over the region of (|grad g^| - |grad p^|)^2, min-max normalised mattes."""
-        sp, sg = self._minmax_scale(self.pred), self._minmax_scale(self.gt)
+        sp, sg = self._minmax_scales
         if self.device == "cuda":
             from mbench.benchmark.kernels import cuda
 
@@ -145,12 +144,15 @@ class FrameContext:
                                                  self.region, self.has_region, self.region_value,
                                                  grad_kernels.TILE, scratch))
 
-    def _minmax_scale(self, a: np.ndarray) -> float:
+    @cached_property
+    def _minmax_scales(self) -> tuple[float, float]:
+        """1 / (max - min) of pred and of gt (0 for a constant matte, which normalises to zeros)."""
         if self._fast_scan is not None:
-            lo, hi = _minmax_u8(a)
+            lo_p, hi_p, lo_g, hi_g = self._fast_scan[7]
         else:
-            lo, hi = float(a.min()), float(a.max())
-        return 1.0 / (hi - lo) if hi > lo else 0.0  # a constant matte normalises to zeros
+            lo_p, hi_p, lo_g, hi_g = self.pred.min(), self.pred.max(), self.gt.min(), self.gt.max()
+        return tuple(1.0 / (float(hi) - float(lo)) if hi > lo else 0.0
+                     for lo, hi in ((lo_p, hi_p), (lo_g, hi_g)))
 
     @cached_property
     def conn_sum(self) -> float:
@@ -158,7 +160,7 @@ class FrameContext:
         h, w = self.shape
         p, g = self.pred.ravel(), self.gt.ravel()
         if self._fast_scan is not None:
-            runs, n_runs, row_start, diffs, n_diffs = self._fast_scan[2:]
+            runs, n_runs, row_start, diffs, n_diffs = self._fast_scan[2:7]
         else:
             if self.integer:
                 lev = conn_kernels.levels_from_lut(p, g, _conn_tables(self.max_value)[0])
@@ -193,9 +195,3 @@ class FrameContext:
             m = 1.0
             sa, ss, n = pixel.float_fgr_sums(_unit(fp), _unit(fg), _unit(self.gt))
         return float(sa) / m, float(ss) / (m * m), int(n)
-
-
-def _minmax_u8(a: np.ndarray) -> tuple[float, float]:
-    # cv2.minMaxLoc is SIMD and releases the GIL; ndarray.min/max make two passes
-    lo, hi, _, _ = cv2.minMaxLoc(a)
-    return lo, hi

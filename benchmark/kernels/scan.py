@@ -67,35 +67,46 @@ def runs_generic(p, g, lev, h, w, region, use_region, region_value, runs, diffs)
     return runs, n_runs, row_start, diffs, n_diffs
 
 
-@njit(nogil=True, cache=True)
-def word_tiles(words, h, nw, tile):
-    """Flat-tile map of one 8-bit matte read as ``nw`` words a row: a tile is flat when every word
-    of it equals its first word and that word is eight equal bytes; ``value`` is that first byte.
+@njit(nogil=True, cache=True, inline="always")
+def _tile_row(words, y, h, nw, tile, same, flat, value):
+    """Fold row y of an 8-bit matte (read as ``nw`` words a row; rows arrive in order) into its
+    flat-tile map: a tile is flat when every word of it equals its first word and that word is eight
+    equal bytes; ``value`` is that first byte. ``same`` carries the open tile row's state.
 
-    Its own pass, row against row, so the loops vectorize (inside the scan it cost a branch a word).
+    Row against row, so the loops vectorize (word by word inside the scan it cost a branch a word).
     """
-    wpt = tile // 8
-    nty = (h + tile - 1) // tile
-    ntx = (nw + wpt - 1) // wpt
-    flat = np.empty((nty, ntx), np.bool_)
-    value = np.empty((nty, ntx), np.int64)
-    same = np.empty(nw, np.bool_)
-    for ty in range(nty):
-        y0 = ty * tile
-        top = words[y0 * nw:(y0 + 1) * nw]
+    y0 = y - y % tile
+    top = words[y0 * nw:(y0 + 1) * nw]
+    if y == y0:
         for wi in range(nw):
             same[wi] = top[wi] == (top[wi] & np.uint64(0xFF)) * ONES
-        for y in range(y0 + 1, min(h, y0 + tile)):
-            row = words[y * nw:(y + 1) * nw]
-            for wi in range(nw):
-                same[wi] = same[wi] & (row[wi] == top[wi])
-        for tx in range(ntx):
+    else:
+        row = words[y * nw:(y + 1) * nw]
+        for wi in range(nw):
+            same[wi] = same[wi] & (row[wi] == top[wi])
+    if y % tile == tile - 1 or y == h - 1:
+        ty = y // tile
+        wpt = tile // 8
+        for tx in range(flat.shape[1]):
             first = tx * wpt
             ok = same[first]
             for wi in range(first + 1, min(nw, first + wpt)):
                 ok = ok and same[wi] and top[wi] == top[first]
             flat[ty, tx] = ok
             value[ty, tx] = np.int64(top[first] & np.uint64(0xFF))
+
+
+@njit(nogil=True, cache=True)
+def word_tiles(words, h, nw, tile):
+    """The flat-tile map ``(flat, value)`` of a whole 8-bit matte read as ``nw`` words a row."""
+    wpt = tile // 8
+    nty = (h + tile - 1) // tile
+    ntx = (nw + wpt - 1) // wpt
+    flat = np.empty((nty, ntx), np.bool_)
+    value = np.empty((nty, ntx), np.int64)
+    same = np.empty(nw, np.bool_)
+    for y in range(h):
+        _tile_row(words, y, h, nw, tile, same, flat, value)
     return flat, value
 
 
@@ -103,9 +114,11 @@ def word_tiles(words, h, nw, tile):
 def scan_u8(p, g, pp, gp, use_prev, lut, tile, runs, diffs):
     """The fused eight-pixels-a-step scan of 8-bit mattes (width a multiple of 8; ``tile`` too).
 
-    Returns ``(sums, tiles, runs, n_runs, row_start, diffs, n_diffs)``: ``sums = (sum|d|, sum d^2,
-    sum dt^2)`` in int64, ``tiles = (flat_p, value_p, flat_g, value_g)``, and the run and difference
-    lists of :func:`runs_generic` (in the buffers ``runs`` and ``diffs`` given, as there).
+    Returns ``(sums, tiles, runs, n_runs, row_start, diffs, n_diffs, ranges)``: ``sums = (sum|d|,
+    sum d^2, sum dt^2)`` in int64, ``tiles = (flat_p, value_p, flat_g, value_g)``, the run and
+    difference lists of :func:`runs_generic` (in the buffers ``runs`` and ``diffs`` given, as there)
+    and ``ranges = (min p, max p, min g, max g)``. Each row is read once from memory: the tile maps
+    and ranges are folded in while it is cached.
     """
     h, w = p.shape
     nw = w // 8
@@ -117,8 +130,12 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile, runs, diffs):
     gf = g.reshape(-1)
     ppf = pp.reshape(-1)
     gpf = gp.reshape(-1)
-    flat_p, val_p = word_tiles(pw, h, nw, tile)  # integers: uint64 <-> float conversions are slow
-    flat_g, val_g = word_tiles(gw, h, nw, tile)
+    wpt = tile // 8
+    nty, ntx = (h + tile - 1) // tile, (nw + wpt - 1) // wpt
+    # integer values: uint64 <-> float conversions are slow
+    flat_p, val_p, same_p = np.empty((nty, ntx), np.bool_), np.empty((nty, ntx), np.int64), np.empty(nw, np.bool_)
+    flat_g, val_g, same_g = np.empty_like(flat_p), np.empty_like(val_p), np.empty_like(same_p)
+    lo_p, hi_p, lo_g, hi_g = 255, 0, 255, 0
     sa = np.int64(0)
     ss = np.int64(0)
     st = np.int64(0)
@@ -189,6 +206,17 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile, runs, diffs):
         if cur > 0:
             _put_run(runs, n_runs, y, cur_start, w, cur)
             n_runs += 1
+        # while the row is in the first-level cache: the flat-tile maps and the value ranges (each
+        # its own pass over a whole frame read it from memory again)
+        _tile_row(pw, y, h, nw, tile, same_p, flat_p, val_p)
+        _tile_row(gw, y, h, nw, tile, same_g, flat_g, val_g)
+        rp, rg = pf[y * w:(y + 1) * w], gf[y * w:(y + 1) * w]
+        for x in range(w):
+            lo_p = min(lo_p, rp[x])
+            hi_p = max(hi_p, rp[x])
+            lo_g = min(lo_g, rg[x])
+            hi_g = max(hi_g, rg[x])
     row_start[h] = n_runs
     tiles = (flat_p, val_p.astype(np.float64), flat_g, val_g.astype(np.float64))
-    return (sa, ss, st), tiles, runs, n_runs, row_start, diffs, n_diffs
+    ranges = (np.int64(lo_p), np.int64(hi_p), np.int64(lo_g), np.int64(hi_g))
+    return (sa, ss, st), tiles, runs, n_runs, row_start, diffs, n_diffs, ranges

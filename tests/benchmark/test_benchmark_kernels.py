@@ -52,6 +52,7 @@ def test_fast_scan_equals_generic(kind):
     for a, b in zip(fast[1], tiles):
         np.testing.assert_array_equal(a, b)
     assert fast[3] == n_runs and fast[6] == n_diffs
+    assert fast[7] == (p.min(), p.max(), g.min(), g.max())
     np.testing.assert_array_equal(fast[2][:n_runs], runs[:n_runs])
     np.testing.assert_array_equal(fast[4], row_start)
     np.testing.assert_array_equal(fast[5][:n_diffs], diffs[:n_diffs])
