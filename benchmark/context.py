@@ -173,6 +173,8 @@ class FrameContext:
         kstar = conn_kernels.drop_levels(runs, n_runs, row_start, h, self.column_major,
                                          self.workspace.array("conn32", (n32,), np.int32),
                                          self.workspace.array("conn8", (n8,), np.uint8))
+        if self._fast_scan is not None:
+            return float(conn_kernels.conn_sum_codes(diffs, n_diffs, kstar, _conn_tables(255)[1]))
         if self.integer:
             phi = _conn_tables(self.max_value)[1]
             return float(conn_kernels.conn_sum_lut(p, g, diffs, n_diffs, kstar, phi))

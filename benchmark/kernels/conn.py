@@ -248,6 +248,18 @@ def conn_sum_lut(p, g, diffs, n_diffs, kstar, phi):
 
 
 @njit(nogil=True, cache=True)
+def conn_sum_codes(diffs, n_diffs, kstar, phi):
+    """:func:`conn_sum_lut` over differences that hold their 8-bit values as ``p << 8 | g``."""
+    total = 0.0
+    for m in range(n_diffs):
+        code = diffs[m, 0]
+        r = diffs[m, 1]
+        j = 0 if r < 0 else kstar[r] - 1
+        total += abs(np.float32(phi[code >> 8, j] - phi[code & 0xFF, j]))
+    return total
+
+
+@njit(nogil=True, cache=True)
 def conn_sum_float(p, g, diffs, n_diffs, kstar, t):
     """Sum |phi(p) - phi(g)| over the listed differing pixels, phi in float32 as the reference."""
     total = 0.0

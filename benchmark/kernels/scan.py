@@ -116,8 +116,9 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile, runs, diffs):
 
     Returns ``(sums, tiles, runs, n_runs, row_start, diffs, n_diffs, ranges)``: ``sums = (sum|d|,
     sum d^2, sum dt^2)`` in int64, ``tiles = (flat_p, value_p, flat_g, value_g)``, the run and
-    difference lists of :func:`runs_generic` (in the buffers ``runs`` and ``diffs`` given, as there)
-    and ``ranges = (min p, max p, min g, max g)``. Each row is read once from memory: the tile maps
+    difference lists of :func:`runs_generic` (in the buffers ``runs`` and ``diffs`` given, as there,
+    but a difference holds the values ``p << 8 | g`` where the generic list holds the pixel index:
+    Conn then never reads the frames again) and ``ranges = (min p, max p, min g, max g)``. Each row is read once from memory: the tile maps
     and ranges are folded in while it is cached.
     """
     h, w = p.shape
@@ -201,7 +202,7 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile, runs, diffs):
                 cur_start = c_base + q if changed else cur_start
                 cur = k
                 # the open run gets index n_runs when it closes
-                _put_diff(diffs, n_diffs, i, n_runs if k > 0 else -1)
+                _put_diff(diffs, n_diffs, (np.int64(av) << 8) | np.int64(bv), n_runs if k > 0 else -1)
                 n_diffs += np.int64(d != 0)
         if cur > 0:
             _put_run(runs, n_runs, y, cur_start, w, cur)
