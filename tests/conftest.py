@@ -8,8 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Property tests draw the same examples on every run, so CI is reproducible; set
+# HYPOTHESIS_PROFILE=explore to search afresh (more examples, new ones each run).
+settings.register_profile("reproducible", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=400)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "reproducible"))
 
 
 def run_cli(*args: str, cwd: str | os.PathLike | None = None, env: dict | None = None,
