@@ -103,19 +103,20 @@ def read_layer(folder: Path, name: str) -> Layer | None:
 
 def frame_folder_layer(folder: Path, name: str | None = None) -> Layer:
     """A layer made of the image files of ``folder`` (hidden files ignored)."""
-    by_stem: dict[str, Path] = {}
+    by_stem: dict[str, str] = {}  # names as strings: a folder holds thousands of frames
     with os.scandir(folder) as it:
         for entry in it:
             if entry.name.startswith("."):
                 continue
-            p = Path(entry.path)
-            if p.suffix.lower() not in IMAGE_SUFFIXES:
+            stem, suffix = os.path.splitext(entry.name)
+            if suffix.lower() not in IMAGE_SUFFIXES:
                 continue
-            if p.stem in by_stem:
-                raise BadInput(f"two files for frame {p.stem} ({by_stem[p.stem].name}, {p.name})", folder)
-            by_stem[p.stem] = p
+            if stem in by_stem:
+                first = os.path.basename(by_stem[stem])
+                raise BadInput(f"two files for frame {stem} ({first}, {entry.name})", folder)
+            by_stem[stem] = entry.path
     stems = sorted(by_stem, key=frame_sort_key)
-    return Layer(name or folder.name, folder, tuple(stems), tuple(by_stem[s] for s in stems))
+    return Layer(name or folder.name, folder, tuple(stems), tuple(Path(by_stem[s]) for s in stems))
 
 
 def is_clip_folder(folder: Path) -> bool:

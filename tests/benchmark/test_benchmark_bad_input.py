@@ -51,6 +51,14 @@ def test_extra_frame(trees, cli, bad_input):
     run_bad(cli, bad_input, tmp, [pred, gt], "0009.png", "no ground truth")
 
 
+def test_two_files_for_one_frame(trees, cli, bad_input):
+    tmp, pred, gt = trees
+    folder = pred / "a" / "0" / "pha"
+    shutil.copy(folder / "0001.png", folder / "0001.jpg")
+    run_bad(cli, bad_input, tmp, [pred, gt], str(folder), "two files for frame 0001", "0001.jpg",
+            "0001.png")
+
+
 def test_frame_shape_mismatch(trees, cli, bad_input):
     tmp, pred, gt = trees
     write_layer(pred / "a" / "1" / "pha", np.zeros((3, 20, 30), np.uint8))
