@@ -116,6 +116,11 @@ def _frame_sizes(layer: Layer, stems: tuple[str, ...]) -> dict[str, tuple[int, i
     return out
 
 
+def first_frame_size(layer: Layer) -> tuple[int, int]:
+    """(height, width) of a layer's first frame, from its header."""
+    return _frame_sizes(layer, layer.stems[:1])[layer.stems[0]]
+
+
 def check_clip_images(job: ClipJob) -> None:
     """Every frame readable (by its header and ending) and of the ground truth's size."""
     stems = job.stems

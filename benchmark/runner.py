@@ -1,9 +1,10 @@
 """Scoring a validated plan: frames decoded ahead in threads, scored in parallel, in order.
 
 Decoding (OpenCV) and the numba kernels (``nogil``) release the GIL, so one thread pool keeps
-every core busy: a bounded window of decode tasks runs ahead, and each decoded frame is scored as a
-task of its own with the previous frame of its clip (for dtSSD). Results come back in frame order;
-each finished clip is handed to ``on_clip`` (the checkpoint that makes a killed run resumable).
+every core busy: a bounded window of tasks runs ahead, each decoding and scoring a run of
+consecutive frames of one clip, every frame with the one before it (for dtSSD). Results come back in
+frame order; each finished clip is handed to ``on_clip`` (the checkpoint that makes a killed run
+resumable).
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from typing import Callable
 
 import numpy as np
 
-from mbench.benchmark.dataset import ClipJob, EvalPlan
+from mbench.benchmark.dataset import ClipJob, EvalPlan, first_frame_size
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.metrics import build_metrics
 from mbench.benchmark.scoring import frame_context, score_frame, warn_undefined
 from mbench.errors import BadInput
 from mbench.parallel import default_workers, ordered_map
 from mbench.progress import progress
+
+TASK_PIXELS = 1_000_000  # frames per task: about this many pixels (see frames_per_task)
 
 _TRIMAP_VALUES = np.zeros(256, np.bool_)
 _TRIMAP_VALUES[[0, 128, 255]] = True
@@ -81,36 +84,42 @@ class _Handoff:
         self.frame: Frame | None = None
 
 
+def frames_per_task(job: ClipJob, total_frames: int, workers: int) -> int:
+    """How many consecutive frames of ``job`` one task scores.
+
+    Each task costs the main thread a wake-up and the workers a few GIL hand-offs (about 0.1 ms
+    each on a virtual machine): small frames are grouped to about a megapixel a task. Groups stay
+    small enough that the last ones still spread over every worker.
+    """
+    h, w = first_frame_size(job.gt.layers["pha"])
+    by_size = -(-TASK_PIXELS // max(1, h * w))
+    return max(1, min(by_size, total_frames // (4 * workers)))
+
+
 def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu", quiet: bool = True,
              skip: set[str] = frozenset(),
              on_clip: Callable[[ClipJob, list[dict]], None] | None = None) -> dict[str, list[dict]]:
     """Score every clip of ``plan`` not in ``skip``; return {clip id: rows in frame order}.
 
-    One task per frame decodes it, hands it to the next frame's task, and scores it against the
-    previous frame it was handed (tasks start in order, and each hands its frame over before it
-    waits, so no task waits on one that has not started).
+    Each task decodes and scores a run of consecutive frames of one clip (see
+    :func:`frames_per_task`), each against the frame before it (dtSSD). The run's last frame is
+    decoded first and handed to the next run's task, whose first frame is scored last of all,
+    against it. Tasks start in order and hand over before they wait, so no task waits on one that
+    has not started.
     """
     workers = workers or default_workers()
     metrics = build_metrics(plan.convention, plan.metrics)
     jobs = [j for j in plan.jobs if j.id not in skip]
-    refs = [(j, t) for j in jobs for t in range(len(j.stems))]
-    handoffs = [_Handoff() for _ in refs]
+    total = sum(len(j.stems) for j in jobs)
+    spans = []
+    for j in jobs:
+        k = frames_per_task(j, total, workers)
+        spans += [(j, a, min(a + k, len(j.stems))) for a in range(0, len(j.stems), k)]
+    handoffs = [_Handoff() for _ in spans]
     conv = plan.convention
     scratch = threading.local()  # one kernel workspace per worker thread
 
-    def task(n: int) -> dict:
-        job, t = refs[n]
-        try:
-            frame = decode(job, t)
-            handoffs[n].frame = frame
-        finally:
-            handoffs[n].ready.set()
-        prev = None
-        if t > 0:
-            handoffs[n - 1].ready.wait()
-            prev = handoffs[n - 1].frame
-            if prev is None:  # the previous frame failed to decode; its error is raised first
-                raise RuntimeError("previous frame unavailable")
+    def score(job: ClipJob, t: int, frame: Frame, prev: Frame | None) -> dict:
         if not hasattr(scratch, "workspace"):
             scratch.workspace = Workspace()
         ctx = frame_context(conv, frame.pred, frame.gt, prev and prev.pred, prev and prev.gt,
@@ -121,17 +130,36 @@ def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu",
         warn_undefined(values, f"{job.gt.layers['pha'].path}/{stem}")
         return {"clip": job.id, "frame": stem, **values}
 
+    def task(n: int) -> list[dict]:
+        job, start, stop = spans[n]
+        try:  # the run's last frame first: the next run's task may be waiting for it
+            last = handoffs[n].frame = decode(job, stop - 1)
+        finally:
+            handoffs[n].ready.set()
+        rows: list[dict] = []
+        first = prev = decode(job, start) if stop - start > 1 else last
+        for t in range(start + 1, stop):
+            frame = last if t == stop - 1 else decode(job, t)
+            rows.append(score(job, t, frame, prev))
+            prev = frame
+        before = None
+        if start > 0:
+            handoffs[n - 1].ready.wait()
+            before = handoffs[n - 1].frame
+            if before is None:  # the previous run failed; its error is raised first
+                raise RuntimeError("previous frame unavailable")
+        return [score(job, start, first, before), *rows]
+
     out: dict[str, list[dict]] = {}
-    by_id = {j.id: j for j in jobs}
-    with progress(total=len(refs), desc="evaluate", unit="frame", quiet=quiet) as bar, \
+    with progress(total=total, desc="evaluate", unit="frame", quiet=quiet) as bar, \
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mbench-eval") as pool:
-        for n, row in enumerate(ordered_map(task, range(len(refs)), workers, ahead=2 * workers,
-                                            executor=pool)):
+        for n, rows in enumerate(ordered_map(task, range(len(spans)), workers, ahead=2 * workers,
+                                             executor=pool)):
             if n:
-                handoffs[n - 1] = None  # frees the previous frame
-            out.setdefault(row["clip"], []).append(row)
-            bar.update(1)
-            job = by_id[row["clip"]]
+                handoffs[n - 1] = None  # frees the previous run's last frame
+            job = spans[n][0]
+            out.setdefault(job.id, []).extend(rows)
+            bar.update(len(rows))
             if on_clip is not None and len(out[job.id]) == len(job.stems):
                 on_clip(job, out[job.id])
     return out

@@ -58,6 +58,40 @@ def test_results_do_not_depend_on_workers(tmp_path):
     assert read_out(tmp_path / "w1") == read_out(tmp_path / "w3")
 
 
+def test_runs_of_frames_per_task_score_as_one_frame_per_task(tmp_path, monkeypatch):
+    # Small frames are grouped into runs of consecutive frames per task (uneven at the clip's end);
+    # each frame's dtSSD must still see the frame before it, across run boundaries too.
+    from mbench.benchmark import runner
+
+    pred, gt = make_pair(tmp_path, clips=("a", "b"), frames=11)
+    plan_sizes = []
+    real = runner.frames_per_task
+    monkeypatch.setattr(runner, "frames_per_task", lambda *a: plan_sizes.append(real(*a)) or plan_sizes[-1])
+    grouped = {w: evaluate(pred, gt, workers=w) for w in (1, 2, 3)}
+    assert max(plan_sizes) >= 2  # runs of several frames were made
+    monkeypatch.setattr(runner, "frames_per_task", lambda *a: 1)
+    single = evaluate(pred, gt, workers=2)
+    for df in grouped.values():
+        pd.testing.assert_frame_equal(df, single)
+    for cid in ("a", "b"):
+        p = np.stack([cv2.imread(str(pred / cid / "pha" / f"{t:04d}.png"), 0) for t in range(11)])
+        g = np.stack([cv2.imread(str(gt / cid / "pha" / f"{t:04d}.png"), 0) for t in range(11)])
+        alone = evaluate_arrays(p, g, clip=cid)
+        np.testing.assert_array_equal(single[single["clip"] == cid]["dtssd"], alone["dtssd"])
+
+
+@pytest.mark.parametrize("frame", ["0000", "0006", "0010"])  # runs of 2: clip start, run start, a lone end
+def test_a_frame_that_fails_to_decode_inside_a_run_is_bad_input(tmp_path, cli, bad_input, frame):
+    pred, gt = make_pair(tmp_path, clips=("a", "b"), frames=11)
+    f = pred / "b" / "pha" / f"{frame}.png"
+    data = bytearray(f.read_bytes())
+    data[60:90] = b"\x00" * 30  # the header and IEND pass the plan's checks; decoding fails
+    f.write_bytes(bytes(data))
+    proc = cli("evaluate", pred, gt, "--out", tmp_path / "e", "--workers", "2")
+    bad_input(proc, str(f), "corrupt")
+    assert not (tmp_path / "e").exists()
+
+
 def test_shards_merge_to_the_single_run(tmp_path, cli):
     pred, gt = make_pair(tmp_path, clips=("a/0", "a/1", "b/0", "b/1", "c/0"))
     evaluate(pred, gt, out=tmp_path / "full")
