@@ -25,10 +25,17 @@ class ClipJob:
     gt: Clip
     trimap: Layer | None
     fgr: bool
+    size: tuple[int, int] | None = None  # (height, width) of the frames, once the headers are read
 
     @property
     def stems(self) -> tuple[str, ...]:
         return self.gt.stems
+
+    def frame_size(self) -> tuple[int, int]:
+        """(height, width) of the clip's frames (from its first ground-truth header if not known)."""
+        if self.size is None:
+            self.size = first_frame_size(self.gt.layers["pha"])
+        return self.size
 
 
 @dataclass
@@ -125,6 +132,7 @@ def check_clip_images(job: ClipJob) -> None:
     """Every frame readable (by its header and ending) and of the ground truth's size."""
     stems = job.stems
     gt_sizes = _frame_sizes(job.gt.layers["pha"], stems)
+    job.size = gt_sizes[stems[0]]
     layers = [("pha", job.pred.layers["pha"])]
     if job.fgr:
         layers += [("fgr", job.pred.layers["fgr"]), ("fgr", job.gt.layers["fgr"])]

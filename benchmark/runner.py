@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from mbench.benchmark.dataset import ClipJob, EvalPlan, first_frame_size
+from mbench.benchmark.dataset import ClipJob, EvalPlan
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.metrics import build_metrics
 from mbench.benchmark.scoring import frame_context, score_frame, warn_undefined
@@ -91,7 +91,7 @@ def frames_per_task(job: ClipJob, total_frames: int, workers: int) -> int:
     each on a virtual machine): small frames are grouped to about a megapixel a task. Groups stay
     small enough that the last ones still spread over every worker.
     """
-    h, w = first_frame_size(job.gt.layers["pha"])
+    h, w = job.frame_size()
     by_size = -(-TASK_PIXELS // max(1, h * w))
     return max(1, min(by_size, total_frames // (4 * workers)))
 
