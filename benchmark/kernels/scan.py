@@ -1,8 +1,8 @@
 """The scan: one pass over a frame pair that feeds every metric.
 
-It yields the exact pixel sums (MAD/SAD, MSE, dtSSD), the flat-tile maps that let Grad skip
-still regions, and for Conn the runs (maximal stretches of one row with one threshold level >= 1)
-and the list of differing pixels with the run that holds each.
+It yields the exact pixel sums (MAD/SAD, MSE, dtSSD), the flat-tile maps and value ranges that let
+Grad skip still regions and normalise, and for Conn the runs (maximal stretches of one row with one
+threshold level >= 1) and the list of differing pixels with the run that holds each.
 
 :func:`scan_u8` is the fast path for 8-bit mattes scored over the whole frame with rows a multiple
 of 8 pixels long: it reads eight pixels per step and does per-pixel work only where the two mattes
@@ -94,20 +94,6 @@ def _tile_row(words, y, h, nw, tile, same, flat, value):
                 ok = ok and same[wi] and top[wi] == top[first]
             flat[ty, tx] = ok
             value[ty, tx] = np.int64(top[first] & np.uint64(0xFF))
-
-
-@njit(nogil=True, cache=True)
-def word_tiles(words, h, nw, tile):
-    """The flat-tile map ``(flat, value)`` of a whole 8-bit matte read as ``nw`` words a row."""
-    wpt = tile // 8
-    nty = (h + tile - 1) // tile
-    ntx = (nw + wpt - 1) // wpt
-    flat = np.empty((nty, ntx), np.bool_)
-    value = np.empty((nty, ntx), np.int64)
-    same = np.empty(nw, np.bool_)
-    for y in range(h):
-        _tile_row(words, y, h, nw, tile, same, flat, value)
-    return flat, value
 
 
 @njit(nogil=True, cache=True)
