@@ -104,7 +104,8 @@ class FrameContext:
         """Worst-case run and difference lists (int32, not int64: the 1080p scan runs 1.9x faster;
         pages never written are never faulted in)."""
         n = self.pred.size
-        return self.workspace.array("runs", (n, 4), np.int32), self.workspace.array("diffs", (n, 2), np.int32)
+        ws = self.workspace
+        return ws.array("runs", (n, 4), np.int32), ws.array("diffs", (n, 2), np.int32)
 
     @cached_property
     def pixel_sums(self) -> tuple[float, float, float, int]:

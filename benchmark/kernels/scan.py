@@ -104,8 +104,8 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile, runs, diffs):
     sum d^2, sum dt^2)`` in int64, ``tiles = (flat_p, value_p, flat_g, value_g)``, the run and
     difference lists of :func:`runs_generic` (in the buffers ``runs`` and ``diffs`` given, as there,
     but a difference holds the values ``p << 8 | g`` where the generic list holds the pixel index:
-    Conn then never reads the frames again) and ``ranges = (min p, max p, min g, max g)``. Each row is read once from memory: the tile maps
-    and ranges are folded in while it is cached.
+    Conn then never reads the frames again) and ``ranges = (min p, max p, min g, max g)``. Each row
+    is read once from memory: the tile maps and ranges are folded in while it is cached.
     """
     h, w = p.shape
     nw = w // 8
@@ -120,7 +120,8 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile, runs, diffs):
     wpt = tile // 8
     nty, ntx = (h + tile - 1) // tile, (nw + wpt - 1) // wpt
     # integer values: uint64 <-> float conversions are slow
-    flat_p, val_p, same_p = np.empty((nty, ntx), np.bool_), np.empty((nty, ntx), np.int64), np.empty(nw, np.bool_)
+    flat_p, val_p = np.empty((nty, ntx), np.bool_), np.empty((nty, ntx), np.int64)
+    same_p = np.empty(nw, np.bool_)
     flat_g, val_g, same_g = np.empty_like(flat_p), np.empty_like(val_p), np.empty_like(same_p)
     lo_p, hi_p, lo_g, hi_g = 255, 0, 255, 0
     sa = np.int64(0)
