@@ -8,11 +8,10 @@ import shutil
 import pytest
 import torch
 from safetensors.torch import load_file
-from tiny_presets import tiny_preset
+from tiny_presets import load_tiny, tiny_preset
 
 from mbench.baselines.checkpoint import STATE_FILE, read_state
 from mbench.baselines.data import TrainingSource
-from mbench.baselines.presets import load_preset
 from mbench.baselines.train import CHECKPOINT, LOG, Interrupted, train_model
 from mbench.errors import BadInput
 
@@ -35,9 +34,7 @@ forward = { refine = true }
 
 @pytest.fixture(scope="module")
 def preset(tmp_path_factory):
-    path = tmp_path_factory.mktemp("preset") / "resume.toml"
-    path.write_text(PRESET)
-    return load_preset(str(path))
+    return load_tiny(tmp_path_factory.mktemp("preset"), "resume", PRESET)
 
 
 def run(preset, name, folder, **kwargs):

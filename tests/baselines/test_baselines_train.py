@@ -8,11 +8,10 @@ import json
 import numpy as np
 import pytest
 import torch
-from tiny_presets import tiny_preset
+from tiny_presets import load_tiny, tiny_preset
 
 from mbench.baselines.data import (Batches, DiskSequences, StreamSequences, TrainingSource, batch_indices,
                                    random_resize)
-from mbench.baselines.presets import load_preset
 from mbench.baselines.train import CHECKPOINT, CONFIG, LOG, Trainer, train_model
 from mbench.errors import BadInput
 from mbench.frames import write_image
@@ -37,9 +36,7 @@ learning_rates = { default = 2e-3 }
 
 @pytest.fixture(scope="module")
 def preset(tmp_path_factory):
-    path = tmp_path_factory.mktemp("preset") / "tiny.toml"
-    path.write_text(TINY)
-    return load_preset(str(path))
+    return load_tiny(tmp_path_factory.mktemp("preset"), "tiny", TINY)
 
 
 def fixed_batch(size: int = 32) -> dict[str, torch.Tensor]:
