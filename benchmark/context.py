@@ -148,9 +148,7 @@ class FrameContext:
     @cached_property
     def _minmax_scales(self) -> tuple[float, float]:
         """1 / (max - min) of pred and of gt (0 for a constant matte, which normalises to zeros)."""
-        # the CPU scan has the ranges; Grad on the GPU does not run it just for them
-        scan_ran = self.device == "cpu" or "_fast_scan" in self.__dict__
-        if scan_ran and self._fast_scan is not None:
+        if self.device == "cpu" and self._fast_scan is not None:  # the GPU path runs no scan
             lo_p, hi_p, lo_g, hi_g = self._fast_scan[7]
         else:
             lo_p, hi_p, lo_g, hi_g = self.pred.min(), self.pred.max(), self.gt.min(), self.gt.max()

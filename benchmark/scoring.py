@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from mbench.benchmark.context import FrameContext
-from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.conventions import Convention, get_convention, select_metrics
+from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.metrics import Metric, build_metrics
 from mbench.errors import BadInput
 
