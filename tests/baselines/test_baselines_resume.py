@@ -8,7 +8,7 @@ import shutil
 import pytest
 import torch
 from safetensors.torch import load_file
-from tiny_presets import load_tiny, tiny_preset
+from tiny_presets import load_tiny, tiny_bgmv2, tiny_preset
 
 from mbench.baselines.checkpoint import STATE_FILE, read_state
 from mbench.baselines.data import TrainingSource
@@ -17,11 +17,7 @@ from mbench.errors import BadInput
 
 torch.set_num_threads(1)
 
-PRESET = tiny_preset(seed=5, steps=5, lr=1e-3, more="""
-[models.bgmv2]
-backbone = "mobilenetv2"
-options = { width_mult = 0.25, backbone_scale = 0.5 }
-learning_rates = { default = 1e-3 }
+PRESET = tiny_preset(seed=5, steps=5, lr=1e-3, more=tiny_bgmv2(1e-3) + """
 [[models.bgmv2.stages]]
 steps = 3
 forward = { refine = false }

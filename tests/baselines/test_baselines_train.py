@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from tiny_presets import load_tiny, tiny_preset
+from tiny_presets import load_tiny, tiny_bgmv2, tiny_preset
 
 from mbench.baselines.data import (Batches, DiskSequences, StreamSequences, TrainingSource, batch_indices,
                                    random_resize)
@@ -18,11 +18,7 @@ from mbench.frames import write_image
 
 torch.set_num_threads(1)
 
-TINY = tiny_preset(seed=3, steps=4, lr=2e-3, more="""
-[models.bgmv2]
-backbone = "mobilenetv2"
-options = { width_mult = 0.25, backbone_scale = 0.5 }
-learning_rates = { default = 2e-3 }
+TINY = tiny_preset(seed=3, steps=4, lr=2e-3, more=tiny_bgmv2(2e-3) + """
 forward = { refine = false }
 [models.convlstm]
 backbone = "mobilenetv2"

@@ -14,6 +14,13 @@ def tiny_preset(*, seed: int, steps: int, batch: int = 2, lr: float | None = Non
             f"[models.rvm]\noptions = {{ width_mult = 0.25 }}\nsegmentation = true\n{rate}{more}")
 
 
+def tiny_bgmv2(lr: float) -> str:
+    """The head of a quarter-width bgmv2 model table (stages or forward options may follow)."""
+    return (f"[models.bgmv2]\nbackbone = \"mobilenetv2\"\n"
+            f"options = {{ width_mult = 0.25, backbone_scale = 0.5 }}\n"
+            f"learning_rates = {{ default = {lr:g} }}\n")
+
+
 def load_tiny(folder: Path, name: str, text: str):
     """Write preset ``text`` as ``folder/name.toml`` and load it, as ``--preset FILE`` would."""
     from mbench.baselines.presets import load_preset
