@@ -1,8 +1,9 @@
 """Reading and writing frames: 8- and 16-bit PNG, JPEG, and layers stored as one video file.
 
-Images are decoded with OpenCV from bytes we read ourselves, so that every failure can be
-reported as one line naming the file: a missing or empty file, a file that is not a PNG or JPEG
-(a text file named ``.png``), a truncated file, or one the decoder rejects. Colour arrays are RGB.
+Images are decoded from bytes we read ourselves (by :mod:`mbench.png` for the common PNGs, by
+OpenCV for the rest), so that every failure can be reported as one line naming the file: a
+missing or empty file, a file that is not a PNG or JPEG (a text file named ``.png``), a truncated
+file, or one the decoder rejects. Colour arrays are RGB.
 Alpha is read as grayscale, keeping 16-bit depth (``uint16``); :func:`to_unit_float` scales it.
 """
 
@@ -19,6 +20,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stderr lin
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from . import png  # noqa: E402
 from .errors import BadInput  # noqa: E402
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -139,13 +141,18 @@ def probe_image(path: str | os.PathLike) -> ImageInfo:
     return _check_bytes(path, head, tail, size)
 
 
-def _decode(path: Path, flags: int) -> np.ndarray:
+def _decode(path: Path, flags: int, png_channels: tuple[int, ...]) -> tuple[np.ndarray, bool]:
+    """(pixels, whether they are RGB-ordered) from our PNG reader, else OpenCV (BGR)."""
     data, size = _read_file(path)  # one read: validate from memory, then decode from it
-    _check_bytes(path, data[:65536], data[-16:], size)
+    info = _check_bytes(path, data[:65536], data[-16:], size)
+    if info.format == "png":
+        img = png.decode(data, png_channels)
+        if img is not None:
+            return img, True
     img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     if img is None:
         raise BadInput("image data cannot be decoded (corrupt file)", path)
-    return img
+    return img, False
 
 
 def read_alpha(path: str | os.PathLike) -> np.ndarray:
@@ -154,18 +161,20 @@ def read_alpha(path: str | os.PathLike) -> np.ndarray:
     Colour files are converted to grayscale by the decoder, as ``cv2.IMREAD_GRAYSCALE`` does (the
     way RobustVideoMatting's evaluation reads them); 16-bit files keep their depth.
     """
-    return _decode(Path(path), cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH)
+    return _decode(Path(path), cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH, (1,))[0]
 
 
 def read_color(path: str | os.PathLike) -> np.ndarray:
     """Read a colour image as an ``(H, W, 3)`` RGB array (``uint8`` or ``uint16``)."""
-    img = _decode(Path(path), cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    img, rgb = _decode(Path(path), cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH, (3,))
+    return img if rgb else cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
 def read_rgba(path: str | os.PathLike) -> np.ndarray:
     """Read an image keeping an alpha channel if it has one: ``(H, W, 4)`` RGBA or ``(H, W, 3)``."""
-    img = _decode(Path(path), cv2.IMREAD_UNCHANGED)
+    img, rgb = _decode(Path(path), cv2.IMREAD_UNCHANGED, (3, 4))
+    if rgb:
+        return img
     if img.ndim == 2:
         img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
     elif img.shape[2] == 4:
