@@ -134,6 +134,7 @@ def test_ancillary_chunks_are_skipped():
 
 @pytest.mark.parametrize("case", ["palette", "one-bit", "tRNS", "interlaced", "other channels",
                                   "unknown critical chunk", "bad IDAT CRC", "bad Adler-32",
+                                  "bad Adler-32, other filters", "unknown filter type",
                                   "cut stream", "not a PNG"])
 def test_handed_back_to_opencv(case):
     img = _image(np.random.default_rng(2), 20, 30, 1, np.uint8)
@@ -160,6 +161,11 @@ def test_handed_back_to_opencv(case):
         data = data[:i] + bytes([data[i] ^ 1]) + data[i + 1:]
     elif case == "bad Adler-32":  # chunk CRCs right, stream checksum wrong
         data = encode_png(img, [1], edit_stream=lambda s: s[:-1] + bytes([s[-1] ^ 1]))
+    elif case == "bad Adler-32, other filters":  # the checksum is summed apart from the Sub loop
+        data = encode_png(img, [0, 2, 3, 4], edit_stream=lambda s: s[:-1] + bytes([s[-1] ^ 1]))
+    elif case == "unknown filter type":
+        body = bytes([5]) + bytes(30) + bytes([0]) + bytes(30)
+        data = encode_png(img[:2], [0], edit_stream=lambda s: zlib.compress(body))
     elif case == "cut stream":  # chunk CRCs right, stream short
         data = encode_png(img, [1], edit_stream=lambda s: s[:-30])
     elif case == "not a PNG":
