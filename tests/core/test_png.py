@@ -179,7 +179,8 @@ def _write(tmp_path, name, data):
     return path
 
 
-def test_frames_readers_use_it_and_agree_with_opencv(tmp_path):
+def test_frames_readers_agree_with_opencv(tmp_path):
+    """read_alpha takes the fast path for grayscale PNGs; every reader still gives OpenCV's pixels."""
     rng = np.random.default_rng(5)
     gray = _image(rng, 40, 50, 1, np.uint8)
     rgb = _image(rng, 40, 50, 3, np.uint8)
@@ -191,7 +192,6 @@ def test_frames_readers_use_it_and_agree_with_opencv(tmp_path):
     np.testing.assert_array_equal(frames.read_color(c), rgb)
     np.testing.assert_array_equal(frames.read_rgba(r), rgba)
     np.testing.assert_array_equal(frames.read_rgba(c), rgb)
-    # Files the fast reader hands back still read as OpenCV reads them.
     np.testing.assert_array_equal(frames.read_alpha(c), cv2.imread(str(c), cv2.IMREAD_GRAYSCALE))
     np.testing.assert_array_equal(frames.read_color(a), np.repeat(gray[..., None], 3, axis=2))
     np.testing.assert_array_equal(frames.read_color(r), (rgba[..., :3]))
