@@ -111,9 +111,19 @@ def _read_error(path: Path, e: OSError) -> BadInput:
 
 def _read_file(path: Path) -> tuple[bytes, int]:
     """(all the bytes, the file size)."""
-    try:
-        with open(path, "rb") as f:
-            return f.read(), os.fstat(f.fileno()).st_size
+    try:  # raw descriptor calls: a third of the cost of a file object for a small frame
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            size = os.fstat(fd).st_size
+            data = os.read(fd, size)
+            while len(data) < size:  # a read may return less (very large files, signals)
+                more = os.read(fd, size - len(data))
+                if not more:
+                    break
+                data += more
+            return data, size
+        finally:
+            os.close(fd)
     except OSError as e:
         raise _read_error(path, e) from None
 
