@@ -29,6 +29,8 @@ _MAGIC = b"\x89PNG\r\n\x1a\n"
 _CHANNELS = {0: 1, 2: 3, 6: 4}
 # Chunks that change what OpenCV makes of the pixels, or that it would treat specially.
 _FALLBACK_CHUNKS = frozenset({b"tRNS", b"acTL", b"PLTE"})
+# Larger images (or headers claiming them) go to OpenCV, which applies its own pixel limit.
+_MAX_BYTES = 1 << 30
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
@@ -190,10 +192,10 @@ def decode(data: bytes, channels: tuple[int, ...]) -> np.ndarray | None:
     ch = _CHANNELS.get(colour)
     if ch not in channels or depth not in (8, 16) or compression or filtering or interlace:
         return None
-    if width == 0 or height == 0 or width > 1 << 16 or height > 1 << 16:
-        return None
     bpp = ch * depth // 8
     rowbytes = width * bpp
+    if width == 0 or height == 0 or height * (rowbytes + 1) > _MAX_BYTES:
+        return None
     src = np.frombuffer(b"".join(idat), np.uint8)
     raw = np.empty(height * (rowbytes + 1), np.uint8)
     status, end = inflate_zlib(src, raw)

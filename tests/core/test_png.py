@@ -135,7 +135,7 @@ def test_ancillary_chunks_are_skipped():
 @pytest.mark.parametrize("case", ["palette", "one-bit", "tRNS", "interlaced", "other channels",
                                   "unknown critical chunk", "bad IDAT CRC", "bad Adler-32",
                                   "bad Adler-32, other filters", "unknown filter type",
-                                  "cut stream", "not a PNG"])
+                                  "cut stream", "not a PNG", "huge header"])
 def test_handed_back_to_opencv(case):
     img = _image(np.random.default_rng(2), 20, 30, 1, np.uint8)
     data = encode_png(img, [1, 4], idat_pieces=2)
@@ -168,6 +168,10 @@ def test_handed_back_to_opencv(case):
         data = encode_png(img[:2], [0], edit_stream=lambda s: zlib.compress(body))
     elif case == "cut stream":  # chunk CRCs right, stream short
         data = encode_png(img, [1], edit_stream=lambda s: s[:-30])
+    elif case == "huge header":  # no gigabytes allocated for a header's claim
+        i = data.index(b"IHDR")
+        header = struct.pack(">II", 60000, 60000) + data[i + 12:i + 17]
+        data = data[:i - 4] + _chunk(b"IHDR", header) + data[i + 21:]
     elif case == "not a PNG":
         data = b"GIF89a" + data[6:]
     assert png.decode(data, channels) is None
@@ -202,3 +206,37 @@ def test_damaged_stream_is_still_one_clear_error(tmp_path):
     path = _write(tmp_path, "0000.png", encode_png(img, [1], edit_stream=lambda s: s[:len(s) // 2]))
     with pytest.raises(BadInput, match="cannot be decoded"):
         frames.read_alpha(path)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_damaged_files_never_give_pixels_opencv_would_not(seed):
+    """Flipped bits anywhere, a corrupted stream behind a correct CRC, cut files: the reader
+    declines (and OpenCV decides), or gives exactly OpenCV's pixels."""
+    rng = np.random.default_rng(seed)
+    decoded = 0
+    for trial in range(500):
+        ch = (1, 1, 3, 4)[trial % 4]
+        img = _image(rng, int(rng.integers(1, 40)), int(rng.integers(1, 40)), ch,
+                     np.uint16 if trial % 5 == 0 else np.uint8)
+        data = bytearray(encode_png(img, [int(k) for k in rng.integers(0, 5, 3)],
+                                    idat_pieces=int(rng.integers(1, 3))))
+        if trial % 3 == 0:
+            for _ in range(int(rng.integers(1, 3))):
+                data[int(rng.integers(8, len(data)))] ^= 1 << int(rng.integers(0, 8))
+        elif trial % 3 == 1:
+            i = bytes(data).index(b"IDAT")
+            n = struct.unpack(">I", data[i - 4:i])[0]
+            data[i + 4 + int(rng.integers(0, n))] ^= 1 << int(rng.integers(0, 8))
+            data[i + 4 + n:i + 8 + n] = struct.pack(">I", zlib.crc32(bytes(data[i:i + 4 + n])))
+        else:
+            data = data[:int(rng.integers(8, len(data)))] + data[-12:]
+        data = bytes(data)
+        ours = png.decode(data, (ch,))
+        if ours is None:
+            continue
+        flags = {1: cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH, 3: cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH,
+                 4: cv2.IMREAD_UNCHANGED}[ch]
+        assert cv2.imdecode(np.frombuffer(data, np.uint8), flags) is not None, trial
+        np.testing.assert_array_equal(ours, _opencv(data, ch))
+        decoded += 1
+    assert decoded > 0  # damage OpenCV ignores too (an ancillary chunk's CRC, IEND's) still decodes
