@@ -167,9 +167,10 @@ def decode(data: bytes, channels: tuple[int, ...]) -> np.ndarray | None:
         return None
     header = None
     idat: list[memoryview] = []
+    idat_closed = False
     try:
         for kind, payload, crc in _chunks(data):
-            critical = kind[0] & 32 == 0
+            critical = (kind[0] & 32) == 0  # bit 5 of the first letter: lower case is ancillary
             if kind in _FALLBACK_CHUNKS or (critical and kind not in (b"IHDR", b"IDAT", b"IEND")):
                 return None
             if kind == b"IHDR":
@@ -177,10 +178,11 @@ def decode(data: bytes, channels: tuple[int, ...]) -> np.ndarray | None:
                     return None
                 header = struct.unpack(">IIBBBBB", payload)
             elif kind == b"IDAT":
-                if header is None:
+                if header is None or idat_closed:  # IDAT chunks must be consecutive
                     return None
                 idat.append(payload)
             else:
+                idat_closed = bool(idat)
                 continue  # ancillary chunks: libpng skips them (and tolerates their CRC errors)
             if zlib.crc32(payload, zlib.crc32(kind)) != crc:
                 return None

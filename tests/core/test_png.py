@@ -135,7 +135,7 @@ def test_ancillary_chunks_are_skipped():
 @pytest.mark.parametrize("case", ["palette", "one-bit", "tRNS", "interlaced", "other channels",
                                   "unknown critical chunk", "bad IDAT CRC", "bad Adler-32",
                                   "bad Adler-32, other filters", "unknown filter type",
-                                  "cut stream", "not a PNG", "huge header"])
+                                  "cut stream", "not a PNG", "huge header", "IDAT after a break"])
 def test_handed_back_to_opencv(case):
     img = _image(np.random.default_rng(2), 20, 30, 1, np.uint8)
     data = encode_png(img, [1, 4], idat_pieces=2)
@@ -172,6 +172,9 @@ def test_handed_back_to_opencv(case):
         i = data.index(b"IHDR")
         header = struct.pack(">II", 60000, 60000) + data[i + 12:i + 17]
         data = data[:i - 4] + _chunk(b"IHDR", header) + data[i + 21:]
+    elif case == "IDAT after a break":  # a chunk between two IDATs breaks the stream's run
+        i = data.index(b"IDAT", data.index(b"IDAT") + 4) - 4
+        data = data[:i] + _chunk(b"tEXt", b"a\0b") + data[i:]
     elif case == "not a PNG":
         data = b"GIF89a" + data[6:]
     assert png.decode(data, channels) is None
