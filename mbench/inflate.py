@@ -47,6 +47,37 @@ ERRORS = {
 _jit = nb.njit(cache=True, nogil=True, boundscheck=False)
 
 
+_inline = nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+
+
+@_inline
+def _refill(src, pos, bitbuf, nbits):
+    """Top the bit buffer up to more than 48 bits: the largest length/distance pair takes
+    15+5+15+13. Bytes past the end read as zeros; callers catch over-reading by counting bytes."""
+    while nbits <= 48:
+        if pos < src.shape[0]:
+            bitbuf |= np.int64(src[pos]) << nbits
+        pos += 1
+        nbits += 8
+    return pos, bitbuf, nbits
+
+
+@_inline
+def _take(bitbuf, nbits, n):
+    """(the next ``n`` bits as a number, the buffer after them, its bit count)."""
+    return bitbuf & ((1 << n) - 1), bitbuf >> n, nbits - n
+
+
+@_inline
+def _symbol(table, mask, bitbuf, nbits):
+    """(the next Huffman-coded symbol or -1 for an unused code, the buffer after it, its bit count)."""
+    entry = table[bitbuf & mask]
+    if entry == 0:
+        return np.int64(-1), bitbuf, nbits
+    ln = entry & 15
+    return np.int64(entry >> 4), bitbuf >> ln, nbits - ln
+
+
 @_jit
 def _build_table(lengths, n, table, kind_codes):
     """Fill a one-level lookup table for the canonical code with ``lengths[:n]``.
@@ -133,17 +164,9 @@ def inflate_raw(src, start, out):
     clen_table = np.empty(1 << 7, np.int32)
     final = 0
     while final == 0:
-        # Refill to at least 48 bits: the largest length/distance pair takes 15+5+15+13 bits.
-        # Bytes past the end read as zeros; over-reading is caught when bits are counted below.
-        while nbits <= 48:
-            if pos < n_src:
-                bitbuf |= np.int64(src[pos]) << nbits
-            pos += 1
-            nbits += 8
-        final = bitbuf & 1
-        btype = (bitbuf >> 1) & 3
-        bitbuf >>= 3
-        nbits -= 3
+        pos, bitbuf, nbits = _refill(src, pos, bitbuf, nbits)
+        final, bitbuf, nbits = _take(bitbuf, nbits, 1)
+        btype, bitbuf, nbits = _take(bitbuf, nbits, 2)
         if btype == 0:
             # Stored: drop to a byte boundary; bytes still in the buffer are handed back.
             drop = nbits & 7
@@ -176,24 +199,19 @@ def inflate_raw(src, start, out):
             lengths[:32] = 5  # codes 30 and 31 exist but are invalid in data (checked below)
             dist_bits = _build_table(lengths, 32, dist_table, False)
         else:
-            n_lit = (bitbuf & 31) + 257
-            n_dist = ((bitbuf >> 5) & 31) + 1
-            n_clen = ((bitbuf >> 10) & 15) + 4
-            bitbuf >>= 14
-            nbits -= 14
+            n_lit, bitbuf, nbits = _take(bitbuf, nbits, 5)
+            n_dist, bitbuf, nbits = _take(bitbuf, nbits, 5)
+            n_clen, bitbuf, nbits = _take(bitbuf, nbits, 4)
+            n_lit += 257
+            n_dist += 1
+            n_clen += 4
             if n_lit > 286 or n_dist > 30:
                 return -5, pos
             lengths[:19] = 0
             for i in range(n_clen):
                 if nbits < 3:
-                    while nbits <= 48:
-                        if pos < n_src:
-                            bitbuf |= np.int64(src[pos]) << nbits
-                        pos += 1
-                        nbits += 8
-                lengths[CLEN_ORDER[i]] = bitbuf & 7
-                bitbuf >>= 3
-                nbits -= 3
+                    pos, bitbuf, nbits = _refill(src, pos, bitbuf, nbits)
+                lengths[CLEN_ORDER[i]], bitbuf, nbits = _take(bitbuf, nbits, 3)
             clen_bits = _build_table(lengths, 19, clen_table, True)
             if clen_bits <= 0:
                 return -5, pos
@@ -201,19 +219,11 @@ def inflate_raw(src, start, out):
             total = n_lit + n_dist
             i = 0
             while i < total:
-                if nbits < 16:
-                    while nbits <= 48:
-                        if pos < n_src:
-                            bitbuf |= np.int64(src[pos]) << nbits
-                        pos += 1
-                        nbits += 8
-                entry = clen_table[bitbuf & clen_mask]
-                if entry == 0:
+                if nbits < 16:  # a code-length code (7 bits) and its repeat count (7)
+                    pos, bitbuf, nbits = _refill(src, pos, bitbuf, nbits)
+                sym, bitbuf, nbits = _symbol(clen_table, clen_mask, bitbuf, nbits)
+                if sym < 0:
                     return -5, pos
-                ln = entry & 15
-                sym = entry >> 4
-                bitbuf >>= ln
-                nbits -= ln
                 if sym < 16:
                     lengths[i] = sym
                     i += 1
@@ -222,19 +232,16 @@ def inflate_raw(src, start, out):
                     if i == 0:
                         return -5, pos
                     value = lengths[i - 1]
-                    rep = 3 + (bitbuf & 3)
-                    bitbuf >>= 2
-                    nbits -= 2
+                    rep, bitbuf, nbits = _take(bitbuf, nbits, 2)
+                    rep += 3
                 elif sym == 17:
                     value = 0
-                    rep = 3 + (bitbuf & 7)
-                    bitbuf >>= 3
-                    nbits -= 3
+                    rep, bitbuf, nbits = _take(bitbuf, nbits, 3)
+                    rep += 3
                 else:
                     value = 0
-                    rep = 11 + (bitbuf & 127)
-                    bitbuf >>= 7
-                    nbits -= 7
+                    rep, bitbuf, nbits = _take(bitbuf, nbits, 7)
+                    rep += 11
                 if i + rep > total:
                     return -5, pos
                 lengths[i:i + rep] = value
@@ -249,20 +256,12 @@ def inflate_raw(src, start, out):
         dist_mask = (1 << dist_bits) - 1
         while True:
             if nbits <= 48:
-                while nbits <= 48:
-                    if pos < n_src:
-                        bitbuf |= np.int64(src[pos]) << nbits
-                    pos += 1
-                    nbits += 8
+                pos, bitbuf, nbits = _refill(src, pos, bitbuf, nbits)
                 if pos > n_src + 8:  # more than the buffer's worth of invented zero bytes
                     return -2, n_src
-            entry = lit_table[bitbuf & lit_mask]
-            if entry == 0:
+            sym, bitbuf, nbits = _symbol(lit_table, lit_mask, bitbuf, nbits)
+            if sym < 0:
                 return -6, pos
-            ln = entry & 15
-            sym = entry >> 4
-            bitbuf >>= ln
-            nbits -= ln
             if sym < 256:
                 if o >= n_out:
                     return -8, pos
@@ -274,25 +273,15 @@ def inflate_raw(src, start, out):
             sym -= 257
             if sym >= 29:
                 return -6, pos
-            extra = LENGTH_EXTRA[sym]
-            length = LENGTH_BASE[sym] + (bitbuf & ((1 << extra) - 1))
-            bitbuf >>= extra
-            nbits -= extra
+            length, bitbuf, nbits = _take(bitbuf, nbits, LENGTH_EXTRA[sym])
+            length += LENGTH_BASE[sym]
             if dist_bits == 0:
                 return -6, pos
-            entry = dist_table[bitbuf & dist_mask]
-            if entry == 0:
+            dsym, bitbuf, nbits = _symbol(dist_table, dist_mask, bitbuf, nbits)
+            if dsym < 0 or dsym >= 30:
                 return -6, pos
-            ln = entry & 15
-            dsym = entry >> 4
-            bitbuf >>= ln
-            nbits -= ln
-            if dsym >= 30:
-                return -6, pos
-            extra = DIST_EXTRA[dsym]
-            dist = DIST_BASE[dsym] + (bitbuf & ((1 << extra) - 1))
-            bitbuf >>= extra
-            nbits -= extra
+            dist, bitbuf, nbits = _take(bitbuf, nbits, DIST_EXTRA[dsym])
+            dist += DIST_BASE[dsym]
             if dist > o:
                 return -7, pos
             if o + length > n_out:

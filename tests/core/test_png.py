@@ -16,6 +16,9 @@ from mbench import frames, png
 from mbench.errors import BadInput
 
 COLOUR_TYPES = {1: 0, 3: 2, 4: 6}  # channels -> PNG colour type
+# channels -> how mbench's readers asked OpenCV for such a file
+OPENCV_FLAGS = {1: cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH, 3: cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH,
+                4: cv2.IMREAD_UNCHANGED}
 
 
 def _paeth(a: int, b: int, c: int) -> int:
@@ -68,9 +71,7 @@ def encode_png(pixels: np.ndarray, filters, *, idat_pieces: int = 1, level: int 
 
 def _opencv(data: bytes, channels: int) -> np.ndarray:
     """What mbench read before it had its own reader: OpenCV, colour converted to RGB(A)."""
-    flags = {1: cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH, 3: cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH,
-             4: cv2.IMREAD_UNCHANGED}[channels]
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), OPENCV_FLAGS[channels])
     return img if channels == 1 else cv2.cvtColor(img, {3: cv2.COLOR_BGR2RGB, 4: cv2.COLOR_BGRA2RGBA}[channels])
 
 
@@ -237,9 +238,7 @@ def test_damaged_files_never_give_pixels_opencv_would_not(seed):
         ours = png.decode(data, (ch,))
         if ours is None:
             continue
-        flags = {1: cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH, 3: cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH,
-                 4: cv2.IMREAD_UNCHANGED}[ch]
-        assert cv2.imdecode(np.frombuffer(data, np.uint8), flags) is not None, trial
+        assert cv2.imdecode(np.frombuffer(data, np.uint8), OPENCV_FLAGS[ch]) is not None, trial
         np.testing.assert_array_equal(ours, _opencv(data, ch))
         decoded += 1
     assert decoded > 0  # damage OpenCV ignores too (an ancillary chunk's CRC, IEND's) still decodes
