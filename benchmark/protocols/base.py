@@ -1,0 +1,82 @@
+"""The contract between ``mbench evaluate --protocol NAME`` and one protocol module.
+
+A protocol reproduces one published evaluation code exactly: how it finds and pairs files (its
+dataset's native layout), how it reads them, its regions, formulas, float types, temporal rules and
+aggregation, bugs included. Each lives in one module ``mbench.benchmark.protocols.<name>`` with:
+
+``CARD``
+    a :class:`Card`: every rule that shapes a number (written into ``summary.json``).
+``run(pred, gt, options) -> Result``
+    score a prediction tree against a ground-truth tree in the protocol's native layout.
+
+and one line in the registry (``mbench.benchmark.protocols.PROTOCOLS``). The runner around it
+(writing ``per_frame.csv`` and ``summary.json`` atomically, the ground-truth hash, the warnings,
+refusing missing inputs) is shared; a module only computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Card:
+    """The rules of a protocol, as data: what ``summary.json`` records and the leaderboard compares.
+
+    ``rules`` maps a rule's name to its value (JSON-compatible): ``region``, ``scales`` (metric ->
+    factor), ``thresholds`` (Conn's vector and dtype), ``connectivity``, ``tie_rule``,
+    ``temporal`` (frame-0 / last-frame / sparse rule), ``reading`` (bit depth and channels),
+    ``aggregation``. ``quirks`` lists the original's bugs that are reproduced on purpose.
+    """
+
+    name: str
+    version: str                      # bump when mbench's reproduction of the rules changes
+    source: str                       # "owner/repo @ commit, path"
+    used_by: str                      # papers and datasets that report numbers under it
+    region: str                       # one line: whole frame, trimap == 128, ...
+    needs: tuple[str, ...] = ()       # of "trimap", "flow", "instances", "fgr"
+    metrics: tuple[str, ...] = ()     # per-frame columns, in order
+    higher_is_better: tuple[str, ...] = ()  # metrics where larger is better (none so far)
+    rules: dict[str, Any] = field(default_factory=dict)
+    quirks: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "source": self.source,
+                "used_by": self.used_by, "region": self.region, "needs": list(self.needs),
+                "metrics": list(self.metrics), "higher_is_better": list(self.higher_is_better),
+                "rules": self.rules, "quirks": list(self.quirks)}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line hands a protocol besides the two trees."""
+
+    trimap: Path | None = None        # --trimap ROOT (image protocols, dvm); None: the protocol's default
+    flow: Path | None = None          # --flow ROOT (tcvom); None: GT/flow_png
+    workers: int = 1
+    quiet: bool = True
+    full_precision: bool = False      # --full-precision: read all 16 bits / the alpha channel
+
+
+@dataclass
+class Result:
+    """What a protocol computed.
+
+    ``per_frame`` has columns ``clip``, ``frame`` and one per metric (a row is whatever the
+    protocol's unit is: a frame, an evaluated sparse GT frame, a sliding window, an image; image
+    protocols leave ``clip`` empty). ``metrics`` holds the dataset figures exactly as the original
+    aggregates them (``None`` where the original gives NaN or a spreadsheet error); ``extra`` holds
+    figures mbench adds (corrected variants, clip-wise means), never mixed with ``metrics``.
+    ``gt_files`` lists every ground-truth file read, for the summary's hash. ``warnings`` are one-line
+    messages (precision dropped, RGBA alpha ignored, ...), each printed once.
+    """
+
+    per_frame: pd.DataFrame
+    metrics: dict[str, float | None]
+    extra: dict[str, Any] = field(default_factory=dict)
+    gt_files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
