@@ -167,21 +167,37 @@ def _decode(path: Path, flags: int) -> np.ndarray:
     return _opencv_decode(path, _read_checked(path)[0], flags)
 
 
-def read_alpha(path: str | os.PathLike) -> np.ndarray:
-    """Read an alpha matte as a 2-D ``uint8`` or ``uint16`` array.
+# How a protocol's original reads a file (cv2.imread flags), by name.
+#   "full":      grayscale at the file's own depth (uint8 or uint16); colour files converted with
+#                OpenCV's BGR->gray weights. mbench's own default: no precision lost.
+#   "gray8":     exactly cv2.imread(path, cv2.IMREAD_GRAYSCALE), as RobustVideoMatting, MatAnyone,
+#                FTP-VM and most Python evaluators read alpha: a 16-bit file keeps its high byte,
+#                an RGBA file is converted from its colour channels (its alpha channel is ignored).
+#   "unchanged": exactly cv2.imread(path, cv2.IMREAD_UNCHANGED): every channel at its own depth,
+#                BGR(A) order; the protocol picks the channel (TCVOM takes the last one).
+READINGS = {
+    "full": cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH,
+    "gray8": cv2.IMREAD_GRAYSCALE,
+    "unchanged": cv2.IMREAD_UNCHANGED,
+}
 
-    Grayscale PNGs go through :mod:`mbench.png` (several times faster than OpenCV on mattes, the
-    same pixels). Other files are decoded by OpenCV; colour files are converted to grayscale as
-    ``cv2.IMREAD_GRAYSCALE`` does (the way RobustVideoMatting's evaluation reads them); 16-bit
-    files keep their depth.
+
+def read_alpha(path: str | os.PathLike, *, reading: str = "full") -> np.ndarray:
+    """Read an alpha matte the way ``reading`` says (see :data:`READINGS`).
+
+    Grayscale PNGs go through :mod:`mbench.png` where that gives exactly OpenCV's pixels for the
+    reading; other files are decoded by OpenCV with the reading's flags.
+    ``"full"`` and ``"gray8"`` give a 2-D array; ``"unchanged"`` may give (H, W, C).
     """
+    if reading not in READINGS:
+        raise ValueError(f"unknown reading {reading!r} (choose from {', '.join(READINGS)})")
     path = Path(path)
     data, info = _read_checked(path)
-    if info.format == "png" and info.channels == 1:
+    if info.format == "png" and info.channels == 1 and (reading != "gray8" or info.bit_depth == 8):
         img = png.decode(data, (1,))
         if img is not None:
             return img
-    return _opencv_decode(path, data, cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH)
+    return _opencv_decode(path, data, READINGS[reading])
 
 
 def read_color(path: str | os.PathLike) -> np.ndarray:
