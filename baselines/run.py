@@ -1,6 +1,6 @@
 """``mbench run-baselines``: data -> train -> predict -> evaluate -> leaderboard, resumable per model.
 
-Layout (DESIGN.md 2.4)::
+Layout (docs/design.md 2.4)::
 
     RUNS/data/<recipe>-<WxH>-<hash>/      the validation clips, synthesized once (unless --data)
     RUNS/<model>/config.json              what was trained, on what (a changed preset is refused)

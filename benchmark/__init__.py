@@ -1,7 +1,7 @@
 """``mbench.benchmark``: the matting metrics engine behind ``mbench evaluate``.
 
 - :func:`evaluate` scores a predictions tree against a ground-truth tree and writes
-  ``per_frame.csv``, ``per_clip.csv`` and ``summary.json`` (DESIGN.md 2.3);
+  ``per_frame.csv``, ``per_clip.csv`` and ``summary.json`` (docs/design.md 2.3);
 - :func:`evaluate_arrays` scores in-memory arrays (T, H, W) as one clip;
 - :func:`merge` combines ``--shard K/N`` evaluations;
 - :func:`conventions` lists the named conventions (``rvm``, ``dim``), read from

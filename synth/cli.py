@@ -10,7 +10,7 @@ from pathlib import Path
 from mbench.errors import BadInput
 
 DESCRIPTION = """\
-Compose a video-matting dataset (DESIGN.md 2.2) from foreground clips with alpha and backgrounds,
+Compose a video-matting dataset (docs/design.md 2.2) from foreground clips with alpha and backgrounds,
 with RVM-style static and easing-driven motion augmentation, as a recipe says.
 
   mbench synth --out VideoMatte8K                       # default recipe, built-in sources

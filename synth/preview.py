@@ -1,6 +1,6 @@
 """``mbench synth --preview DIR``: a contact sheet of composite and alpha frames (a PNG).
 
-Works on any dataset in the clip layout (DESIGN.md 2.1): up to ``clips`` clips spread over the
+Works on any dataset in the clip layout (docs/design.md 2.1): up to ``clips`` clips spread over the
 dataset, ``frames`` frames spread over each clip, each shown as its composite (or foreground)
 beside its alpha.
 """

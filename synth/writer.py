@@ -1,4 +1,4 @@
-"""Writing a dataset to disk (DESIGN.md 2.2): clip by clip, atomically, resumable, checksummed.
+"""Writing a dataset to disk (docs/design.md 2.2): clip by clip, atomically, resumable, checksummed.
 
 Each clip is rendered into a hidden temporary folder beside its final place and renamed when
 complete, so a killed run leaves finished clips and at most some temporary folders (removed on the
