@@ -6,5 +6,6 @@ from __future__ import annotations
 PROTOCOLS: dict[str, str] = {
     "gca": "gca",
     "gfm": "gfm",
+    "mmagic": "mmagic",
     "vitmatte_py": "vitmatte_py",
 }
