@@ -54,15 +54,15 @@ def _pair_sum(x, c, w, r, sign):
 
 
 @njit(nogil=True, cache=True)
-def _magnitudes(img, r0, th, c0, tw, w0, w1, col, line, va, vb, mag):
-    """Float32 |grad| of rows r0..r0+th, columns c0..c0+tw of ``img`` into ``mag``."""
+def _magnitudes(img, div, r0, th, c0, tw, w0, w1, col, line, va, vb, mag):
+    """Float32 |grad| of rows r0..r0+th, columns c0..c0+tw of ``img / div`` into ``mag``."""
     h, w = img.shape
     r = w0.size // 2
     ext = tw + 2 * r
     for j in range(ext):  # pass 1, down each needed (reflected) column: order 1 (A) and 0 (B)
         cj = _reflect(c0 - r + j, w)
         for k in range(th + 2 * r):
-            col[k] = img[_reflect(r0 - r + k, h), cj]
+            col[k] = img[_reflect(r0 - r + k, h), cj] / div
         for i in range(th):
             va[i, j] = np.float32(_pair_sum(col, i + r, w1, r, -1.0))
             vb[i, j] = np.float32(_pair_sum(col, i + r, w0, r, 1.0))
@@ -81,8 +81,10 @@ def _magnitudes(img, r0, th, c0, tw, w0, w1, col, line, va, vb, mag):
 
 
 @njit(nogil=True, cache=True)
-def grad_sum(p, g, w0, w1, tiles, tile):
-    """Sum over the whole image of float32 ``(|grad p| - |grad g|)^2`` (accumulated in float64)."""
+def grad_sum(p, g, div, w0, w1, tiles, tile):
+    """Sum over the whole image of float32 ``(|grad p/div| - |grad g/div|)^2`` (accumulated in float64).
+
+    ``p / div`` is computed in float64 as the original's ``alpha / 255.`` (div 1.0 for float input)."""
     h, w = p.shape
     r = w0.size // 2
     flat_p, val_p, flat_g, val_g = tiles
@@ -107,8 +109,8 @@ def grad_sum(p, g, w0, w1, tiles, tile):
                 tx += 1
             r0, c0 = ty * tile, t0 * tile
             th, tw = min(h, r0 + tile) - r0, min(w, tx * tile) - c0
-            _magnitudes(p, r0, th, c0, tw, w0, w1, col, line, va, vb, mp)
-            _magnitudes(g, r0, th, c0, tw, w0, w1, col, line, va, vb, mg)
+            _magnitudes(p, div, r0, th, c0, tw, w0, w1, col, line, va, vb, mp)
+            _magnitudes(g, div, r0, th, c0, tw, w0, w1, col, line, va, vb, mg)
             for i in range(th):
                 for j in range(tw):
                     e = np.float32(mp[i, j] - mg[i, j])
@@ -116,11 +118,11 @@ def grad_sum(p, g, w0, w1, tiles, tile):
     return total
 
 
-def gfm_grad(p: np.ndarray, g: np.ndarray) -> float:
-    """``compute_gradient_whole_image(p, g)`` of GFM: the float32 sum of squared magnitude
-    differences over the whole image, / 10 (p, g: float64 alphas)."""
-    p = np.ascontiguousarray(p, dtype=np.float64)
-    g = np.ascontiguousarray(g, dtype=np.float64)
+def gfm_grad(p: np.ndarray, g: np.ndarray, div: float = 1.0) -> float:
+    """``compute_gradient_whole_image(p / div, g / div)`` of GFM: the float32 sum of squared magnitude
+    differences over the whole image, / 10. ``p``, ``g``: integer codes with ``div`` 255 (the
+    division happens inside, in float64, as the original's), or float alphas with ``div`` 1."""
+    p, g = np.ascontiguousarray(p), np.ascontiguousarray(g)
     w0, w1 = scipy_weights()
     tiles = (*tile_map(p, TILE), *tile_map(g, TILE))
-    return float(grad_sum(p, g, w0, w1, tiles, TILE)) / 10
+    return float(grad_sum(p, g, float(div), w0, w1, tiles, TILE)) / 10

@@ -38,3 +38,13 @@ def forced_sums(p, g, t, fg_value, bg_value, region_value):
         if tv == region_value:
             nr += 1
     return sa, ss, fa, fs, afg, abg, nr, no
+
+
+@njit(nogil=True, cache=True)
+def force_known(p, t, fg_value, bg_value):
+    """A copy of ``p`` set to ``fg_value`` where ``t == 255`` and ``bg_value`` where ``t == 0``."""
+    out = np.empty_like(p)
+    for i in range(p.size):
+        tv = t[i]
+        out[i] = fg_value if tv == 255 else (bg_value if tv == 0 else p[i])
+    return out

@@ -75,7 +75,7 @@ def image_metrics(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray, workspac
     return {"sad": sa / 255.0 / 1000, "mse": ss / 65025.0 / n, "mad": sa / 255.0 / n,
             "sad_trimap": fa / 255.0 / 1000, "mse_trimap": float(mse_t), "mad_trimap": float(mad_t),
             "sad_fg": afg / 255.0 / 1000, "sad_bg": abg / 255.0 / 1000,
-            "conn": conn / 1000, "grad": grad_scipy.gfm_grad(p / 255.0, g / 255.0)}
+            "conn": conn / 1000, "grad": grad_scipy.gfm_grad(p, g, 255.0)}
 
 
 def _score(item: folders.ImageItem, ws: Workspace) -> dict[str, float]:

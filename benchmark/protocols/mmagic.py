@@ -65,8 +65,9 @@ _TAPS = grad_kernels.kernel_taps()
 
 def mask_prediction(pred: np.ndarray, trimap: np.ndarray) -> np.ndarray:
     """``postprocess`` on an 8-bit prediction: 255 on trimap 255, 0 on trimap 0, else unchanged."""
-    p = np.where(trimap == 255, np.uint8(255), pred)
-    return np.ascontiguousarray(np.where(trimap == 0, np.uint8(0), p), dtype=np.uint8)
+    p = np.ascontiguousarray(pred, dtype=np.uint8)
+    t = np.ascontiguousarray(trimap)
+    return trimap_sums.force_known(p.ravel(), t.ravel(), 255, 0).reshape(p.shape)
 
 
 def _scale(a: np.ndarray) -> float:
