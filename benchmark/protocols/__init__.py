@@ -5,4 +5,5 @@ from __future__ import annotations
 # name -> module under mbench.benchmark.protocols; a module is imported only when its protocol runs.
 PROTOCOLS: dict[str, str] = {
     "dvm": "dvm",
+    "maggie": "maggie",
 }
