@@ -6,4 +6,5 @@ from __future__ import annotations
 PROTOCOLS: dict[str, str] = {
     "dvm": "dvm",
     "maggie": "maggie",
+    "tcvom": "tcvom",
 }
