@@ -163,3 +163,80 @@ def bilinear_warp_error(a, g, ha, hg, m, flow):
             s_sq += abs(np.float32(np.float32(e * e) - np.float32(ew * ew)))
             n += 1
     return s_fix, s_sq, n
+
+
+@njit(nogil=True, cache=True)
+def class_sums(p, g, pp, gp, cls, cls_prev, n_cls, use_prev):
+    """Per class c of ``cls`` (0..n_cls-1): sum |p-g|, sum (p-g)^2 and pixels, in 8-bit codes
+    (exact int64); and, with ``use_prev``, sum ((p-pp)-(g-gp))^2 and pixels over the union of class c
+    in ``cls`` and ``cls_prev`` (FTP-VM's regional dtSSD). Arrays are raveled."""
+    sa = np.zeros(n_cls, np.int64)
+    ss = np.zeros(n_cls, np.int64)
+    n = np.zeros(n_cls, np.int64)
+    st = np.zeros(n_cls, np.int64)
+    nt = np.zeros(n_cls, np.int64)
+    for i in range(p.size):
+        c = cls[i]
+        d = np.int64(p[i]) - np.int64(g[i])
+        sa[c] += abs(d)
+        ss[c] += d * d
+        n[c] += 1
+        if use_prev:
+            t = d - (np.int64(pp[i]) - np.int64(gp[i]))
+            t2 = t * t
+            st[c] += t2
+            nt[c] += 1
+            c2 = cls_prev[i]
+            if c2 != c:
+                st[c2] += t2
+                nt[c2] += 1
+    return sa, ss, n, st, nt
+
+
+@njit(nogil=True, cache=True)
+def _grad_class_sums(p, g, sp, sg, taps, tiles, cls, n_cls, tile, scratch):
+    """Per class of ``cls``: sum of ``(sg |grad g| - sp |grad p|)^2`` (replicate border), one filter
+    pass for all classes; blocks that are still in both mattes are skipped (they add 0)."""
+    h, w = p.shape
+    half = grad_kernels.HALF
+    flat_p, val_p, flat_g, val_g = tiles
+    nty, ntx = flat_p.shape
+    bw = w + 2 * half
+    a, b = (tile + 2 * half) * bw, tile * bw
+    buf = scratch[:a].reshape((tile + 2 * half, bw))
+    sv = scratch[a:a + b].reshape((tile, bw))
+    dv = scratch[a + b:a + 2 * b].reshape((tile, bw))
+    mp = scratch[a + 2 * b:a + 2 * b + tile * w].reshape((tile, w))
+    mg = scratch[a + 2 * b + tile * w:a + 2 * b + 2 * tile * w].reshape((tile, w))
+    still_p = grad_kernels._still_map(flat_p, val_p)
+    still_g = grad_kernels._still_map(flat_g, val_g)
+    out = np.zeros(n_cls, np.float64)
+    for ty in range(nty):
+        active = ~(still_p[ty] & still_g[ty])
+        tx = 0
+        while tx < ntx:
+            if not active[tx]:
+                tx += 1
+                continue
+            t0 = tx
+            while tx < ntx and active[tx]:
+                tx += 1
+            r0, c0 = ty * tile, t0 * tile
+            th, tw = min(h, r0 + tile) - r0, min(w, tx * tile) - c0
+            grad_kernels._magnitude(p, r0, c0, th, tw, taps, buf, sv, dv, mp)
+            grad_kernels._magnitude(g, r0, c0, th, tw, taps, buf, sv, dv, mg)
+            for i in range(th):
+                for j in range(tw):
+                    e = sg * mg[i, j] - sp * mp[i, j]
+                    out[cls[r0 + i, c0 + j]] += e * e
+    return out
+
+
+def grad_class_sums(p: np.ndarray, g: np.ndarray, sp: float, sg: float, cls: np.ndarray, n_cls: int,
+                    ws: Workspace) -> np.ndarray:
+    """:func:`grad_sum` split by the classes of ``cls`` (uint8, 0..n_cls-1), in one pass."""
+    p, g = np.ascontiguousarray(p), np.ascontiguousarray(g)
+    tiles = (*grad_kernels.tile_map(p, grad_kernels.TILE), *grad_kernels.tile_map(g, grad_kernels.TILE))
+    scratch = ws.array("grad", (grad_kernels.scratch_size(p.shape[1]),), np.float64)
+    return _grad_class_sums(p, g, sp, sg, _TAPS, tiles, np.ascontiguousarray(cls, np.uint8), n_cls,
+                            grad_kernels.TILE, scratch)

@@ -7,4 +7,5 @@ PROTOCOLS: dict[str, str] = {
     "dvm": "dvm",
     "maggie": "maggie",
     "tcvom": "tcvom",
+    "ftpvm": "ftpvm",
 }
