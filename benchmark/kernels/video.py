@@ -166,31 +166,46 @@ def bilinear_warp_error(a, g, ha, hg, m, flow):
 
 
 @njit(nogil=True, cache=True)
-def class_sums(p, g, pp, gp, cls, cls_prev, n_cls, use_prev):
-    """Per class c of ``cls`` (0..n_cls-1): sum |p-g|, sum (p-g)^2 and pixels, in 8-bit codes
-    (exact int64); and, with ``use_prev``, sum ((p-pp)-(g-gp))^2 and pixels over the union of class c
-    in ``cls`` and ``cls_prev`` (FTP-VM's regional dtSSD). Arrays are raveled."""
-    sa = np.zeros(n_cls, np.int64)
-    ss = np.zeros(n_cls, np.int64)
-    n = np.zeros(n_cls, np.int64)
-    st = np.zeros(n_cls, np.int64)
-    nt = np.zeros(n_cls, np.int64)
+def class_sums3(p, g, pp, gp, tri, lut, prev_cls, cls, use_prev):
+    """Per class c = lut[tri] (0, 1, 2) of 8-bit codes: sum |p-g|, sum (p-g)^2 and pixels (exact
+    int64); with ``use_prev``, sum ((p-pp)-(g-gp))^2 and pixels over the union of class c in this
+    frame and in ``prev_cls`` (FTP-VM's regional dtSSD). Writes each pixel's class into ``cls``.
+    Arrays are raveled; scalar accumulators keep the loop free of memory round trips."""
+    a0 = a1 = a2 = s0 = s1 = s2 = n0 = n1 = n2 = np.int64(0)
+    u0 = u1 = u2 = m0 = m1 = m2 = np.int64(0)
     for i in range(p.size):
-        c = cls[i]
+        c = lut[tri[i]]
+        cls[i] = c
         d = np.int64(p[i]) - np.int64(g[i])
-        sa[c] += abs(d)
-        ss[c] += d * d
-        n[c] += 1
+        ad = abs(d)
+        d2 = d * d
+        if c == 0:
+            a0 += ad
+            s0 += d2
+            n0 += 1
+        elif c == 1:
+            a1 += ad
+            s1 += d2
+            n1 += 1
+        else:
+            a2 += ad
+            s2 += d2
+            n2 += 1
         if use_prev:
             t = d - (np.int64(pp[i]) - np.int64(gp[i]))
-            t2 = t * t
-            st[c] += t2
-            nt[c] += 1
-            c2 = cls_prev[i]
-            if c2 != c:
-                st[c2] += t2
-                nt[c2] += 1
-    return sa, ss, n, st, nt
+            e2 = t * t
+            c2 = prev_cls[i]
+            if c == 0 or c2 == 0:
+                u0 += e2
+                m0 += 1
+            if c == 1 or c2 == 1:
+                u1 += e2
+                m1 += 1
+            if c == 2 or c2 == 2:
+                u2 += e2
+                m2 += 1
+    return (np.array((a0, a1, a2)), np.array((s0, s1, s2)), np.array((n0, n1, n2)),
+            np.array((u0, u1, u2)), np.array((m0, m1, m2)))
 
 
 @njit(nogil=True, cache=True)
@@ -233,10 +248,12 @@ def _grad_class_sums(p, g, sp, sg, taps, tiles, cls, n_cls, tile, scratch):
 
 
 def grad_class_sums(p: np.ndarray, g: np.ndarray, sp: float, sg: float, cls: np.ndarray, n_cls: int,
-                    ws: Workspace) -> np.ndarray:
-    """:func:`grad_sum` split by the classes of ``cls`` (uint8, 0..n_cls-1), in one pass."""
+                    ws: Workspace, tiles=None) -> np.ndarray:
+    """:func:`grad_sum` split by the classes of ``cls`` (uint8, 0..n_cls-1), in one pass; ``tiles``:
+    the flat-tile maps if a scan already made them."""
     p, g = np.ascontiguousarray(p), np.ascontiguousarray(g)
-    tiles = (*grad_kernels.tile_map(p, grad_kernels.TILE), *grad_kernels.tile_map(g, grad_kernels.TILE))
+    if tiles is None:
+        tiles = (*grad_kernels.tile_map(p, grad_kernels.TILE), *grad_kernels.tile_map(g, grad_kernels.TILE))
     scratch = ws.array("grad", (grad_kernels.scratch_size(p.shape[1]),), np.float64)
     return _grad_class_sums(p, g, sp, sg, _TAPS, tiles, np.ascontiguousarray(cls, np.uint8), n_cls,
                             grad_kernels.TILE, scratch)

@@ -30,6 +30,8 @@ from mbench.parallel import ordered_map
 PREFIXES = ("", "fg_", "tran_", "bg_")
 COLUMNS = ("pha_mad", "pha_sad", "pha_mse", "pha_grad", "pha_conn", "pha_dtssd") + tuple(
     f"{r}pha_{m}" for r in PREFIXES[1:] for m in ("mad", "sad", "mse", "grad", "dtssd"))
+# trimap value -> region: fg (>= 254) 0, tran (2..253) 1, bg (<= 1) 2
+_CLASS = np.where(np.arange(256) >= 254, 0, np.where(np.arange(256) <= 1, 2, 1)).astype(np.uint8)
 # the leftover loop variable the original's first row tests: the last metric's name
 _FIRST_ROW_TEST = len(COLUMNS[-1])
 
@@ -103,15 +105,15 @@ def _score_clip(job):
             raise BadInput(f"size differs from the ground truth's {g.shape[1]}x{g.shape[0]}",
                            pred / ds / clip / "pha" / name)
         files += [gdir / "pha" / name, gdir / "trimap" / name]
-        cls = np.where(t >= 254, 0, np.where(t <= 1, 2, 1)).astype(np.uint8)
         ctx = FrameContext(p, g, pred_prev=None if prev is None else prev[0],
                            gt_prev=None if prev is None else prev[1], workspace=ws)
         sa, ss, st, n = ctx.pixel_sums
+        cls = np.empty(g.shape, np.uint8)
         pp, gp, cp = prev if prev is not None else (p, g, cls)
-        csa, css, cn, cst, cnt = vk.class_sums(p.ravel(), g.ravel(), pp.ravel(), gp.ravel(), cls.ravel(),
-                                                cp.ravel(), 3, prev is not None)
+        csa, css, cn, cst, cnt = vk.class_sums3(p.ravel(), g.ravel(), pp.ravel(), gp.ravel(), t.ravel(),
+                                                _CLASS, cp.ravel(), cls.ravel(), prev is not None)
         sp, sg = ctx._minmax_scales
-        grads = vk.grad_class_sums(p, g, sp, sg, cls, 3, ws) / 1000
+        grads = vk.grad_class_sums(p, g, sp, sg, cls, 3, ws, ctx.tiles) / 1000
         row = {"clip": f"{ds}/{clip}", "frame": os.path.splitext(name)[0],
                "pha_mad": sa / n * 1e3, "pha_sad": sa, "pha_mse": ss / n * 1e3, "pha_grad": float(grads.sum()),
                "pha_conn": ctx.conn_sum / 1000, "pha_dtssd": math.sqrt(st / n) * 1e2 if prev is not None else 0}
