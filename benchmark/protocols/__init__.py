@@ -8,4 +8,8 @@ PROTOCOLS: dict[str, str] = {
     "gfm": "gfm",
     "mmagic": "mmagic",
     "vitmatte_py": "vitmatte_py",
+    "dvm": "dvm",
+    "maggie": "maggie",
+    "tcvom": "tcvom",
+    "ftpvm": "ftpvm",
 }
