@@ -23,6 +23,7 @@ from .augment import draw_augmentation
 from .catalog import SourceSet
 from .geometry import working_size
 from .recipes import clip_lengths
+from .rvm_resample import working_size as rvm_working_size
 from .sampling import clip_frames, draw_sampling, sample_offsets, start_range
 
 # Purposes (the third element of every seed key); fixed, as changing one changes every dataset.
@@ -75,6 +76,7 @@ class Planner:
         """What the renderer needs besides a sequence plan."""
         return {"size": list(self.size), "geometry": self.config["geometry"],
                 "border": self.augment["background_border"], "hue_scale": self.augment["hue_scale"],
+                "resampling": self.augment["resampling"],
                 "rounding": self.recipe["output"]["rounding"], "layers": list(self.recipe["output"]["layers"])}
 
     # -- clips -------------------------------------------------------------------------------
@@ -144,8 +146,9 @@ class Planner:
             bg_draw = draw_sampling(rng, self.sampling, length)
             bg_frames = [(start + o * keep) % item.num_frames for o in sample_offsets(bg_draw, length)]
 
-        fg_work = working_size(tuple(material["size"]), self.size)
-        bg_work = working_size((item.width, item.height), self.size)
+        work = rvm_working_size if self.augment["resampling"] == "every-step" else working_size
+        fg_work = work(tuple(material["size"]), self.size)
+        bg_work = work((item.width, item.height), self.size)
         return {
             "key": key, "length": length,
             "fg": {"source": material["source"], "spec": material["spec"], "split": material["split"],

@@ -46,10 +46,16 @@ CHOICES = {
     "geometry": ("warp", "stretch"),
     "crop_position": ("center", "random"),
     "background_border": tuple(BORDERS),
+    "resampling": ("once", "every-step"),
+    "overshoot": ("clamp", "keep"),
+    "translate_rounding": ("none", "pixel"),
+    "jitter_saturation": ("own", "brightness"),
 }
 LAYERS = ("com", "fgr", "pha", "bgr", "bgr_capture")
 _FREE_LENGTH = ("layers", "speeds", "fgr", "bgr")  # list keys of any length
-_RANGES = ("crop_ratio", "noise_grain", "sharpness_factor", "blur_sigma", "shadow_blur")
+_RANGES = ("crop_ratio", "noise_grain", "sharpness_factor", "blur_sigma", "shadow_blur", "jitter_strength")
+_PROFILE_CHOICES = ("crop_position", "background_border", "resampling", "overshoot", "translate_rounding",
+                    "jitter_saturation")
 _AFFINE_RANGES = ("motion", "fg_static", "bg_static", "shadow_affine", "misalign")
 _SIZES = ("_std", "_sigma", "_strength", "hue_scale")  # scalar sizes: never negative
 
@@ -136,7 +142,7 @@ def _resolve_profile(kind: str, name: str, own: dict, shipped: dict, where: str,
     for key, value in table.items():
         if key != "base":
             out[key] = _typed(value, schema[key], where, f"{kind}.{name}.{key}")
-    for key in ("crop_position", "background_border"):
+    for key in _PROFILE_CHOICES:
         if key in out:
             _choice(out[key], key, where)
     for key, value in out.items():

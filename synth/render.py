@@ -17,7 +17,8 @@ import numpy as np
 from PIL import Image
 
 from . import photometric as ph
-from .augment import pause_source
+from . import rvm_resample as rvm
+from .augment import jitter_factors, pause_source
 from .catalog import SourceSet
 from .compose import compose
 from .geometry import crop_matrix, hflip_matrix, params_matrix, shrink, warp
@@ -106,14 +107,26 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
     item = sources.bg_item(bg["source"], bg["split"], bg["item"])
     fi, bi = fg["frames"][u], bg["frames"][u]
 
+    every_step = settings.get("resampling") == "every-step"
+    shrink_to = rvm.shrink if every_step else shrink
+
     def source_fg():  # the frame at its working size
-        return tuple(shrink(a, fg["work"]) for a in sources.read_fg(fg["source"], clip, fi))
+        return tuple(shrink_to(a, fg["work"]) for a in sources.read_fg(fg["source"], clip, fi))
 
     def source_bg():
-        return shrink(sources.read_bg(bg["source"], item, bi), bg["work"])
+        return shrink_to(sources.read_bg(bg["source"], item, bi), bg["work"])
 
     fg_flip = bool(fg["flip"]) != bool(aug["fg_flip"])
-    if settings["geometry"] == "stretch":  # RVM resizes the frame as read: no area shrink first
+    floats: dict[str, np.ndarray] = {}
+    if every_step and settings["geometry"] != "stretch":  # RVM: one resampling per step, floats after
+        floats["fgr"], floats["pha"] = rvm.layer_geometry(aug, "fg", memo.get(("fg", fi), source_fg), u,
+                                                          length, out, fg_flip)
+        bg_key = ("bg-rvm", bi, repr([motion_at(aug[m], u, length) for m in ("bg_motion", "joint_motion")
+                                      if aug[m]]))
+        floats["bgr"] = memo.get(bg_key, lambda: rvm.layer_geometry(
+            aug, "bg", (memo.get(("bg", bi), source_bg),), u, length, out, bool(aug["bg_flip"]))[0])
+        fgr, pha, bgr = floats["fgr"], floats["pha"], floats["bgr"]
+    elif settings["geometry"] == "stretch":  # RVM resizes the frame as read: no area shrink first
         full_fg = memo.get(("fg-full", fi), lambda: tuple(sources.read_fg(fg["source"], clip, fi)))
         fgr, pha = (_stretch(a, out, fg_flip) for a in full_fg)
         bg_key = ("bg-stretch", bi)
@@ -130,7 +143,6 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
         bgr = memo.get(bg_key, lambda: warp(memo.get(("bg", bi), source_bg), m_bg, out, settings["border"]))
 
     layers = {"fgr": fgr, "pha": pha, "bgr": bgr}
-    floats: dict[str, np.ndarray] = {}
 
     def f(name):  # the float32 version of a layer, made on first use
         if name not in floats:
@@ -145,9 +157,7 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
             floats[name] = ph.add_noise(f(name), field, sigma)
     for name, key in (("fgr", "fg_jitter"), ("bgr", "bg_jitter")):
         if aug[key]:
-            b, c, s, h = ramp_at(aug[key], u, length)
-            floats[name] = ph.color_jitter(f(name), max(1 + b, 0.1), max(1 + c, 0.1), max(1 + s, 0.1),
-                                           min(0.5, max(-0.5, h * settings["hue_scale"])))
+            floats[name] = ph.color_jitter(f(name), *jitter_factors(aug[key], u, length, settings["hue_scale"]))
     if aug["grayscale"]:
         floats["fgr"], floats["bgr"] = ph.to_grayscale(f("fgr")), ph.to_grayscale(f("bgr"))
     if aug["sharpness"] is not None:
