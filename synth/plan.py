@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import math
+
 import numpy as np
 
 from .augment import draw_augmentation
 from .catalog import SourceSet
 from .geometry import working_size
+from .leakage import clip_uses
 from .recipes import clip_lengths
 from .rvm_resample import working_size as rvm_working_size
 from .sampling import clip_frames, draw_sampling, sample_offsets, start_range
@@ -43,11 +46,23 @@ def _pick_shuffle(planner, catalog, role, index, rng, weights):
     return int(perm[index % len(catalog)])
 
 
+def _pick_distinct(planner, catalog, role, index, rng, weights):
+    # RVM's generators give sample i the shuffled background i (i mod the pool): with a pool of B
+    # backgrounds and foregrounds cycling with period F, (i mod F, i mod B) repeats after lcm(F, B)
+    # samples. Shifting the background by one per lcm block keeps every pair distinct for the
+    # first F * B samples (pairs repeat only once the pools are used up), and equals RVM's pairing
+    # while i < lcm(F, B) (e.g. its 25 samples over 5 foregrounds and 45 background videos).
+    n = len(catalog)
+    f = planner.foreground_period()
+    shifted = (index + index // math.lcm(f, n)) % n
+    return _pick_shuffle(planner, catalog, role, shifted, rng, weights)
+
+
 def _pick_random(planner, catalog, role, index, rng, weights):
     return int(rng.choice(len(catalog), p=weights))
 
 
-PICKERS = {"cycle": _pick_cycle, "shuffle": _pick_shuffle, "random": _pick_random}
+PICKERS = {"cycle": _pick_cycle, "shuffle": _pick_shuffle, "random": _pick_random, "distinct": _pick_distinct}
 """How a clip or sequence picks its source entry (the recipe's ``*_order`` keys)."""
 
 
@@ -78,6 +93,12 @@ class Planner:
                 "border": self.augment["background_border"], "hue_scale": self.augment["hue_scale"],
                 "resampling": self.augment["resampling"],
                 "rounding": self.recipe["output"]["rounding"], "layers": list(self.recipe["output"]["layers"])}
+
+    def foreground_period(self) -> int:
+        """After how many clips the foreground choice repeats (cycle and shuffle orders)."""
+        cfg = self.config
+        n = len(self.sources.fg_catalog(cfg["source_split"]))
+        return min(n, cfg["foreground_pool"]) if cfg["foreground_pool"] else n
 
     # -- clips -------------------------------------------------------------------------------
     def clip_material(self, c: int) -> dict:
@@ -111,7 +132,7 @@ class Planner:
                      for j, base in enumerate(range(0, length, seq_len))]
         public = {k: v for k, v in material.items() if k not in ("frames", "size")}
         return {"split": self.split, "index": c, "id": f"{c:04d}", "frames": length,
-                "material": public, "sequences": sequences}
+                "material": public, "sequences": sequences, "uses": clip_uses(material, sequences)}
 
     # -- streaming ---------------------------------------------------------------------------
     def windows(self, seq_len: int) -> list[tuple[int, int]]:

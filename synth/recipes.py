@@ -40,7 +40,7 @@ CHOICES = {
     "foreground_order": ("shuffle", "cycle", "random"),
     "flip": ("none", "cycle-parity"),
     "start": ("random", "first"),
-    "background_order": ("random", "shuffle", "cycle"),
+    "background_order": ("random", "shuffle", "cycle", "distinct"),
     "background_kind": ("any", "image", "video"),
     "background_frames": ("sampled", "first"),
     "geometry": ("warp", "stretch"),
