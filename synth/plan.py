@@ -24,6 +24,7 @@ import numpy as np
 from .augment import draw_augmentation
 from .catalog import SourceSet
 from .geometry import working_size
+from .guidance import draw_guidance
 from .leakage import clip_uses
 from .recipes import clip_lengths
 from .rvm_resample import working_size as rvm_working_size
@@ -32,7 +33,7 @@ from .sampling import clip_frames, draw_sampling, sample_offsets, start_range
 # Purposes (the third element of every seed key); fixed, as changing one changes every dataset.
 WRITE, STREAM, CLIP, ORDER = 1, 2, 3, 4
 # Sub-generators of a sequence key.
-_SAMPLING, _BACKGROUND, _AUGMENT = 101, 102, 103
+_SAMPLING, _BACKGROUND, _AUGMENT, _GUIDANCE = 101, 102, 103, 104
 
 
 def _pick_cycle(planner, catalog, role, index, rng, weights):
@@ -170,7 +171,7 @@ class Planner:
         work = rvm_working_size if self.augment["resampling"] == "every-step" else working_size
         fg_work = work(tuple(material["size"]), self.size)
         bg_work = work((item.width, item.height), self.size)
-        return {
+        plan = {
             "key": key, "length": length,
             "fg": {"source": material["source"], "spec": material["spec"], "split": material["split"],
                    "clip": material["clip"], "frames": fg_frames, "flip": material["flip"],
@@ -181,6 +182,11 @@ class Planner:
             "sampling": draw,
             "augment": draw_augmentation(self.augment, [*key, _AUGMENT], fg_work, bg_work, self.size, length),
         }
+        guidance = draw_guidance(np.random.default_rng([*key, _GUIDANCE]), self.recipe["guidance"],
+                                 self.recipe["output"]["layers"])
+        if guidance:  # only recorded when a guidance layer is written
+            plan["guidance"] = guidance
+        return plan
 
 
 def plan_split(recipe: dict, split: str, seed: int, sources: SourceSet) -> list[dict]:

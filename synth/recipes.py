@@ -20,12 +20,13 @@ from mbench.errors import BadInput
 from .augment import GEOMETRIC_OPS
 from .compose import ROUNDING
 from .geometry import BORDERS
+from .guidance import DEFAULTS as GUIDANCE, LAYERS as GUIDANCE_LAYERS, MASK_KINDS
 
 DEFAULT_RECIPE = "videomatte8k"
 
 # Schema: key -> default (the type of the default is the key's type; None = required).
 TOP = {"description": "", "seed": 0, "size": None, "sources": {}, "output": {}, "splits": None,
-       "augment": {}, "sampling": {}}
+       "augment": {}, "sampling": {}, "guidance": {}}
 SOURCES = {"fgr": ["procedural"], "bgr": ["builtin"], "fgr_options": {}, "bgr_options": {}}
 OUTPUT = {"layers": ["com", "fgr", "pha", "bgr"], "color_format": "png", "jpeg_quality": 95,
           "png_compression": 1, "rounding": "half-up"}
@@ -51,8 +52,8 @@ CHOICES = {
     "translate_rounding": ("none", "pixel"),
     "jitter_saturation": ("own", "brightness"),
 }
-LAYERS = ("com", "fgr", "pha", "bgr", "bgr_capture")
-_FREE_LENGTH = ("layers", "speeds", "fgr", "bgr")  # list keys of any length
+LAYERS = ("com", "fgr", "pha", "bgr", "bgr_capture") + GUIDANCE_LAYERS
+_FREE_LENGTH = ("layers", "speeds", "fgr", "bgr", "mask_kinds")  # list keys of any length
 _RANGES = ("crop_ratio", "noise_grain", "sharpness_factor", "blur_sigma", "shadow_blur", "jitter_strength")
 _PROFILE_CHOICES = ("crop_position", "background_border", "resampling", "overshoot", "translate_rounding",
                     "jitter_saturation")
@@ -168,6 +169,22 @@ def _resolve_profile(kind: str, name: str, own: dict, shipped: dict, where: str,
     return out
 
 
+def _resolve_guidance(raw: dict, where: str) -> dict:
+    """The ``[guidance]`` table (trimap and mask parameters), checked and completed."""
+    _check_keys(raw, GUIDANCE, where, "guidance")
+    out = {k: _typed(raw.get(k, d), d, where, f"guidance.{k}") for k, d in GUIDANCE.items()}
+    for key in ("trimap_width", "mask_radius"):
+        lo, hi = out[key]
+        if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi):
+            raise BadInput(f"'guidance.{key}' must be [low, high] integers with 0 <= low <= high", where)
+    if not 0 < out["mask_scale"][0] <= out["mask_scale"][1] <= 1:
+        raise BadInput("'guidance.mask_scale' must be [low, high] with 0 < low <= high <= 1", where)
+    bad = [k for k in out["mask_kinds"] if k not in MASK_KINDS] or ([] if out["mask_kinds"] else ["(none)"])
+    if bad:
+        raise BadInput(f"'guidance.mask_kinds' must name some of {', '.join(MASK_KINDS)} (got {bad[0]})", where)
+    return out
+
+
 def _resolve_split(name: str, raw: dict, where: str) -> dict:
     _check_keys(raw, SPLIT, where, f"splits.{name}")
     split = {k: _typed(raw.get(k, d), d, where, f"splits.{name}.{k}") for k, d in SPLIT.items()}
@@ -242,6 +259,7 @@ def resolve(spec: str = DEFAULT_RECIPE, *, size: tuple[int, int] | None = None,
     if "pha" not in output["layers"]:
         raise BadInput("output.layers must include 'pha'", where)
     recipe["output"] = output
+    recipe["guidance"] = _resolve_guidance(raw.get("guidance", {}), where)
     own = {"augment": raw.get("augment", {}), "sampling": raw.get("sampling", {})}
     for kind, tables in own.items():
         if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):

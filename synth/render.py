@@ -22,6 +22,7 @@ from .augment import jitter_factors, pause_source
 from .catalog import SourceSet
 from .compose import compose
 from .geometry import crop_matrix, hflip_matrix, params_matrix, shrink, warp
+from .guidance import guidance_layers
 from .motion import motion_at, ramp_at
 
 _NOISE_LAYER = {"fgr": 1, "bgr": 2}
@@ -184,7 +185,11 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
             result[name] = layers[name]
     if "bgr_capture" in wanted:
         result["bgr_capture"] = _capture(layers["bgr"], aug, out, settings["border"])
+    if plan.get("guidance"):
+        result.update(guidance_layers(layers["pha"], plan["guidance"], t, wanted))
     signature = {name: ("frame", u) for name in result}
+    if "mask" in result and plan["guidance"]["mask"]["kind"] == "first-frame":
+        signature["mask"] = ("mask", t)  # frame 0 only: a paused frame must not reuse it
     if "bgr" in result and _bg_is_static(aug):
         signature["bgr"] = bg_key + (aug["grayscale"], aug["sharpness"])
     return result, signature
