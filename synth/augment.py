@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .effects import OPS as EFFECT_OPS, draw_effects
 from .geometry import center_crop, random_crop
 from .motion import draw_affine, draw_motion, draw_ramp, ramp_at
 
@@ -23,7 +24,7 @@ from .motion import draw_affine, draw_motion, draw_ramp, ramp_at
 _OPS = {"fg_motion": 1, "bg_motion": 2, "joint_motion": 3, "fg_static": 4, "bg_static": 5,
         "fg_crop": 6, "bg_crop": 7, "fg_flip": 8, "bg_flip": 9, "noise": 10, "fg_jitter": 11,
         "bg_jitter": 12, "grayscale": 13, "sharpness": 14, "blur": 15, "pause": 16, "shadow": 17,
-        "misalign": 18, "capture_jitter": 19}
+        "misalign": 18, "capture_jitter": 19, **EFFECT_OPS}
 
 OPERATIONS = ("fg_motion_p", "bg_motion_p", "static_affine_p", "hflip_p", "noise_p", "color_jitter_p",
               "grayscale_p", "sharpness_p", "blur_p", "pause_p", "shadow_p", "misalign_p", "capture_jitter_p")
@@ -153,6 +154,7 @@ def draw_augmentation(profile: dict, key: list[int], fg_size: tuple[int, int],
                                  float(rng.uniform(1 - s, 1 + s)), float(rng.uniform(-h, h))]
     else:
         aug["capture_jitter"] = None
+    aug.update(draw_effects(p, lambda op, prob: _hit(key, op, prob)))
     return aug
 
 

@@ -92,7 +92,7 @@ class Planner:
         """What the renderer needs besides a sequence plan."""
         return {"size": list(self.size), "geometry": self.config["geometry"],
                 "border": self.augment["background_border"], "hue_scale": self.augment["hue_scale"],
-                "resampling": self.augment["resampling"],
+                "resampling": self.augment["resampling"], "compose": self.recipe["output"]["compose"],
                 "rounding": self.recipe["output"]["rounding"], "layers": list(self.recipe["output"]["layers"])}
 
     def foreground_period(self) -> int:

@@ -19,6 +19,7 @@ from mbench.errors import BadInput
 
 from .augment import GEOMETRIC_OPS
 from .compose import ROUNDING
+from .effects import CODECS
 from .geometry import BORDERS
 from .guidance import DEFAULTS as GUIDANCE, LAYERS as GUIDANCE_LAYERS, MASK_KINDS
 
@@ -29,7 +30,7 @@ TOP = {"description": "", "seed": 0, "size": None, "sources": {}, "output": {}, 
        "augment": {}, "sampling": {}, "guidance": {}}
 SOURCES = {"fgr": ["procedural"], "bgr": ["builtin"], "fgr_options": {}, "bgr_options": {}}
 OUTPUT = {"layers": ["com", "fgr", "pha", "bgr"], "color_format": "png", "jpeg_quality": 95,
-          "png_compression": 1, "rounding": "half-up"}
+          "png_compression": 1, "rounding": "half-up", "compose": "srgb"}
 SPLIT = {"clips": None, "frames": 0, "frames_total": 0, "source_split": "", "background_split": "",
          "keep_one_in": 1, "sequence_length": 0, "foreground_pool": 0, "foreground_order": "shuffle",
          "flip": "none",
@@ -38,6 +39,7 @@ SPLIT = {"clips": None, "frames": 0, "frames_total": 0, "source_split": "", "bac
 CHOICES = {
     "output.color_format": ("png", "jpg"),
     "output.rounding": tuple(ROUNDING),
+    "output.compose": ("srgb", "linear"),
     "foreground_order": ("shuffle", "cycle", "random"),
     "flip": ("none", "cycle-parity"),
     "start": ("random", "first"),
@@ -53,12 +55,13 @@ CHOICES = {
     "jitter_saturation": ("own", "brightness"),
 }
 LAYERS = ("com", "fgr", "pha", "bgr", "bgr_capture") + GUIDANCE_LAYERS
-_FREE_LENGTH = ("layers", "speeds", "fgr", "bgr", "mask_kinds")  # list keys of any length
-_RANGES = ("crop_ratio", "noise_grain", "sharpness_factor", "blur_sigma", "shadow_blur", "jitter_strength")
+_FREE_LENGTH = ("layers", "speeds", "fgr", "bgr", "mask_kinds", "codecs")  # list keys of any length
+_RANGES = ("crop_ratio", "noise_grain", "sharpness_factor", "blur_sigma", "shadow_blur", "jitter_strength",
+           "motion_blur_exposure", "defocus_radius", "codec_crf", "codec_jpeg_quality")
 _PROFILE_CHOICES = ("crop_position", "background_border", "resampling", "overshoot", "translate_rounding",
                     "jitter_saturation")
 _AFFINE_RANGES = ("motion", "fg_static", "bg_static", "shadow_affine", "misalign")
-_SIZES = ("_std", "_sigma", "_strength", "hue_scale")  # scalar sizes: never negative
+_SIZES = ("_std", "_sigma", "_strength", "hue_scale", "shake_rotation", "shake_translate", "shake_smoothness")  # scalar sizes: never negative
 
 
 def _profiles_file() -> dict:
@@ -164,6 +167,10 @@ def _resolve_profile(kind: str, name: str, own: dict, shipped: dict, where: str,
             raise BadInput(f"'{kind}.{name}.{key}.scale' must be [low, high] with 0 < low <= high", where)
     if out.get("crop_ratio", [1])[0] <= 0:
         raise BadInput(f"'{kind}.{name}.crop_ratio' must be positive", where)
+    if kind == "augment" and (out["motion_blur_samples"] < 1 or not out["codecs"] or
+                              any(c not in CODECS for c in out["codecs"]) or out["codec_jpeg_quality"][1] > 100):
+        raise BadInput(f"'augment.{name}': motion_blur_samples must be >= 1, codecs some of "
+                       f"{', '.join(CODECS)}, codec_jpeg_quality within [0, 100]", where)
     if kind == "sampling" and (not out["speeds"] or min(out["speeds"]) <= 0):
         raise BadInput(f"'sampling.{name}.speeds' must be a non-empty list of positive numbers", where)
     return out
@@ -248,7 +255,7 @@ def resolve(spec: str = DEFAULT_RECIPE, *, size: tuple[int, int] | None = None,
         recipe["sources"][k] = table
     _check_keys(raw.get("output", {}), OUTPUT, where, "output")
     output = {k: _typed(raw.get("output", {}).get(k, d), d, where, f"output.{k}") for k, d in OUTPUT.items()}
-    for key in ("color_format", "rounding"):
+    for key in ("color_format", "rounding", "compose"):
         _choice(output[key], f"output.{key}", where)
     for layer in output["layers"]:
         if layer not in LAYERS:

@@ -17,10 +17,12 @@ import numpy as np
 from PIL import Image
 
 from . import photometric as ph
+from . import effects_pixels as fx
 from . import rvm_resample as rvm
 from .augment import jitter_factors, pause_source
 from .catalog import SourceSet
-from .compose import compose
+from .compose import compose, compose_linear
+from .effects import exposure_times, shake_path
 from .geometry import crop_matrix, hflip_matrix, params_matrix, shrink, warp
 from .guidance import guidance_layers
 from .motion import motion_at, ramp_at
@@ -82,7 +84,7 @@ class _Memo:
 def _bg_is_static(aug: dict) -> bool:
     """Whether the background pixels depend only on the source frame and the (fixed) geometry."""
     return not (aug["bg_motion"] or aug["joint_motion"] or aug["noise"] or aug["bg_jitter"]
-                or aug["blur"]["bg"] or aug["blur"]["all"] or aug["shadow"])
+                or aug["blur"]["bg"] or aug["blur"]["all"] or aug["shadow"] or aug.get("shake"))
 
 
 def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
@@ -119,6 +121,18 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
 
     fg_flip = bool(fg["flip"]) != bool(aug["fg_flip"])
     floats: dict[str, np.ndarray] = {}
+
+    def fg_once(time: float) -> tuple[np.ndarray, np.ndarray]:  # the subject at a (sub-frame) time
+        m_fg = _chain(aug, "fg", time, length, tuple(fg["work"]), out, fg_flip, memo)
+        if sources.fg_warps(fg["source"], clip, fg["work"]):  # the source resamples once itself
+            return memo.get(("fg-warp", fi, m_fg.tobytes()),
+                            lambda: sources.read_fg_warped(fg["source"], clip, fi, m_fg, out))
+        return tuple(warp(a, m_fg, out) for a in memo.get(("fg", fi), source_fg))
+
+    def fg_float(time: float) -> tuple[np.ndarray, np.ndarray]:
+        if every_step:
+            return tuple(rvm.layer_geometry(aug, "fg", memo.get(("fg", fi), source_fg), time, length, out, fg_flip))
+        return tuple(_unit(a) for a in fg_once(time))
     if every_step and settings["geometry"] != "stretch":  # RVM: one resampling per step, floats after
         floats["fgr"], floats["pha"] = rvm.layer_geometry(aug, "fg", memo.get(("fg", fi), source_fg), u,
                                                           length, out, fg_flip)
@@ -133,17 +147,15 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
         bg_key = ("bg-stretch", bi)
         bgr = memo.get(bg_key, lambda: _stretch(sources.read_bg(bg["source"], item, bi), out, bool(aug["bg_flip"])))
     else:
-        m_fg = _chain(aug, "fg", u, length, tuple(fg["work"]), out, fg_flip, memo)
-        if sources.fg_warps(fg["source"], clip, fg["work"]):  # the source resamples once itself
-            fgr, pha = memo.get(("fg-warp", fi, m_fg.tobytes()),
-                                lambda: sources.read_fg_warped(fg["source"], clip, fi, m_fg, out))
-        else:
-            fgr, pha = (warp(a, m_fg, out) for a in memo.get(("fg", fi), source_fg))
+        fgr, pha = fg_once(u)
         m_bg = _chain(aug, "bg", u, length, tuple(bg["work"]), out, bool(aug["bg_flip"]), memo)
         bg_key = ("bg-warp", bi, m_bg.tobytes())
         bgr = memo.get(bg_key, lambda: warp(memo.get(("bg", bi), source_bg), m_bg, out, settings["border"]))
 
     layers = {"fgr": fgr, "pha": pha, "bgr": bgr}
+    blur = aug.get("motion_blur")
+    if blur and settings["geometry"] != "stretch" and (aug["fg_motion"] or aug["joint_motion"]):
+        floats["fgr"], floats["pha"] = fx.integrate([fg_float(x) for x in exposure_times(u, blur, length)])
 
     def f(name):  # the float32 version of a layer, made on first use
         if name not in floats:
@@ -173,13 +185,24 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
         sh = aug["shadow"]
         floats["bgr"] = ph.cast_shadow(f("bgr"), f("pha"), sh["strength"],
                                        params_matrix(sh["affine"], out), sh["blur"])
+    if aug.get("defocus_bg"):
+        floats["bgr"] = fx.defocus(f("bgr"), aug["defocus_bg"]["radius"])
+    if aug.get("defocus_fg"):
+        floats["fgr"], floats["pha"] = fx.defocus_subject(f("fgr"), f("pha"), aug["defocus_fg"]["radius"])
+    if aug.get("shake"):
+        angle, tx, ty = memo.get(("shake",), lambda: shake_path(aug["shake"], length))[t]
+        floats.update(fx.shake_layers({n: f(n) for n in ("fgr", "pha", "bgr")},
+                                      fx.shake_matrix(angle, tx, ty, out)))
     for name, value in floats.items():
         layers[name] = _byte(value)
 
     wanted = settings["layers"]
     result = {}
     if "com" in wanted:
-        result["com"] = compose(layers["fgr"], layers["pha"], layers["bgr"], settings["rounding"])
+        mix = compose_linear if settings.get("compose") == "linear" else compose
+        result["com"] = mix(layers["fgr"], layers["pha"], layers["bgr"], settings["rounding"])
+        if aug.get("codec") and aug["codec"]["codec"] == "jpeg":
+            result["com"] = fx.jpeg(result["com"], aug["codec"]["quality"])
     for name in ("fgr", "pha", "bgr"):
         if name in wanted:
             result[name] = layers[name]
@@ -187,7 +210,10 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
         result["bgr_capture"] = _capture(layers["bgr"], aug, out, settings["border"])
     if plan.get("guidance"):
         result.update(guidance_layers(layers["pha"], plan["guidance"], t, wanted))
-    signature = {name: ("frame", u) for name in result}
+    # a shaking camera moves on while the subject pauses: every layer is then its own frame
+    signature = {name: ("frame", t if aug.get("shake") else u) for name in result}
+    if "com" in result and aug.get("codec") and aug["codec"]["codec"] != "jpeg":
+        signature["com"] = ("codec", t)  # a video codec's frames differ even where the input repeats
     if "mask" in result and plan["guidance"]["mask"]["kind"] == "first-frame":
         signature["mask"] = ("mask", t)  # frame 0 only: a paused frame must not reuse it
     if "bgr" in result and _bg_is_static(aug):
@@ -206,7 +232,15 @@ def _capture(bgr: np.ndarray, aug: dict, out: tuple[int, int], border: str) -> n
 
 
 def render_sequence(plan: dict, settings: dict, sources: SourceSet) -> Iterator[tuple[dict, dict]]:
-    """``(layers, signature)`` for each frame of a planned sequence, in order."""
+    """``(layers, signature)`` for each frame of a planned sequence, in order (a sequence whose
+    ``com`` goes through a video codec is rendered whole first, then transcoded)."""
     memo = _Memo()
+    codec = plan["augment"].get("codec")
+    if codec and codec["codec"] != "jpeg" and "com" in settings["layers"]:
+        frames = [render_frame(plan, settings, sources, t, memo) for t in range(plan["length"])]
+        coms = fx.transcode([layers["com"] for layers, _ in frames], codec["codec"], codec["crf"])
+        for (layers, signature), com in zip(frames, coms):
+            yield dict(layers, com=com), signature
+        return
     for t in range(plan["length"]):
         yield render_frame(plan, settings, sources, t, memo)
