@@ -30,7 +30,7 @@ from .motion import motion_at, ramp_at
 _NOISE_LAYER = {"fgr": 1, "bgr": 2}
 
 
-def _chain(aug: dict, layer: str, t: int, length: int, work: tuple[int, int], out: tuple[int, int],
+def _chain(aug: dict, layer: str, t: float, length: int, work: tuple[int, int], out: tuple[int, int],
            flip: bool, memo: "_Memo") -> np.ndarray:
     """The forward matrix of ``layer`` ("fg" or "bg") at frame ``t``, in RVM's order: the motion
     at ``t`` first, then the sequence's fixed static affine, crop and flip (multiplied once)."""

@@ -97,3 +97,23 @@ def test_draws_are_deterministic_and_only_when_asked():
 def test_bad_guidance_tables(tmp_path, bad):
     with pytest.raises(BadInput):
         resolve(_recipe(tmp_path, bad))
+
+
+def test_contact_sheet_shows_guidance_and_effects(tmp_path, cli_here):
+    from mbench.frames import read_color
+    from mbench.synth.preview import _labels
+
+    out = tmp_path / "d"
+    recipe = tmp_path / "effects.toml"
+    recipe.write_text(RECIPE.format(guidance="trimap_width = [1, 4]").replace('augment = "train"',
+                                                                              'augment = "effects"'))
+    assert cli_here("synth", "--out", out, "--recipe", recipe, "--quiet").returncode == 0
+    sheet = tmp_path / "sheet.png"
+    assert cli_here("synth", "--preview", out, "--sheet", sheet, "--quiet").returncode == 0
+    img = read_color(sheet)
+    # 3 frames of 4 cells (com, pha, trimap, mask) of 128 x 160 each, 4-pixel gaps
+    assert img.shape[1] == 3 * 4 * 160 + 2 * 4
+    labels = _labels(out)
+    assert set(labels) == {f"train/{i:04d}" for i in range(4)} and all("mask" in v for v in labels.values())
+    effects = json.loads((out / "manifest.json").read_text())["recipe"]["profiles"]["augment"]["effects"]
+    assert effects["codec_p"] > 0
