@@ -39,15 +39,21 @@ def _identity(manifest: dict, role: str, key: str) -> str:
     return key
 
 
-def uses_by_split(manifest: dict) -> dict[str, dict[str, set[str]]]:
-    """``{split: {"fgr": items, "bgr": items}}`` of a manifest (plans without ``uses`` are read
-    from their material and sequences)."""
+def uses_by_split(manifest: dict, by: str = "dataset") -> dict[str, dict[str, set[str]]]:
+    """``{split: {"fgr": items, "bgr": items}}`` of a manifest, grouped by the dataset's splits
+    (``by="dataset"``) or by the source splits the items were drawn from (``by="source"``)."""
     out: dict[str, dict[str, set[str]]] = {}
+
+    def add(split: str, role: str, key: str) -> None:
+        out.setdefault(split, {r: set() for r in ROLES})[role].add(_identity(manifest, role, key))
+
     for plan in manifest.get("clips", {}).values():
-        uses = plan.get("uses") or clip_uses(plan["material"], plan["sequences"])
-        split = out.setdefault(plan["split"], {r: set() for r in ROLES})
-        for role in ROLES:
-            split[role].update(_identity(manifest, role, k) for k in uses[role])
+        material = plan["material"]
+        add(plan["split"] if by == "dataset" else material["split"], "fgr",
+            item_key(material["spec"], material["clip"]))
+        for seq in plan["sequences"]:
+            add(plan["split"] if by == "dataset" else seq["bg"]["split"], "bgr",
+                item_key(seq["bg"]["spec"], seq["bg"]["item"]))
     return out
 
 
@@ -69,8 +75,10 @@ def _lines(shared: dict[tuple[str, str, str], set[str]]) -> list[str]:
 
 
 def split_overlaps(manifest: dict) -> list[str]:
-    """One line per (role, pair of splits) of a dataset that share source items."""
-    by_split = uses_by_split(manifest)
+    """One line per (role, pair of source splits) of a dataset that share source items: material
+    drawn as "train" that is also drawn as "valid" or "test". (Dataset splits that read the same
+    source split, as RVM's two evaluation sets share its five test clips, are not a leak.)"""
+    by_split = uses_by_split(manifest, by="source")
     names = sorted(by_split)
     shared = {}
     for i, a in enumerate(names):
@@ -78,7 +86,7 @@ def split_overlaps(manifest: dict) -> list[str]:
             for role in ROLES:
                 common = by_split[a][role] & by_split[b][role]
                 if common:
-                    shared[(role, f"splits {a}", b)] = common
+                    shared[(role, f"source splits {a}", b)] = common
     return _lines(shared)
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from mbench.frames import encode_image
 from mbench.synth.catalog import SourceSet
+from mbench.synth.leakage import split_overlaps, uses_by_split
 from mbench.synth.plan import PICKERS, Planner
 from mbench.synth.recipes import resolve
 from mbench.synth.sources._folders import split_of, split_shares
@@ -54,14 +55,20 @@ def test_distinct_is_rvms_pairing_while_the_pool_is_large():
 def test_rvm_eval_recipes_have_25_distinct_pairs_and_record_them():
     recipe = resolve("rvm-eval-512x288", size=(64, 48), frames=2)
     sources = SourceSet.for_recipe(recipe)
+    every = {}
     for split in recipe["splits"]:
         planner = Planner(recipe, split, 10, sources)
         plans = [planner.clip_plan(c) for c in range(25)]
+        every.update({f"{split}/{c:04d}": p for c, p in enumerate(plans)})
         pairs = {(p["uses"]["fgr"][0], p["uses"]["bgr"][0]) for p in plans}
         assert len(pairs) == 25
         assert len({p["uses"]["fgr"][0] for p in plans}) == 5
         for p in plans:  # the record names what the plan renders
             assert p["uses"]["bgr"] == [f"{p['sequences'][0]['bg']['spec']} {p['sequences'][0]['bg']['item']}"]
+    # both sets draw RVM's five test clips: by design, not a leak (one source split)
+    manifest = {"clips": every, "sources": sources.describe()}
+    assert split_overlaps(manifest) == []
+    assert uses_by_split(manifest)["videomatte_static"]["fgr"] == uses_by_split(manifest)["videomatte_motion"]["fgr"]
 
 
 # -- leakage ---------------------------------------------------------------------------------------
