@@ -37,6 +37,7 @@ from mbench.config_files import sha256_file
 from mbench.errors import BadInput
 
 from . import SPECS, build
+from .architecture import plan_for_checkpoint
 from .checkpoint import STATE_FILE, read_state
 from .data import check_layers, training_source
 from .devices import hardware, resolve_device
@@ -100,6 +101,8 @@ class Run:
         self.opts = opts
         self.preset: Preset = load_preset(opts.preset)
         self.plans = {m: self.preset.plan(m) for m in opts.models}
+        for name, path in opts.weights.items():  # build what the checkpoint holds, whatever the preset
+            self.plans[name] = plan_for_checkpoint(self.plans[name], path)
         self.device = resolve_device(opts.device)
         self.workers = opts.workers or max(1, os.cpu_count() or 1)
         self.out = Path(opts.out)
