@@ -51,7 +51,7 @@ def summary_frame(results: list[TableResult]) -> pd.DataFrame:
     """leaderboard.csv as a typed DataFrame (numbers as float64, text as str)."""
     header, rows = csv_rows(results)
     df = pd.DataFrame(rows, columns=header)
-    text = {"table", "convention", "gt", "status", "sort_metric", "method", "source", "hardware", "evaluation"}
+    text = {"table", "convention", "gt", "resampling", "status", "sort_metric", "method", "source", "hardware", "evaluation"}
     for c in df.columns:
         if c not in text:
             df[c] = pd.to_numeric(df[c].replace("", np.nan), errors="raise").astype(np.float64)

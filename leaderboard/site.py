@@ -20,7 +20,8 @@ from mbench import __version__
 from .board import Options, Row, TableResult
 from .plots import Plot
 from .reported import LABEL
-from .tables import DASH, cell, extra_columns, fmt_extra, fmt_p, legend, marks, rank_text
+from .tables import (DASH, cell, extra_columns, first_text, fmt_extra, fmt_p, legend, marks, p_header, p_text,
+                     rank_text)
 
 _CARD_FIELDS = (("parameters", "Parameters"), ("gmacs", "GMACs"), ("fps", "FPS"), ("hardware", "Hardware"),
                 ("preset", "Preset"), ("training", "Training"), ("notes", "Notes"), ("date", "Date"),
@@ -52,14 +53,15 @@ def _row_html(result: TableResult, row: Row, i: int, best: dict) -> str:
         lo, hi = row.ci.get(m, (math.nan, math.nan))
         tip = f"95 % CI [{lo:.6g}, {hi:.6g}]" if math.isfinite(lo) else LABEL if not row.measured else ""
         if m in row.p_bootstrap:
-            tip += f"; p vs best: bootstrap {fmt_p(row.p_bootstrap[m])}, Wilcoxon {fmt_p(row.p_wilcoxon[m])}"
+            tip += f"; p vs best (Holm): bootstrap {fmt_p(row.p_bootstrap[m])}"
+            tip += f", Wilcoxon {fmt_p(row.p_wilcoxon[m])}" if m in row.p_wilcoxon else ""
         text = _e(mean) + (f" <small>\u00b1 {_e(half)}</small>" if half else "")
         cells.append(f'<td{cls} data-v="{_num_attr(row.mean.get(m))}" title="{_e(tip)}">{text}</td>')
     for c, _ in extra_columns(result):
         cells.append(f'<td data-v="{_num_attr(getattr(row, c))}">{_e(fmt_extra(c, getattr(row, c)))}</td>')
-    p = row.p_bootstrap.get(result.sort)
-    ptext = DASH if p is None else f"{fmt_p(p)} / {fmt_p(row.p_wilcoxon[result.sort])}"
-    cells.append(f'<td data-v="{_num_attr(p)}">{_e(ptext)}</td>')
+    if p_header(result):
+        cells.append(f'<td data-v="{_num_attr(row.p_bootstrap.get(result.sort))}">{_e(p_text(result, row))}</td>')
+        cells.append(f'<td data-v="{_num_attr(row.p_first.get(result.sort))}">{_e(first_text(result, row))}</td>')
     return "<tr>" + "".join(cells) + "</tr>"
 
 
@@ -76,10 +78,11 @@ def table_section(result: TableResult, options: Options, plots: list[Plot], fold
     for m in result.metrics:
         current = ' aria-sort="ascending"' if m == result.sort else ""
         label = _e(result.styles[m].label)
-        heads.append(f'<th data-sort="num" data-metric="{_e(m)}"{current}>{label} \u2193</th>')
+        heads.append(f'<th data-sort="num" data-metric="{_e(m)}"{current}>{label} {result.better(m)}</th>')
     heads += [f'<th data-sort="num">{_e(label)}</th>' for _, label in extra_columns(result)]
-    heads.append(f'<th data-sort="num">p vs best ({_e(result.styles[result.sort].label)})<br>'
-                 f'<small>bootstrap / Wilcoxon</small></th>')
+    if p_header(result):
+        heads.append(f'<th data-sort="num">{_e(p_header(result))}</th>')
+        heads.append(f'<th data-sort="num">First ({_e(result.styles[result.sort].label)})</th>')
     measured = "".join(_row_html(result, r, i, best) for i, r in enumerate(result.rows))
     body = [f'<tbody class="rows measured">{measured}</tbody>']
     if result.reported:
