@@ -107,7 +107,7 @@ def choose_sort(tables: list[Table], sort: str | None) -> list[str]:
         raise BadInput(f"unknown metric (choose from {', '.join(present)})", f"--sort {sort}")
     for t in tables:
         if sort not in t.metrics:
-            raise BadInput(f"the table of {t.gt} (convention {t.convention}) has no {sort} column "
+            raise BadInput(f"the table of {t.label} ({t.protocol}) has no {sort} column "
                            f"(it has {', '.join(t.metrics)})", f"--sort {sort}")
     return [sort] * len(tables)
 
@@ -134,8 +134,7 @@ def compute_board(tables: list[Table], options: Options) -> list[TableResult]:
     sorts = choose_sort(tables, options.sort)
     results, slugs = [], set()
     for table, sort in zip(tables, sorts):
-        tail = "-".join(table.gt.replace("\\", "/").rstrip("/").split("/")[-2:])
-        slug = base = f"{table.convention}-{_slug(tail)}"
+        slug = base = f"{_slug(table.protocol or table.convention)}-{_slug(table.label)}"
         k = 2
         while slug in slugs:
             slug, k = f"{base}-{k}", k + 1
@@ -272,6 +271,7 @@ def compute_table(table: Table, sort: str, options: Options, slug: str) -> Table
             published.append(Row(r.label, reported=r, parameters=r.parameters, gmacs=r.gmacs, fps=r.fps,
                                  mean={m: v for m, v in r.values.items() if m in table.metrics}))
     styles = {m: _style(table.convention, m, rows) for m in table.metrics}
-    title = (f"{table.gt} \u00b7 convention {table.convention} \u00b7 {n} clip{'s' * (n != 1)}, "
+    rules = f"protocol {table.protocol}" if table.card else f"convention {table.convention}"
+    title = (f"{table.label} \u00b7 {rules} \u00b7 {n} clip{'s' * (n != 1)}, "
              f"{table.n_frames} frame{'s' * (table.n_frames != 1)}")
     return TableResult(table, slug, title, sort, styles, rows, published, plan, higher)

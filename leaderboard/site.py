@@ -116,15 +116,18 @@ def method_card(result: TableResult, row: Row, i: int) -> str:
     fields += [(k, v if isinstance(v, str) else repr(v)) for k, v in m.extra.items()]
     evaluation = [("Table", result.title), ("Evaluation", ev.rel), ("method.json", ev.method_path.name
                   if ev.method_path.parent == ev.path else f"../{ev.method_path.name}"),
-                  ("Predictions", ev.pred or DASH), ("Ground truth", ev.gt), ("Convention", ev.convention),
+                  ("Dataset", f"{ev.label} (from the {ev.label_source})"),
+                  ("Ground-truth hash", ev.gt_hash or "not recorded (scored before protocol cards)"),
+                  ("Rules", ev.protocol),
                   ("Clips / frames", f"{len(ev.clips)} / {int(ev.frames.sum())}"),
                   ("Scored by", f"mbench {ev.summary.get('mbench_version', DASH)}")]
     commands = "".join(f"<pre><code>{_e(c)}</code></pre>" for c in m.commands)
     if not commands:
         commands = '<p class="note">method.json records no commands.</p>'
-    words = ["mbench", "evaluate", ev.pred or "PRED", ev.gt, "--convention", ev.convention]
+    # local paths stay off a published page: PRED, GT (and TRIMAPS) stand for the folders
+    words = ["mbench", "evaluate", "PRED", "GT", "--convention", ev.convention]
     if ev.summary.get("trimap"):
-        words += ["--trimap", str(ev.summary["trimap"])]
+        words += ["--trimap", "TRIMAPS"]
     reconstructed = shlex.join(words + ["--out", ev.rel])
     return (f'<article class="card" id="method-{_e(result.slug)}-{i}"><h3>{_e(m.name)}</h3>'
             f'{_dl(fields) if fields else ""}<h4>Evaluation</h4>{_dl(evaluation)}'

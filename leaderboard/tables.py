@@ -13,6 +13,7 @@ import io
 import math
 
 from .board import Options, Row, TableResult
+from .datasets import card_text
 from .reported import LABEL
 
 EXTRA_COLUMNS = (("parameters", "Params (M)"), ("gmacs", "GMACs"), ("fps", "FPS"))
@@ -108,6 +109,7 @@ def legend(result: TableResult, options: Options) -> list[str]:
                   f"of their group ({result.plan.tests}; Holm-adjusted p < {options.alpha}"
                   f"{' in both' if result.plan.kind == 'clips' else ''}). p vs best: those p-values for "
                   f"{label}. First: share of resamples in which the method has the best {label}."]
+    lines.append(card_text(result.table.card, result.table.protocol))
     sources = {r.reported.source.key: r.reported.source for r in result.reported}
     lines += [f"{s.describe()} ({LABEL}; never ranked)." for s in sources.values()]
     return lines
@@ -195,7 +197,10 @@ def latex_table(result: TableResult, options: Options) -> str:
                   f"    \\multicolumn{{{ncols}}}{{l}}{{\\emph{{Reported, not re-measured}}}} \\\\"]
         for row in result.reported:
             lines.append("    " + " & ".join(_latex_cells(result, row, -1, metrics, extras, best)) + " \\\\")
-    lines += ["    \\bottomrule", "  \\end{tabular}", "\\end{table}"]
+    # the protocol card as the table's footnote: the rules every number in it follows
+    card = tex_escape(card_text(result.table.card, result.table.protocol))
+    lines += ["    \\bottomrule", "  \\end{tabular}",
+              f"  \\par\\smallskip{{\\footnotesize\\raggedright {card}\\par}}", "\\end{table}"]
     return "\n".join(lines) + "\n"
 
 
@@ -230,7 +235,7 @@ def csv_rows(results: list[TableResult]) -> tuple[list[str], list[list[str]]]:
     metrics: list[str] = []
     for r in results:
         metrics += [m for m in r.metrics if m not in metrics]
-    header = ["table", "convention", "gt", "clips", "frames", "resampling", "block", "status", "rank",
+    header = ["table", "convention", "dataset", "gt_hash", "clips", "frames", "resampling", "block", "status", "rank",
               "sort_metric", "method", "source"]
     for m in metrics:
         header += [m, f"{m}_ci_low", f"{m}_ci_high", f"{m}_p_bootstrap", f"{m}_p_wilcoxon", f"{m}_rank",
@@ -241,7 +246,7 @@ def csv_rows(results: list[TableResult]) -> tuple[list[str], list[list[str]]]:
         t = r.table
         for row in r.rows + r.reported:
             rep = row.reported
-            line = [r.slug, t.convention, t.gt, str(len(t.clips)), str(t.n_frames), r.plan.kind,
+            line = [r.slug, t.convention, t.label, t.gt_hash or "", str(len(t.clips)), str(t.n_frames), r.plan.kind,
                     str(r.plan.block) if r.plan.kind == "blocks" else "",
                     "measured" if row.measured else "reported", _num(row.rank.get(r.sort)), r.sort,
                     row.evaluation.method.name if row.measured else rep.method,

@@ -132,7 +132,7 @@ def test_separate_tables_per_ground_truth_and_convention(tmp_path):
     write_evaluation(store / "dimrun", vals, convention="dim", gt="/data/one", method={"name": "A"})
     results = _board(store)
     assert [(r.convention, r.table.gt, [x.name for x in r.rows]) for r in results] == [
-        ("dim", "/data/one", ["A"]), ("rvm", "/data/one", ["A"]), ("rvm", "/data/two", ["B"])]
+        ("dim", "data/one", ["A"]), ("rvm", "data/one", ["A"]), ("rvm", "data/two", ["B"])]
     assert results[0].sort == "sad" and results[1].sort == "mad"
     assert len({r.slug for r in results}) == 3
     assert results[0].styles["mse"].format(0.015) == "0.0150"  # dim MSE is unscaled
