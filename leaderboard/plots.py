@@ -54,6 +54,23 @@ def _title(result: TableResult, text: str) -> str:
     return "\n".join(textwrap.fill(line, 95) for line in f"{result.title}\n{text}".split("\n"))
 
 
+def _legend_columns(width: float, labels: list[str]) -> int:
+    """How many legend entries fit side by side in ``width`` inches (9 pt text: about 0.075 in a
+    character, plus the line sample), so long method names wrap into rows instead of being cut."""
+    entry = 0.075 * max((len(label) for label in labels), default=1) + 0.7
+    return max(1, min(len(labels), int(max(width, MIN_WIDTH) // entry)))
+
+
+def _legend(fig, handles, labels) -> None:
+    """A legend under the figure (see :func:`_legend_columns`)."""
+    if labels:
+        fig.legend(handles, labels, loc="outside lower center", frameon=False,
+                   ncols=_legend_columns(fig.get_figwidth(), labels))
+
+
+LONG_NAMES = 12  # characters: longer method names go into a legend, not under the bars
+
+
 def _figure(width: float, height: float):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -68,7 +85,9 @@ def bars(result: TableResult, colors: dict, folder: Path) -> Plot:
     ncols = len(metrics) if len(metrics) <= 5 else 4
     nrows = math.ceil(len(metrics) / ncols)
     n = len(result.rows)
-    fig = _figure(max(2.2 * ncols, 0.45 * n * ncols), 2.6 * nrows + 0.3)
+    long_names = any(len(r.name) > LONG_NAMES for r in result.rows)
+    fig = _figure(max(2.2 * ncols, 0.45 * n * ncols), (1.8 if long_names else 2.6) * nrows + 0.3
+                  + (0.25 * math.ceil(n / 2) if long_names else 0))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, metric in zip(axes, metrics):
         rows = [r for r in result.rows if math.isfinite(r.value(metric))]
@@ -79,11 +98,18 @@ def bars(result: TableResult, colors: dict, folder: Path) -> Plot:
         err = np.vstack([np.nan_to_num(means - lo), np.nan_to_num(hi - means)])
         ax.bar(x, means, yerr=err, capsize=3, color=[colors[r.name] for r in rows], edgecolor="black",
                linewidth=0.4, error_kw={"linewidth": 0.8})
-        ax.set_xticks(x, [r.name for r in rows], rotation=35, ha="right")
+        if long_names:
+            ax.set_xticks([])
+        else:
+            ax.set_xticks(x, [r.name for r in rows], rotation=35, ha="right")
         ax.set_title(f"{result.styles[metric].label} {result.better(metric)}")
         ax.margins(y=0.1)
     for ax in axes[len(metrics):]:
         ax.set_visible(False)
+    if long_names:
+        from matplotlib.patches import Patch
+
+        _legend(fig, [Patch(color=colors[r.name]) for r in result.rows], [r.name for r in result.rows])
     what = ("mean (too few frames for an interval)" if result.plan.kind == "none" else
             f"mean and 95 % bootstrap interval ({'clips' if result.plan.kind == 'clips' else 'blocks of frames within clips'})")
     fig.suptitle(_title(result, what), fontsize=9)
@@ -99,7 +125,9 @@ def over_time(result: TableResult, colors: dict, folder: Path) -> Plot:
     clips = result.table.clips
     ncols = min(len(clips), 4)
     nrows = math.ceil(len(clips) / ncols)
-    fig = _figure(3.0 * ncols, 1.9 * nrows + 1.0)
+    names = [r.name for r in result.rows]
+    legend_rows = math.ceil(len(names) / _legend_columns(3.0 * ncols, names))
+    fig = _figure(3.0 * ncols, 1.9 * nrows + 0.8 + 0.2 * legend_rows)
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, sharey=True)).ravel()
     by_method = {r.name: r.evaluation.per_frame.groupby("clip", sort=False)
                  for r in result.rows if metric in r.evaluation.metrics}
@@ -115,7 +143,7 @@ def over_time(result: TableResult, colors: dict, folder: Path) -> Plot:
     for ax in axes[len(clips):]:
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5), frameon=False)
+    _legend(fig, handles, labels)
     label = result.styles[metric].label
     better = "higher" if metric in result.higher else "lower"
     fig.suptitle(_title(result, f"{label} per frame ({better} is better)"), fontsize=9)

@@ -19,7 +19,7 @@ from mbench import __version__
 
 from .board import Options, Row, TableResult
 from .plots import Plot
-from .reported import LABEL
+from . import published
 from .tables import (DASH, cell, extra_columns, first_text, fmt_extra, fmt_p, legend, marks, p_header, p_text,
                      rank_text)
 
@@ -51,7 +51,7 @@ def _row_html(result: TableResult, row: Row, i: int, best: dict) -> str:
         elif row.measured and i in best[m][1]:
             cls = ' class="second"'
         lo, hi = row.ci.get(m, (math.nan, math.nan))
-        tip = f"95 % CI [{lo:.6g}, {hi:.6g}]" if math.isfinite(lo) else LABEL if not row.measured else ""
+        tip = f"95 % CI [{lo:.6g}, {hi:.6g}]" if math.isfinite(lo) else ""
         if m in row.p_bootstrap:
             tip += f"; p vs best (Holm): bootstrap {fmt_p(row.p_bootstrap[m])}"
             tip += f", Wilcoxon {fmt_p(row.p_wilcoxon[m])}" if m in row.p_wilcoxon else ""
@@ -85,11 +85,6 @@ def table_section(result: TableResult, options: Options, plots: list[Plot], fold
         heads.append(f'<th data-sort="num">First ({_e(result.styles[result.sort].label)})</th>')
     measured = "".join(_row_html(result, r, i, best) for i, r in enumerate(result.rows))
     body = [f'<tbody class="rows measured">{measured}</tbody>']
-    if result.reported:
-        body.append(f'<tbody class="label"><tr><td colspan="{len(heads)}">Published numbers: {LABEL} '
-                    f'(other data and hardware; never ranked)</td></tr></tbody>')
-        body.append(f'<tbody class="rows reported">'
-                    f'{"".join(_row_html(result, r, -1, best) for r in result.reported)}</tbody>')
     notes = "".join(f"<p class=\"legend\">{_e(s)}</p>" for s in legend(result, options))
     figures = "".join(_image(folder, p) for p in plots)
     return (f'<section class="table" id="{_e(result.slug)}"><h2>{_e(result.title)}</h2>'
@@ -151,7 +146,8 @@ def render_page(results: list[TableResult], options: Options, plots: dict[str, l
                 "<p>The commands that produced each method's numbers are on its card above.</p>")
     values = {
         "version": _e(__version__), "title": "mbench leaderboard", "meta": _e(meta), "nav": nav,
-        "tables": "\n".join(table_section(r, options, plots.get(r.slug, []), folder) for r in results),
+        "tables": "\n".join(table_section(r, options, plots.get(r.slug, []), folder) for r in results)
+        + published.html_sections(results),
         "cards": "\n".join(method_card(r, row, i) for r in results for i, row in enumerate(r.rows)),
         "commands": commands,
     }

@@ -13,6 +13,7 @@ import io
 import math
 
 from .board import Options, Row, TableResult
+from . import published
 from .datasets import card_text
 from .reported import LABEL
 
@@ -110,8 +111,8 @@ def legend(result: TableResult, options: Options) -> list[str]:
                   f"{' in both' if result.plan.kind == 'clips' else ''}). p vs best: those p-values for "
                   f"{label}. First: share of resamples in which the method has the best {label}."]
     lines.append(card_text(result.table.card, result.table.protocol))
-    sources = {r.reported.source.key: r.reported.source for r in result.reported}
-    lines += [f"{s.describe()} ({LABEL}; never ranked)." for s in sources.values()]
+    if result.reported:
+        lines.append(f"Published numbers of this convention are in tables of their own below ({LABEL}).")
     return lines
 
 
@@ -133,7 +134,7 @@ def markdown_table(result: TableResult, options: Options) -> str:
              "| " + " | ".join(head) + " |",
              "|" + "|".join(["---:", ":---"] + ["---:"] * (len(head) - 2)) + "|"]
     best = {m: marks(result, m) for m in metrics}
-    for i, row in enumerate(result.rows + result.reported):
+    for i, row in enumerate(result.rows):
         cells = [rank_text(row, result.sort), _md_escape(row.name)]
         for m in metrics:
             mean, half = cell(result, row, m)
@@ -154,6 +155,7 @@ def markdown_table(result: TableResult, options: Options) -> str:
 def markdown(results: list[TableResult], options: Options) -> str:
     parts = ["# Leaderboard", ""]
     parts += [markdown_table(r, options) for r in results]
+    parts.append(published.markdown(results))
     return "\n".join(parts)
 
 
@@ -171,7 +173,6 @@ def tex_escape(text: str) -> str:
 def latex_table(result: TableResult, options: Options) -> str:
     """One booktabs table, ready to paste into a paper (needs ``\\usepackage{booktabs}``)."""
     metrics, extras = result.metrics, extra_columns(result)
-    ncols = 2 + len(metrics) + len(extras)
     # display.toml's latex labels are LaTeX already; everything else is escaped
     head = ["Rank", "Method"] + [f"{result.styles[m].latex}$\\{'uparrow' if m in result.higher else 'downarrow'}$"
                                  for m in metrics]
@@ -180,8 +181,7 @@ def latex_table(result: TableResult, options: Options) -> str:
         f"Mean $\\pm$ half-width of the {tex_escape(f'{options.level:.0%}')} bootstrap interval. Methods "
         f"sharing a rank do not differ significantly ({tex_escape(result.plan.tests)}, Holm, "
         f"$p<{options.alpha}$). " if result.plan.kind != "none" else "Means only. ")
-               + f"{tex_escape(result.plan.describe())} Bold: best, underlined: second best."
-               + (" Rows marked [R$n$]: reported, not re-measured." if result.reported else ""))
+               + f"{tex_escape(result.plan.describe())} Bold: best, underlined: second best.")
     lines = [f"% mbench leaderboard: {result.title}",
              "% Needs \\usepackage{booktabs}. Bold: best, underlined: second best (measured rows only)."]
     lines += [f"% {line}" for line in legend(result, options)]
@@ -192,11 +192,6 @@ def latex_table(result: TableResult, options: Options) -> str:
     best = {m: marks(result, m) for m in metrics}
     for i, row in enumerate(result.rows):
         lines.append("    " + " & ".join(_latex_cells(result, row, i, metrics, extras, best)) + " \\\\")
-    if result.reported:
-        lines += ["    \\midrule",
-                  f"    \\multicolumn{{{ncols}}}{{l}}{{\\emph{{Reported, not re-measured}}}} \\\\"]
-        for row in result.reported:
-            lines.append("    " + " & ".join(_latex_cells(result, row, -1, metrics, extras, best)) + " \\\\")
     # the protocol card as the table's footnote: the rules every number in it follows
     card = tex_escape(card_text(result.table.card, result.table.protocol))
     lines += ["    \\bottomrule", "  \\end{tabular}",
@@ -219,7 +214,7 @@ def _latex_cells(result: TableResult, row: Row, i: int, metrics, extras, best) -
 
 
 def latex(results: list[TableResult], options: Options) -> str:
-    return "\n".join(latex_table(r, options) for r in results)
+    return "\n".join([latex_table(r, options) for r in results] + [published.latex(results, tex_escape)])
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -242,23 +237,28 @@ def csv_rows(results: list[TableResult]) -> tuple[list[str], list[list[str]]]:
                    f"{m}_first"]
     header += ["parameters", "gmacs", "fps", "hardware", "evaluation"]
     out = []
-    for r in results:
-        t = r.table
-        for row in r.rows + r.reported:
-            rep = row.reported
-            line = [r.slug, t.convention, t.label, t.gt_hash or "", str(len(t.clips)), str(t.n_frames), r.plan.kind,
-                    str(r.plan.block) if r.plan.kind == "blocks" else "",
-                    "measured" if row.measured else "reported", _num(row.rank.get(r.sort)), r.sort,
-                    row.evaluation.method.name if row.measured else rep.method,
-                    "" if row.measured else f"[{rep.source.key}] {rep.source.citation}; {rep.source.setting}"]
-            for m in metrics:
-                lo, hi = row.ci.get(m, (None, None))
-                line += [_num(row.mean.get(m)), _num(lo), _num(hi), _num(row.p_bootstrap.get(m)),
-                         _num(row.p_wilcoxon.get(m)), _num(row.rank.get(m)), _num(row.p_first.get(m))]
-            hardware = row.evaluation.method.hardware if row.measured else rep.hardware
-            line += [_num(row.parameters), _num(row.gmacs), _num(row.fps), hardware or "",
-                     row.evaluation.rel if row.measured else ""]
-            out.append(line)
+    measured = [(r, row) for r in results for row in r.rows]
+    reported = [(None, row) for _, rows in published.sources(results) for row in rows]
+    for r, row in measured + reported:
+        rep = row.reported
+        if r is not None:
+            t = r.table
+            line = [r.slug, t.convention, t.label, t.gt_hash or "", str(len(t.clips)), str(t.n_frames),
+                    r.plan.kind, str(r.plan.block) if r.plan.kind == "blocks" else "", "measured",
+                    _num(row.rank.get(r.sort)), r.sort, row.evaluation.method.name, ""]
+        else:  # a published row: its own source's setting, nothing of a measured table
+            line = [f"published-{rep.source.key}", rep.source.convention, rep.source.setting, "", "", "",
+                    "", "", "reported", "", "", rep.method,
+                    f"[{rep.source.key}] {rep.source.citation}; {rep.source.setting}"]
+        for m in metrics:
+            lo, hi = row.ci.get(m, (None, None))
+            mean = row.mean.get(m) if r is not None else rep.values.get(m)
+            line += [_num(mean), _num(lo), _num(hi), _num(row.p_bootstrap.get(m)),
+                     _num(row.p_wilcoxon.get(m)), _num(row.rank.get(m)), _num(row.p_first.get(m))]
+        hardware = row.evaluation.method.hardware if row.measured else rep.hardware
+        line += [_num(row.parameters), _num(row.gmacs), _num(row.fps), hardware or "",
+                 row.evaluation.rel if row.measured else ""]
+        out.append(line)
     return header, out
 
 

@@ -145,9 +145,14 @@ def test_reported_rows_are_never_ranked_or_bold(abc_store):
     assert rvm.mean["mad"] == 6.08 and rvm.parameters == 3_749_000 and rvm.fps == 131.9
     assert "mse" in rvm.mean and "dtssd" not in rvm.mean  # only the table's metrics
     tex = tables.latex([r], Options(resamples=1000, reported=True))
-    assert "Reported, not re-measured" in tex
-    reported_lines = tex.split("Reported, not re-measured")[1]
-    assert "\\textbf" not in reported_lines and "\\underline" not in reported_lines
+    measured_part, published_part = tex.split("Published numbers [R1]", 1)
+    assert "[R1]" not in measured_part and "RVM [R1] & 6.08" in published_part  # never in measured columns
+    assert "\\textbf" not in published_part and "\\underline" not in published_part
+    md = tables.markdown([r], Options(resamples=1000, reported=True))
+    for key in ("R1", "R2"):  # one table per source (paper table and dataset setting)
+        assert md.count(f"## Published numbers [{key}]") == 1
+    r2 = md.split("## Published numbers [R2]")[1].split("## ")[0]
+    assert "| RVM [R2] | 6.57 |" in r2 and "DeepLabV3" not in r2
     rows = list(csv.DictReader(io.StringIO(tables.to_csv([r]))))
     published = [row for row in rows if row["status"] == "reported"]
     assert published and all(row["rank"] == "" and "2108.11515" in row["source"] or "seed 000" in row["source"]
