@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from mbench import executor
+
 DESCRIPTION = """\
 Score predicted alpha mattes against ground truth.
 
@@ -13,6 +15,7 @@ Score predicted alpha mattes against ground truth.
   mbench evaluate preds/ gt/ --metrics mad,conn,messddt
   mbench evaluate preds/ gt/ --shard 0/4 --out eval-0      # ... 3/4, then:
   mbench evaluate --merge eval/ eval-0 eval-1 eval-2 eval-3
+  mbench evaluate preds/ gt/ --out eval/ --executor slurm --shards 4 --partition cpu   # all of the above
 
 PRED and GT hold the same clips (any folder with a pha/ layer, or pha.mp4) and frames.
 Conventions:
@@ -44,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shard", metavar="K/N", help="score clips i with i %% N == K (0 <= K < N)")
     parser.add_argument("--merge", nargs="+", metavar=("OUT", "SHARD"),
                         help="merge shard evaluations: --merge OUT SHARD_DIR...")
+    executor.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,6 +73,17 @@ def run(args: argparse.Namespace) -> int:
     from mbench.benchmark.evaluation import run_evaluation
     from mbench.benchmark.results import summary_table
 
+    if executor.wanted(args):  # the shards as jobs, merged into --out (docs/design.md 3)
+        import json
+        from pathlib import Path
+
+        from mbench.benchmark.merge import merge
+
+        out = executor.run_sharded(args, __name__, merge)
+        if not args.quiet:
+            print(summary_table(json.loads((Path(out) / "summary.json").read_text())))
+            print(f"wrote {args.out}/per_frame.csv, per_clip.csv, summary.json")
+        return 0
     _, info = run_evaluation(args.pred, args.gt, convention=args.convention, metrics=args.metrics,
                              trimap=args.trimap, out=args.out, workers=args.workers,
                              device=args.device, shard=args.shard, quiet=args.quiet)

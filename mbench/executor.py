@@ -77,6 +77,9 @@ def wanted(args: argparse.Namespace) -> bool:
         raise BadInput("--shard K/N runs one shard here; --executor runs them all (give one of them)", "--shard")
     if not getattr(args, "out", None):
         raise BadInput(f"--executor {args.executor} needs --out DIR (the shards are merged there)", "--executor")
+    if args.executor == "local" and (args.partition or args.mem):
+        raise BadInput("--partition and --mem are for --executor slurm", "--partition" if args.partition else "--mem")
+    _minutes(args.time), _gigabytes(args.mem)  # bad values are refused before any job
     return True
 
 
@@ -123,14 +126,16 @@ def _executor(kind: str, logs: Path, args: argparse.Namespace, name: str):
     except ImportError:
         raise BadInput("--executor local|slurm needs submitit (pip install 'mbench[cluster]')",
                        "--executor") from None
-    executor = submitit.AutoExecutor(folder=logs, cluster="local" if kind == "local" else "slurm")
+    try:
+        executor = submitit.AutoExecutor(folder=logs, cluster="local" if kind == "local" else "slurm")
+    except RuntimeError as e:  # submitit finds no sbatch/srun here
+        raise BadInput(f"no SLURM cluster here ({' '.join(str(e).split())}); --executor local runs the shards "
+                       "on this machine", "--executor slurm") from None
     params = {"timeout_min": _minutes(args.time), "cpus_per_task": args.cpus or 4, "name": name}
     if kind == "slurm":
         params.update(mem_gb=_gigabytes(args.mem), slurm_array_parallelism=args.shards)
         if args.partition:
             params["slurm_partition"] = args.partition
-    elif args.partition or args.mem:
-        raise BadInput("--partition and --mem are for --executor slurm", "--partition" if args.partition else "--mem")
     executor.update_parameters(**params)
     return executor
 
@@ -169,7 +174,6 @@ def run_sharded(args: argparse.Namespace, module: str, merge: Callable[[Path, li
         if prepare:
             prepare(a, k, n, folder)
         shard_args.append(a)
-    work.mkdir(parents=True, exist_ok=True)
     executor = _executor(args.executor, work / "logs", args, f"mbench-{module.split('.')[1]}")
     jobs = dict(enumerate(executor.map_array(shard_job, [module] * n, shard_args)))
     tries = dict.fromkeys(range(n), 0)
@@ -194,9 +198,11 @@ def run_sharded(args: argparse.Namespace, module: str, merge: Callable[[Path, li
                     bar.update(1)
                 if jobs:
                     time.sleep(POLL_S)
-    except BaseException:
+    except BaseException as e:
         for job in jobs.values():
             job.cancel(check=False)
+        if isinstance(e, BadInput):  # bad input leaves nothing behind; a failed job keeps its logs
+            remove_tree(work)
         raise
     merge(out, folders)
     remove_tree(work)

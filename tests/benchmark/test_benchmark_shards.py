@@ -27,3 +27,82 @@ def test_empty_shards_write_empty_results_that_merge(tmp_path, cli):
     proc = cli("evaluate", "--merge", tmp_path / "m", *(tmp_path / f"s{k}" for k in (3, 1, 2, 0)))
     assert proc.returncode == 0, proc.stderr
     assert _files(tmp_path / "m") == _files(tmp_path / "full")
+
+
+def test_executor_local_equals_the_single_run(tmp_path, cli_here):
+    pred, gt = make_pair(tmp_path, clips=("a", "b"))
+    evaluate(pred, gt, out=tmp_path / "full")
+    out = tmp_path / "runs" / "eval"
+    proc = cli_here("evaluate", pred, gt, "--out", out, "--executor", "local", "--shards", "3", "--workers", "1",
+                    "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert _files(out) == _files(tmp_path / "full")  # shard 2/3 held no clip
+    assert sorted(p.name for p in out.parent.iterdir()) == ["eval"]  # shard folders and logs are gone
+
+
+def test_executor_flags_are_checked_before_any_job(tmp_path, cli_here, bad_input):
+    pred, gt = make_pair(tmp_path, clips=("a",))
+    out = tmp_path / "e"
+    bad_input(cli_here("evaluate", pred, gt, "--out", out, "--shards", "2"), "--shards", "--executor local or slurm")
+    bad_input(cli_here("evaluate", pred, gt, "--out", out, "--executor", "local"), "needs --shards N")
+    bad_input(cli_here("evaluate", pred, gt, "--executor", "local", "--shards", "2"), "needs --out DIR")
+    bad_input(cli_here("evaluate", pred, gt, "--out", out, "--executor", "local", "--shards", "2", "--shard", "0/2"),
+              "--shard")
+    bad_input(cli_here("evaluate", pred, gt, "--out", out, "--executor", "slurm", "--shards", "2", "--time", "soon"),
+              "--time must be minutes")
+    bad_input(cli_here("evaluate", pred, gt, "--out", out, "--executor", "local", "--shards", "2", "--mem", "8G"),
+              "--mem", "for --executor slurm")
+    # bad input found by a shard's job: its one line, and nothing left behind
+    bad_input(cli_here("evaluate", tmp_path / "nope", gt, "--out", out, "--executor", "local", "--shards", "2"),
+              str(tmp_path / "nope"), "does not exist")
+    assert not out.exists() and not (tmp_path / ".e.shards").exists()
+
+
+class _Job:
+    def __init__(self, fn, args, fail):
+        self.fn, self.args, self.fail = fn, args, fail
+
+    def done(self):
+        return True
+
+    def result(self):
+        if self.fail:
+            raise RuntimeError("node lost")
+        return self.fn(*self.args)
+
+    def cancel(self, check=True):
+        pass
+
+
+class _FlakyExecutor:
+    """Runs jobs in this process; the first submission of shard 1 fails."""
+
+    def __init__(self):
+        self.submissions = []
+
+    def map_array(self, fn, *columns):
+        return [self.submit(fn, *args) for args in zip(*columns)]
+
+    def submit(self, fn, *args):
+        shard = args[1].shard
+        self.submissions.append(shard)
+        return _Job(fn, args, fail=shard == "1/2" and self.submissions.count(shard) == 1)
+
+
+def test_a_failed_shard_is_resubmitted(tmp_path, monkeypatch, cli_here):
+    from mbench import executor
+
+    pred, gt = make_pair(tmp_path, clips=("a", "b", "c"))
+    evaluate(pred, gt, out=tmp_path / "full")
+    fake = _FlakyExecutor()
+    monkeypatch.setattr(executor, "_executor", lambda *a: fake)
+    monkeypatch.setattr(executor, "POLL_S", 0.0)
+    proc = cli_here("evaluate", pred, gt, "--out", tmp_path / "e", "--executor", "slurm", "--shards", "2", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert fake.submissions == ["0/2", "1/2", "1/2"]
+    assert _files(tmp_path / "e") == _files(tmp_path / "full")
+    fake.submissions.clear()
+    proc = cli_here("evaluate", pred, gt, "--out", tmp_path / "f", "--executor", "slurm", "--shards", "2",
+                    "--retries", "0", "--quiet")
+    assert proc.returncode == 1 and "shard 1/2 failed 1 times" in proc.stderr and "node lost" in proc.stderr
+    assert not (tmp_path / "f").exists()
