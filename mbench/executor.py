@@ -133,11 +133,55 @@ def _executor(kind: str, logs: Path, args: argparse.Namespace, name: str):
                        "on this machine", "--executor slurm") from None
     params = {"timeout_min": _minutes(args.time), "cpus_per_task": args.cpus or 4, "name": name}
     if kind == "slurm":
-        params.update(mem_gb=_gigabytes(args.mem), slurm_array_parallelism=args.shards)
+        params["mem_gb"] = _gigabytes(args.mem)
         if args.partition:
             params["slurm_partition"] = args.partition
     executor.update_parameters(**params)
     return executor
+
+
+def run_jobs(args: argparse.Namespace, fn: Callable[..., str | None], calls: list[tuple], work: Path,
+             name: str) -> None:
+    """Run ``fn(*call)`` for every call as one job each (a job array), through ``args.executor``.
+
+    ``fn`` returns ``None`` on success or a one-line bad-input message (raised here as
+    :class:`BadInput`, after cancelling the other jobs and removing ``work``); a job that fails
+    otherwise is resubmitted up to ``args.retries`` times, then :class:`ShardFailed` is raised and
+    ``work`` (with the job logs in ``work/logs``) is kept.
+    """
+    n = len(calls)
+    executor = _executor(args.executor, work / "logs", args, name)
+    if args.executor == "slurm":
+        executor.update_parameters(slurm_array_parallelism=n)
+    jobs = dict(enumerate(executor.map_array(fn, *(list(col) for col in zip(*calls)))))
+    tries = dict.fromkeys(range(n), 0)
+    try:
+        with progress(total=n, desc=f"{args.executor} shards", unit="shard", quiet=args.quiet) as bar:
+            while jobs:
+                for k, job in list(jobs.items()):
+                    if not job.done():
+                        continue
+                    try:
+                        message = job.result()
+                    except Exception as e:  # the job failed or was killed: submit it again
+                        if tries[k] >= args.retries:
+                            raise ShardFailed(f"shard {k}/{n} failed {tries[k] + 1} times (last: "
+                                              f"{' '.join(str(e).split())[:300]}; logs in {work / 'logs'})") from None
+                        tries[k] += 1
+                        jobs[k] = executor.submit(fn, *calls[k])
+                        continue
+                    if message is not None:
+                        raise BadInput(message)
+                    del jobs[k]
+                    bar.update(1)
+                if jobs:
+                    time.sleep(POLL_S)
+    except BaseException as e:
+        for job in jobs.values():
+            job.cancel(check=False)
+        if isinstance(e, BadInput):  # bad input leaves nothing behind; a failed job keeps its logs
+            remove_tree(work)
+        raise
 
 
 def run_sharded(args: argparse.Namespace, module: str, merge: Callable[[Path, list[Path]], None], *,
@@ -174,36 +218,7 @@ def run_sharded(args: argparse.Namespace, module: str, merge: Callable[[Path, li
         if prepare:
             prepare(a, k, n, folder)
         shard_args.append(a)
-    executor = _executor(args.executor, work / "logs", args, f"mbench-{module.split('.')[1]}")
-    jobs = dict(enumerate(executor.map_array(shard_job, [module] * n, shard_args)))
-    tries = dict.fromkeys(range(n), 0)
-    try:
-        with progress(total=n, desc=f"{args.executor} shards", unit="shard", quiet=args.quiet) as bar:
-            while jobs:
-                for k, job in list(jobs.items()):
-                    if not job.done():
-                        continue
-                    try:
-                        message = job.result()
-                    except Exception as e:  # the job failed or was killed: submit it again
-                        if tries[k] >= args.retries:
-                            raise ShardFailed(f"shard {k}/{n} failed {tries[k] + 1} times (last: "
-                                              f"{' '.join(str(e).split())[:300]}; logs in {work / 'logs'})") from None
-                        tries[k] += 1
-                        jobs[k] = executor.submit(shard_job, module, shard_args[k])
-                        continue
-                    if message is not None:
-                        raise BadInput(message)
-                    del jobs[k]
-                    bar.update(1)
-                if jobs:
-                    time.sleep(POLL_S)
-    except BaseException as e:
-        for job in jobs.values():
-            job.cancel(check=False)
-        if isinstance(e, BadInput):  # bad input leaves nothing behind; a failed job keeps its logs
-            remove_tree(work)
-        raise
+    run_jobs(args, shard_job, [(module, a) for a in shard_args], work, f"mbench-{module.split('.')[1]}")
     merge(out, folders)
     remove_tree(work)
     return out

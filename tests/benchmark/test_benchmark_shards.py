@@ -80,6 +80,9 @@ class _FlakyExecutor:
     def __init__(self):
         self.submissions = []
 
+    def update_parameters(self, **params):
+        pass
+
     def map_array(self, fn, *columns):
         return [self.submit(fn, *args) for args in zip(*columns)]
 
