@@ -132,6 +132,8 @@ def _executor(kind: str, logs: Path, args: argparse.Namespace, name: str):
         raise BadInput(f"no SLURM cluster here ({' '.join(str(e).split())}); --executor local runs the shards "
                        "on this machine", "--executor slurm") from None
     params = {"timeout_min": _minutes(args.time), "cpus_per_task": args.cpus or 4, "name": name}
+    if kind == "slurm" and getattr(args, "device", "cpu") == "cuda":
+        params["gpus_per_node"] = 1  # each shard job scores or predicts on one GPU
     if kind == "slurm":
         params["mem_gb"] = _gigabytes(args.mem)
         if args.partition:
