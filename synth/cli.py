@@ -157,7 +157,7 @@ def _synthesize(args: argparse.Namespace) -> int:
     if shard is not None and args.hf:
         raise BadInput("--hf exports the whole dataset: give it to --merge, not to a shard", "--hf")
     if executor.wanted(args) and not (Path(args.out) / "manifest.json").is_file():
-        summary = _sharded(args)
+        summary = _sharded(args, sources)
     else:
         summary = synthesize(recipe, args.out, seed=seed, sources=sources, workers=args.workers,
                              force=args.force, quiet=args.quiet, shard=shard)
@@ -176,10 +176,18 @@ def _synthesize(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sharded(args: argparse.Namespace) -> dict:
+def _sharded(args: argparse.Namespace, sources) -> dict:
     """``--executor local|slurm --shards N``: the shards as jobs, then the merge into --out."""
+    from mbench.paths import check_output
+
     from .shards import merge_shards
 
+    # refused before any job: an output among the sources, or one holding anything (the merge needs it empty)
+    out = check_output(args.out, [getattr(src, "root", None) for src, _ in sources.fgr + sources.bgr],
+                       kind="dataset")
+    if out.is_dir() and any(out.iterdir()):
+        raise BadInput("holds an unfinished run; finish it without --executor, or merge into a new or empty "
+                       "folder", out)
     merged: dict = {}
 
     def shard_only(a: argparse.Namespace, k: int, n: int, folder: Path) -> None:

@@ -82,3 +82,12 @@ def test_executor_local_equals_the_single_run(single, tmp_path):
     assert files(out) == files(single)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # shard folders and job logs are gone
     assert synth("--out", out, "--recipe", "smoke", "--executor", "local", "--shards", "3", "--quiet") == 0
+
+
+def test_executor_refuses_a_folder_with_an_unfinished_run_before_any_job(tmp_path, cli_here, bad_input):
+    out = tmp_path / "data"
+    out.mkdir()
+    (out / ".synth-run.json").write_text('{"mbench_version": "0"}')
+    bad_input(cli_here("synth", "--out", out, "--recipe", "smoke", "--executor", "local", "--shards", "2"),
+              str(out), "unfinished run")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
