@@ -8,49 +8,18 @@ from mbench.baselines import build, save_weights
 from mbench.cli import main
 
 
-class _Job:
-    def __init__(self, fn, args):
-        self.value = fn(*args)  # in this process: the code path of the jobs without interpreter start-ups
-
-    def done(self):
-        return True
-
-    def result(self):
-        return self.value
-
-    def cancel(self, check=True):
-        pass
-
-
-class _InProcessExecutor:
-    def __init__(self):
-        self.names = []
-
-    def update_parameters(self, **params):
-        pass
-
-    def map_array(self, fn, *columns):
-        return [_Job(fn, args) for args in zip(*columns)]
-
-    def submit(self, fn, *args):
-        return _Job(fn, args)
-
-
 def _tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_sharded_prediction_and_scoring_equal_a_single_run(tmp_path, monkeypatch):
-    from mbench import executor
-
+def test_sharded_prediction_and_scoring_equal_a_single_run(tmp_path, in_process_executor):
     weights = tmp_path / "rvm.safetensors"
     save_weights(build("rvm", width_mult=0.25), weights)
     common = ["run-baselines", "--preset", "smoke", "--models", "rvm", "--weights", f"rvm={weights}", "--workers",
               "1", "--quiet"]
     single = tmp_path / "single"
     assert main([*common, "--out", str(single)]) == 0
-    fake = _InProcessExecutor()
-    monkeypatch.setattr(executor, "_executor", lambda kind, logs, args, name: fake.names.append(name) or fake)
+    fake = in_process_executor
     sharded = tmp_path / "sharded"
     assert main([*common, "--out", str(sharded), "--executor", "slurm", "--shards", "3"]) == 0
     # per row: predictions as shards, then the evaluation as shards

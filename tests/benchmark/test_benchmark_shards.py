@@ -58,51 +58,15 @@ def test_executor_flags_are_checked_before_any_job(tmp_path, cli_here, bad_input
     assert not out.exists() and not (tmp_path / ".e.shards").exists()
 
 
-class _Job:
-    def __init__(self, fn, args, fail):
-        self.fn, self.args, self.fail = fn, args, fail
-
-    def done(self):
-        return True
-
-    def result(self):
-        if self.fail:
-            raise RuntimeError("node lost")
-        return self.fn(*self.args)
-
-    def cancel(self, check=True):
-        pass
-
-
-class _FlakyExecutor:
-    """Runs jobs in this process; the first submission of shard 1 fails."""
-
-    def __init__(self):
-        self.submissions = []
-
-    def update_parameters(self, **params):
-        pass
-
-    def map_array(self, fn, *columns):
-        return [self.submit(fn, *args) for args in zip(*columns)]
-
-    def submit(self, fn, *args):
-        shard = args[1].shard
-        self.submissions.append(shard)
-        return _Job(fn, args, fail=shard == "1/2" and self.submissions.count(shard) == 1)
-
-
-def test_a_failed_shard_is_resubmitted(tmp_path, monkeypatch, cli_here):
-    from mbench import executor
-
+def test_a_failed_shard_is_resubmitted(tmp_path, in_process_executor, cli_here):
     pred, gt = make_pair(tmp_path, clips=("a", "b", "c"))
     evaluate(pred, gt, out=tmp_path / "full")
-    fake = _FlakyExecutor()
-    monkeypatch.setattr(executor, "_executor", lambda *a: fake)
-    monkeypatch.setattr(executor, "POLL_S", 0.0)
+    fake = in_process_executor
+    shards = lambda: [args[1].shard for args in fake.submissions]  # noqa: E731
+    fake.lose = lambda args: args[1].shard == "1/2" and shards().count("1/2") == 1  # the first try of 1/2
     proc = cli_here("evaluate", pred, gt, "--out", tmp_path / "e", "--executor", "slurm", "--shards", "2", "--quiet")
     assert proc.returncode == 0, proc.stderr
-    assert fake.submissions == ["0/2", "1/2", "1/2"]
+    assert shards() == ["0/2", "1/2", "1/2"]
     assert _files(tmp_path / "e") == _files(tmp_path / "full")
     fake.submissions.clear()
     proc = cli_here("evaluate", pred, gt, "--out", tmp_path / "f", "--executor", "slurm", "--shards", "2",
