@@ -69,8 +69,7 @@ def wanted(args: argparse.Namespace) -> bool:
     if args.executor == "none":
         given = [f"--{k}" for k in ("shards", "partition", "time", "cpus", "mem") if getattr(args, k) is not None]
         if given:
-            raise BadInput(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} --executor local or slurm",
-                           given[0])
+            raise BadInput("only with --executor local or slurm", ", ".join(given))
         return False
     if args.shards is None:
         raise BadInput(f"--executor {args.executor} needs --shards N", "--executor")

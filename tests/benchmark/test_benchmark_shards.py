@@ -43,7 +43,7 @@ def test_executor_local_equals_the_single_run(tmp_path, cli_here):
 def test_executor_flags_are_checked_before_any_job(tmp_path, cli_here, bad_input):
     pred, gt = make_pair(tmp_path, clips=("a",))
     out = tmp_path / "e"
-    bad_input(cli_here("evaluate", pred, gt, "--out", out, "--shards", "2"), "--shards", "--executor local or slurm")
+    bad_input(cli_here("evaluate", pred, gt, "--out", out, "--shards", "2"), "--shards", "only with --executor local or slurm")
     bad_input(cli_here("evaluate", pred, gt, "--out", out, "--executor", "local"), "needs --shards N")
     bad_input(cli_here("evaluate", pred, gt, "--executor", "local", "--shards", "2"), "needs --out DIR")
     bad_input(cli_here("evaluate", pred, gt, "--out", out, "--executor", "local", "--shards", "2", "--shard", "0/2"),
