@@ -3,7 +3,7 @@
 :func:`scan` walks the chunks of a whole file once. It refuses (``ValueError``) what OpenCV's
 decoder (libpng 1.6 behind OpenCV's own chunk reader) refuses and what could make a decoder
 work far beyond what the pixels need: a first chunk other than IHDR, chunk names that are not
-four ASCII letters, a chunk running past the end of the file, no IEND, a width or height over
+four ASCII letters (the third upper case), a chunk running past the end of the file, no IEND, a width or height over
 libpng's limit of 1,000,000, and image data too short to hold the pixels (DEFLATE expands at
 most 1032-fold) or far longer than they need.
 
@@ -81,6 +81,8 @@ def scan(data: bytes) -> Scan:
             raise ValueError("PNG is truncated (a chunk runs past the end of the file)")
         if not _LETTERS.issuperset(kind):
             raise ValueError(f"PNG chunk name {kind!r} is not four letters")
+        if kind[2] & 32:  # the reserved bit: a lower-case third letter, which libpng refuses
+            raise ValueError(f"PNG chunk name {kind!r} has a lower-case third letter")
         if header is None:
             if kind != b"IHDR" or length != 13:
                 raise ValueError("PNG does not start with its IHDR header")
