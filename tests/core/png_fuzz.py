@@ -142,7 +142,7 @@ def mutate(data: bytes, rng: np.random.Generator) -> bytes:
             del d[int(rng.integers(8, len(d))):]
         elif op == 9:
             d += rng.integers(0, 256, int(rng.integers(1, 40)), dtype=np.uint8).tobytes()
-        else:  # IHDR's fields
+        elif len(d) >= 33:  # IHDR's fields
             field = int(rng.integers(16, 29))
             d[field] = int(rng.choice([0, 1, 2, 3, 4, 6, 8, 16, int(rng.integers(0, 256))]))
             d[29:33] = struct.pack(">I", zlib.crc32(bytes(d[12:29])))
