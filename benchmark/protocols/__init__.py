@@ -4,8 +4,8 @@ from __future__ import annotations
 
 # name -> module under mbench.benchmark.protocols; a module is imported only when its protocol runs.
 PROTOCOLS: dict[str, str] = {
-    "gca": "gca",
-    "gfm": "gfm",
-    "mmagic": "mmagic",
-    "vitmatte_py": "vitmatte_py",
+    "gca": "mbench.benchmark.protocols.gca",
+    "gfm": "mbench.benchmark.protocols.gfm",
+    "mmagic": "mbench.benchmark.protocols.mmagic",
+    "vitmatte_py": "mbench.benchmark.protocols.vitmatte_py",
 }

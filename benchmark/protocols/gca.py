@@ -18,6 +18,9 @@ from mbench.benchmark.kernels.workspace import Workspace
 from . import image_folders as folders
 from .base import Card, Options, Result
 
+# trimaps default to trimaps/ beside the GT alphas, so the runner does not demand --trimap
+TRIMAP_IN_GT = True
+
 CARD = Card(
     name="gca",
     version="1",
@@ -27,16 +30,15 @@ CARD = Card(
     needs=("trimap",),
     metrics=("sad", "mse", "grad", "conn"),
     rules={
-        "layout": "flat folders PRED/NAME, GT/NAME (or GT/alpha_copy, GT/alpha with Composition-1k "
-                  "composites NAME = <alpha>_<k>), trimaps from --trimap or trimaps/ beside the alphas; "
-                  "sorted name order",
-        "reading": "cv2.imread(path, 0) (8-bit gray: 16-bit by its high byte, RGBA from its colour) as float32 0..255",
+        "layout": folders.LAYOUT_COMPOSITION,
+        "reading": folders.READING_GRAY8 + ", as float32 0..255",
         "region": "U = trimap == 128 exactly; the trimap is not re-binned",
-        "scales": {"sad": "sum_U |P - G| / 255 / 1000", "mse": "sum_U ((P - G) / 255)^2 / (|U| + 1e-8), unscaled",
-                   "grad": "/1000", "conn": "/1000"},
-        "grad": "9x9 Gaussian-gradient (sigma 1.4, half 4, kernel / its L2 norm), scipy convolve mode nearest "
-                "(replicated border) on x/255, no min-max normalisation; sum_U (|grad P| - |grad G|)^2",
-        "thresholds": {"values": "arange(0, 1.1, 0.1)", "dtype": "float64", "alpha": "float32(x) / 255 in float32"},
+        "scales": {"sad": "sum_U |P - G| / 255 / 1000",
+                   "mse": "sum_U ((P - G) / 255)^2 / (|U| + 1e-8), unscaled", "grad": "/1000", "conn": "/1000"},
+        "grad": "9x9 Gaussian-gradient (sigma 1.4, half 4, kernel / its L2 norm), scipy convolve mode "
+                "nearest (replicated border) on x/255, no min-max normalisation; sum_U (|grad P| - |grad G|)^2",
+        "thresholds": {"values": "arange(0, 1.1, 0.1)", "dtype": "float64",
+                       "alpha": "float32(x) / 255 in float32"},
         "connectivity": 4,
         "tie_rule": "largest label of bincount(skimage label) including the background label 0; lowest "
                     "label on ties, so the background wins them; components numbered row-major",
@@ -95,7 +97,5 @@ def run(pred, gt, options: Options) -> Result:
     files = [f for i in items for f in (i.pred, i.gt, i.trimap)]
     warnings = folders.reading_warnings(files, "gray8")
     rows = folders.score_images(items, _score, options, CARD.name)
-    df = folders.frame_table(items, rows, CARD.metrics)
-    metrics = {m: folders.finite_or_none(np.mean(df[m].to_numpy(np.float64))) for m in CARD.metrics}
-    gt_files = sorted({i.gt for i in items} | {i.trimap for i in items})
-    return Result(per_frame=df, metrics=metrics, gt_files=gt_files, warnings=warnings)
+    figures = {m: float(np.mean([r[m] for r in rows])) for m in CARD.metrics}  # np.array(list).mean()
+    return folders.finish(CARD, items, rows, figures, options, warnings)
