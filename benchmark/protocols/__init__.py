@@ -8,4 +8,8 @@ PROTOCOLS: dict[str, str] = {
     "gfm": "mbench.benchmark.protocols.gfm",
     "mmagic": "mbench.benchmark.protocols.mmagic",
     "vitmatte_py": "mbench.benchmark.protocols.vitmatte_py",
+    "dvm": "mbench.benchmark.protocols.dvm",
+    "maggie": "mbench.benchmark.protocols.maggie",
+    "tcvom": "mbench.benchmark.protocols.tcvom",
+    "ftpvm": "mbench.benchmark.protocols.ftpvm",
 }
