@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mbench.benchmark.kernels import conn_rules, pixel
-from mbench.benchmark.kernels import grad as grad_kernels
+from mbench.benchmark.kernels import conn_rules, pixel, video
 from mbench.benchmark.kernels.workspace import Workspace
 
 from . import image_folders as folders
@@ -55,9 +54,6 @@ CARD = Card(
     ),
 )
 
-_TAPS = grad_kernels.kernel_taps()
-
-
 def unknown_sad_mse(p: np.ndarray, g: np.ndarray, t: np.ndarray) -> tuple[float, float]:
     """``comput_sad_loss(...)[0]`` and ``compute_mse_loss`` of the port for 8-bit arrays, from exact
     integer sums: SAD = sum_U |P - G| / 255 / 1000, MSE = sum_U ((P - G) / 255)^2 / (|U| + 1e-8)."""
@@ -72,10 +68,7 @@ def image_metrics(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray, workspac
     ws = workspace if workspace is not None else Workspace()
     p, g, t = (np.ascontiguousarray(a, dtype=np.uint8) for a in (pred, gt, trimap))
     sad, mse = unknown_sad_mse(p, g, t)
-    scratch = ws.array("grad", (grad_kernels.scratch_size(p.shape[1]),), np.float64)
-    tiles = (*grad_kernels.tile_map(p, grad_kernels.TILE), *grad_kernels.tile_map(g, grad_kernels.TILE))
-    s = 1.0 / 255.0
-    grad = grad_kernels.grad_error_sum(p, g, s, s, _TAPS, tiles, t, True, 128, grad_kernels.TILE, scratch)
+    grad = video.grad_sum(p, g, 1.0 / 255.0, 1.0 / 255.0, t, 128, ws)  # no min-max: both scales 1/255
     conn = conn_rules.conn_sum(p, g, t, rule="background", values="float32", workspace=ws)
     return {"sad": sad, "mse": mse,
             "grad": float(grad) / 1000.0,

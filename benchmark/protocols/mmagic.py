@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mbench.benchmark.kernels import conn_rules, trimap_sums
-from mbench.benchmark.kernels import grad as grad_kernels
+from mbench.benchmark.kernels import conn_rules, trimap_sums, video
 from mbench.benchmark.kernels.workspace import Workspace
 
 from . import image_folders as folders
@@ -61,9 +60,6 @@ CARD = Card(
     ),
 )
 
-_TAPS = grad_kernels.kernel_taps()
-
-
 def mask_prediction(pred: np.ndarray, trimap: np.ndarray) -> np.ndarray:
     """``postprocess`` on an 8-bit prediction: 255 on trimap 255, 0 on trimap 0, else unchanged."""
     p = np.ascontiguousarray(pred, dtype=np.uint8)
@@ -84,10 +80,7 @@ def image_metrics(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray, workspac
     g, t = (np.ascontiguousarray(a, dtype=np.uint8) for a in (gt, trimap))
     p = mask_prediction(np.asarray(pred, dtype=np.uint8), t)
     _, _, fa, fs, _, _, nu, _ = trimap_sums.forced_sums(p.ravel(), g.ravel(), t.ravel(), 255, 0, 128)
-    scratch = ws.array("grad", (grad_kernels.scratch_size(p.shape[1]),), np.float64)
-    tiles = (*grad_kernels.tile_map(p, grad_kernels.TILE), *grad_kernels.tile_map(g, grad_kernels.TILE))
-    grad = grad_kernels.grad_error_sum(p, g, _scale(p), _scale(g), _TAPS, tiles, t, True, 128,
-                                       grad_kernels.TILE, scratch)
+    grad = video.grad_sum(p, g, _scale(p), _scale(g), t, 128, ws)
     conn = conn_rules.conn_sum(p, g, t, rule="standard", values="float64", workspace=ws)
     return {"sad": fa / 255.0 / 1000,
             "mattingmse": fs / 65025.0 / int(nu) if nu else 0,
