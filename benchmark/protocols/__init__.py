@@ -4,12 +4,12 @@ from __future__ import annotations
 
 # name -> module under mbench.benchmark.protocols; a module is imported only when its protocol runs.
 PROTOCOLS: dict[str, str] = {
-    "gca": "mbench.benchmark.protocols.gca",
-    "gfm": "mbench.benchmark.protocols.gfm",
-    "mmagic": "mbench.benchmark.protocols.mmagic",
-    "vitmatte_py": "mbench.benchmark.protocols.vitmatte_py",
-    "dvm": "mbench.benchmark.protocols.dvm",
-    "maggie": "mbench.benchmark.protocols.maggie",
-    "tcvom": "mbench.benchmark.protocols.tcvom",
-    "ftpvm": "mbench.benchmark.protocols.ftpvm",
+    "gca": "gca",
+    "gfm": "gfm",
+    "mmagic": "mmagic",
+    "vitmatte_py": "vitmatte_py",
+    "dvm": "dvm",
+    "maggie": "maggie",
+    "tcvom": "tcvom",
+    "ftpvm": "ftpvm",
 }
