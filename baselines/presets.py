@@ -79,9 +79,6 @@ DATA_VALID_KEYS = ("recipe", "splits", "size", "clips", "frames")
 PREDICT_KEYS = ("chunk",)
 BGDIFF_KEYS = ("threshold", "sigma")
 
-# DeepLabV3's ASPP (bgmv2, convlstm) batch-normalises a pooled 1x1 map: two frames per batch at least.
-MIN_FRAMES = {"bgmv2": 2, "convlstm": 2}
-
 DEFAULTS: dict[str, Any] = {
     "steps": 100, "batch": 2, "seq_len": 4, "size": [224, 224], "size_range": None, "grad_clip": 1.0,
     "checkpoint_every": 50, "amp": True, "learning_rates": {}, "forward": {}, "segmentation": False,
@@ -255,11 +252,11 @@ def _stage(name: str, merged: dict, index: int, where: str, ctx: str) -> Stage:
     segmentation = merged["segmentation"]
     if not isinstance(segmentation, bool):
         raise BadInput(f"'{ctx}.segmentation' must be true or false", where)
-    if segmentation and "seg" not in spec.outputs:
+    if segmentation and "segmentation" not in spec.preset_keys:
         raise BadInput(f"'{ctx}.segmentation': {name} has no segmentation head", where)
     for p in (main, hr):
-        if p is not None and p.batch * p.seq_len < MIN_FRAMES.get(name, 1):
-            raise BadInput(f"'{ctx}': {name} needs batch * seq_len >= {MIN_FRAMES[name]} frames per "
+        if p is not None and p.batch * p.seq_len < spec.min_frames:
+            raise BadInput(f"'{ctx}': {name} needs batch * seq_len >= {spec.min_frames} frames per "
                            f"training batch (batch norm over its ASPP's pooled 1x1 map)", where)
     return Stage(str(merged.get("name", f"stage{index + 1}")), _int(merged["steps"], 0, where, f"{ctx}.steps"),
                  lrs, main, hr, segmentation, _number(merged["grad_clip"], where, f"{ctx}.grad_clip"))

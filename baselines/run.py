@@ -38,7 +38,7 @@ from mbench.errors import BadInput
 
 from . import SPECS, build
 from .architecture import plan_for_checkpoint
-from .board import METHOD_FILE, build_board, dataset_label, read_row, write_method
+from .board import METHOD_FILE, build_board, dataset_label, read_row, scored_gt, write_method
 from .checkpoint import STATE_FILE, read_state
 from .data import check_layers, training_source
 from .devices import hardware, resolve_device
@@ -228,13 +228,8 @@ class Run:
     def _scored(self, folder: Path) -> bool:
         """True when ``folder`` holds a finished row for the current validation clips; the
         predictions and scores of other clips (another --data or preset) are removed."""
-        import json
-
-        summary = folder / "eval" / "summary.json"
-        if summary.is_file():
-            gt = json.loads(summary.read_text("utf-8")).get("gt")
-            if gt == str(Path(self.gt_root).resolve()):
-                return (folder / METHOD_FILE).is_file()
+        if scored_gt(folder) == str(Path(self.gt_root).resolve()):
+            return (folder / METHOD_FILE).is_file()
         for name in ("pred", "eval", METHOD_FILE):
             remove_tree(folder / name)
         return False
