@@ -35,6 +35,7 @@ from mbench import __version__
 from mbench.atomic import atomic_dir, dumps_json, remove_tree, write_json
 from mbench.config_files import sha256_file
 from mbench.errors import BadInput
+from mbench.paths import check_output, mark_output
 
 from . import SPECS, build
 from .architecture import plan_for_checkpoint
@@ -104,9 +105,8 @@ class Run:
             self.plans[name] = plan_for_checkpoint(self.plans[name], path)
         self.device = resolve_device(opts.device)
         self.workers = opts.workers or max(1, os.cpu_count() or 1)
-        self.out = Path(opts.out)
-        if self.out.exists() and not self.out.is_dir():
-            raise BadInput("--out exists and is not a folder", self.out)
+        # a runs folder is written in place: it must be new, empty or an earlier runs folder
+        self.out = check_output(opts.out, [opts.data, *opts.weights.values()], kind="runs")
         nets = {m: self._checked_build(m, plan) for m, plan in self.plans.items()}
         for name, path in opts.weights.items():  # corrupt / other model / other shape: refused now
             load_weights(nets[name], path)
@@ -370,6 +370,7 @@ def run_baselines(opts: RunOptions) -> list[dict[str, Any]]:
     """
     run = Run(opts)
     run.out.mkdir(parents=True, exist_ok=True)
+    mark_output(run.out, "runs")
     run.prepare_valid()
     rows = [run.model(m) for m in run.order()]
     for name in METHODS:
