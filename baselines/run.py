@@ -314,7 +314,7 @@ class Run:
             evaluate(folder / "pred", self.gt_root, out=folder / "eval", workers=self.workers, quiet=self.opts.quiet)
 
     def _method(self, m: str, net: torch.nn.Module, steps: int, seconds: float) -> dict[str, Any]:
-        from .speed import frames_per_second
+        from .speed import measure
 
         plan, spec = self.plans[m], SPECS[m]
         width, height = check_frame_size(self.clips, self.gt_root)
@@ -335,10 +335,12 @@ class Run:
                     + (f"; {plan.threads} torch thread(s)" if plan.threads and self.device == "cpu" else ""))
         if m in self.opts.weights:
             training = f"weights loaded from {self.opts.weights[m]} (not trained by this run)"
+        sizes = [(width, height)] + [s for s in self.preset.speed_sizes if tuple(s) != (width, height)]
+        speed = measure(net, sizes, device=self.device, forward=plan.predict, repeats=self.preset.speed_repeats,
+                        needs_background=spec.needs_background, recurrent=spec.recurrent)
         return {
             "name": m, "parameters": count_parameters(net)["total"], "gmacs": round(macs.gmacs, 4),
-            "fps": round(frames_per_second(net, height, width, device=self.device, forward=plan.predict,
-                                           needs_background=spec.needs_background, recurrent=spec.recurrent), 2),
+            "fps": speed[0]["fps"], "speed": speed,
             "hardware": hardware(self.device), "preset": self.preset.name, "training": training,
             "notes": f"seed {spec.seed}: {spec.title}; evaluated at {width}x{height}",
             "date": datetime.date.today().isoformat(), "mbench_version": __version__,
