@@ -40,8 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--preset", default="quick", help="smoke, quick, paper or a .toml file (default quick)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
-    parser.add_argument("--models", default="rvm,bgmv2,convlstm,attention_memory",
-                        help="comma-separated models (default: all four)")
+    from .models import SPECS  # the registry: defaults and help come from it
+
+    parser.add_argument("--models", default=",".join(SPECS),
+                        help="comma-separated models (default: all): "
+                             + "; ".join(spec.describe() for spec in SPECS.values()))
     parser.add_argument("--data", type=Path, metavar="DIR",
                         help="a synthesized dataset on disk (default: synthesize the preset's validation "
                              "clips, stream the training sequences)")

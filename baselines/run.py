@@ -39,7 +39,7 @@ from mbench.paths import check_output, mark_output
 
 from . import SPECS, build
 from .architecture import plan_for_checkpoint
-from .board import METHOD_FILE, build_board, dataset_label, read_row, write_method
+from .board import METHOD_FILE, build_board, dataset_label, read_row, scored_gt, write_method
 from .checkpoint import STATE_FILE, read_state
 from .data import check_layers, training_source
 from .devices import hardware, resolve_device
@@ -229,13 +229,8 @@ class Run:
     def _scored(self, folder: Path) -> bool:
         """True when ``folder`` holds a finished row for the current validation clips; the
         predictions and scores of other clips (another --data or preset) are removed."""
-        import json
-
-        summary = folder / "eval" / "summary.json"
-        if summary.is_file():
-            gt = json.loads(summary.read_text("utf-8")).get("gt")
-            if gt == str(Path(self.gt_root).resolve()):
-                return (folder / METHOD_FILE).is_file()
+        if scored_gt(folder) == str(Path(self.gt_root).resolve()):
+            return (folder / METHOD_FILE).is_file()
         for name in ("pred", "eval", METHOD_FILE):
             remove_tree(folder / name)
         return False
@@ -340,7 +335,7 @@ class Run:
             evaluate(folder / "pred", self.gt_root, out=folder / "eval", workers=self.workers, quiet=self.opts.quiet)
 
     def _method(self, m: str, net: torch.nn.Module, steps: int, seconds: float) -> dict[str, Any]:
-        from .speed import frames_per_second
+        from .speed import measure
 
         plan, spec = self.plans[m], SPECS[m]
         width, height = check_frame_size(self.clips, self.gt_root)
@@ -361,10 +356,12 @@ class Run:
                     + (f"; {plan.threads} torch thread(s)" if plan.threads and self.device == "cpu" else ""))
         if m in self.opts.weights:
             training = f"weights loaded from {self.opts.weights[m]} (not trained by this run)"
+        sizes = [(width, height)] + [s for s in self.preset.speed_sizes if tuple(s) != (width, height)]
+        speed = measure(net, sizes, device=self.device, forward=plan.predict, repeats=self.preset.speed_repeats,
+                        needs_background=spec.needs_background, recurrent=spec.recurrent)
         return {
             "name": m, "parameters": count_parameters(net)["total"], "gmacs": round(macs.gmacs, 4),
-            "fps": round(frames_per_second(net, height, width, device=self.device, forward=plan.predict,
-                                           needs_background=spec.needs_background, recurrent=spec.recurrent), 2),
+            "fps": speed[0]["fps"], "speed": speed,
             "hardware": hardware(self.device), "preset": self.preset.name, "training": training,
             "notes": f"seed {spec.seed}: {spec.title}; evaluated at {width}x{height}",
             "date": datetime.date.today().isoformat(), "mbench_version": __version__,
