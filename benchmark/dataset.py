@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mbench.benchmark.conventions import Convention, select_metrics
+from mbench.benchmark.metrics import needs_fgr
 from mbench.errors import BadInput
 from mbench.frames import probe_image
 from mbench.layout import Clip, Layer, check_same_frames, discover_clips, pair_clips, trimap_layer
@@ -50,6 +51,7 @@ class EvalPlan:
     trimap_root: Path | None
     total_clips: int          # before sharding
     shard: tuple[int, int] | None
+    reading: str = "full"     # how alpha files are read (mbench.frames.READINGS)
 
     @property
     def n_frames(self) -> int:
@@ -89,7 +91,7 @@ def plan_evaluation(pred_root, gt_root, convention: Convention, metrics: list[st
         if not pairs:
             raise BadInput(f"shard {shard[0]}/{shard[1]} holds no clip ({total} clips in all)",
                            f"{shard[0]}/{shard[1]}")
-    want_fgr = any(n.startswith("fgr_") for n in names)
+    want_fgr = needs_fgr(convention, names)
     jobs = []
     for p, g in pairs:
         tri = None

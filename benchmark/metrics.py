@@ -129,5 +129,15 @@ METRICS = {cls.name: cls for cls in (AbsoluteError, SAD, MSE, Grad, Conn, DtSSD,
 
 
 def build_metrics(convention, names) -> list[Metric]:
-    """Instantiate ``names`` with ``convention``'s parameters."""
-    return [METRICS[n](convention.params.get(n, {})) for n in names]
+    """Instantiate ``names`` (column names) with ``convention``'s parameters."""
+    out = []
+    for n in names:
+        metric = METRICS[convention.kind(n)](convention.params.get(n, {}))
+        metric.name = n
+        out.append(metric)
+    return out
+
+
+def needs_fgr(convention, names) -> bool:
+    """Whether any of the columns ``names`` reads the foreground layers."""
+    return any(METRICS[convention.kind(n)].needs_fgr for n in names)

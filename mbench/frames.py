@@ -182,6 +182,35 @@ READINGS = {
 }
 
 
+def reading_loss(info: ImageInfo, reading: str) -> str | None:
+    """What ``reading`` drops from a file with header ``info`` (None: nothing).
+
+    Only ``"gray8"`` drops anything: the alpha channel of a gray+alpha or RGBA file (OpenCV
+    converts the colour channels instead), or the low byte of a 16-bit file.
+    """
+    if reading != "gray8":
+        return None
+    if info.channels in (2, 4):
+        return "RGBA alpha ignored"
+    if info.bit_depth > 8:
+        return "16-bit precision dropped"
+    return None
+
+
+def read_alpha_noting_loss(path: str | os.PathLike, reading: str = "full") -> tuple[np.ndarray, str | None]:
+    """:func:`read_alpha`, and what the reading dropped from this file (see :func:`reading_loss`)."""
+    if reading not in READINGS:
+        raise ValueError(f"unknown reading {reading!r} (choose from {', '.join(READINGS)})")
+    path = Path(path)
+    data, info = _read_checked(path)
+    loss = reading_loss(info, reading)
+    if info.format == "png" and info.channels == 1 and (reading != "gray8" or info.bit_depth == 8):
+        img = png.decode(data, (1,))
+        if img is not None:
+            return img, loss
+    return _opencv_decode(path, data, READINGS[reading]), loss
+
+
 def read_alpha(path: str | os.PathLike, *, reading: str = "full") -> np.ndarray:
     """Read an alpha matte the way ``reading`` says (see :data:`READINGS`).
 
@@ -189,15 +218,7 @@ def read_alpha(path: str | os.PathLike, *, reading: str = "full") -> np.ndarray:
     reading; other files are decoded by OpenCV with the reading's flags.
     ``"full"`` and ``"gray8"`` give a 2-D array; ``"unchanged"`` may give (H, W, C).
     """
-    if reading not in READINGS:
-        raise ValueError(f"unknown reading {reading!r} (choose from {', '.join(READINGS)})")
-    path = Path(path)
-    data, info = _read_checked(path)
-    if info.format == "png" and info.channels == 1 and (reading != "gray8" or info.bit_depth == 8):
-        img = png.decode(data, (1,))
-        if img is not None:
-            return img
-    return _opencv_decode(path, data, READINGS[reading])
+    return read_alpha_noting_loss(path, reading)[0]
 
 
 def read_color(path: str | os.PathLike) -> np.ndarray:

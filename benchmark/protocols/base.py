@@ -9,7 +9,10 @@ aggregation, bugs included. Each lives in one module ``mbench.benchmark.protocol
 ``run(pred, gt, options) -> Result``
     score a prediction tree against a ground-truth tree in the protocol's native layout.
 
-and one line in the registry (``mbench.benchmark.protocols.PROTOCOLS``). The runner around it
+and one line in the registry (``mbench.benchmark.protocols.PROTOCOLS``). Optionally
+``check_inputs(pred, gt, options)`` raises :class:`mbench.errors.BadInput` before any work when an
+input the protocol needs is missing (instances, the sparse ground-truth naming, ...); ``trimap`` and
+``flow`` in ``CARD.needs`` are checked by the runner. The runner around it
 (writing ``per_frame.csv`` and ``summary.json`` atomically, the ground-truth hash, the warnings,
 refusing missing inputs) is shared; a module only computes.
 """
@@ -60,6 +63,9 @@ class Options:
     workers: int = 1
     quiet: bool = True
     full_precision: bool = False      # --full-precision: read all 16 bits / the alpha channel
+    metrics: tuple[str, ...] | None = None  # --metrics: a subset of the protocol's columns
+    device: str = "cpu"               # --device: where the compiled kernels run
+    shard: str | None = None          # --shard K/N (protocols on the clip engine: rvm, dim)
 
 
 @dataclass
