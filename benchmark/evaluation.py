@@ -75,7 +75,7 @@ def run_evaluation(pred_root, gt_root, *, convention: str = "rvm", metrics: list
     conv = get_convention(convention)
     check_device(device)
     plan = plan_evaluation(pred_root, gt_root, conv, metrics, trimap, shard)
-    plan.reading = "full" if full_precision else conv.reading
+    plan.reading = "alpha" if full_precision else conv.reading
     notes = ReadingNotes()
     per_frame = score_plan(plan, out=out, workers=workers, device=device, quiet=quiet, notes=notes)
     for message in notes.messages():

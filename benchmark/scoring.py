@@ -51,7 +51,7 @@ def check_array(a: np.ndarray, what: str) -> np.ndarray:
 
 def evaluate_arrays(pred, gt, convention: str = "rvm", metrics: list[str] | None = None,
                     trimap=None, clip: str = "clip", pred_fgr=None, gt_fgr=None,
-                    device: str = "cpu") -> pd.DataFrame:
+                    device: str = "cpu", protocol: str | None = None) -> pd.DataFrame:
     """Score in-memory mattes of shape (T, H, W) as one clip (dtSSD runs across T).
 
     Parameters
@@ -69,13 +69,22 @@ def evaluate_arrays(pred, gt, convention: str = "rvm", metrics: list[str] | None
     pred_fgr, gt_fgr : array_like (T, H, W, 3), optional
         Foregrounds, for fgr_mad / fgr_mse.
     device : {"cpu", "cuda"}
+    protocol : str, optional
+        Score by a protocol's per-frame rules and column names instead (``rvm``, ``rvm_hr``,
+        ``matanyone``, ``matanyone_crgnn``, ``dim``); a protocol whose original needs files (a
+        dataset layout, flow, instances) is refused with :class:`BadInput`.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``clip``, ``frame`` (``0000``, ...), then one column per metric.
     """
-    conv = get_convention(convention)
+    if protocol is not None:
+        from mbench.benchmark.protocols.runner import protocol_convention
+
+        conv = protocol_convention(protocol)
+    else:
+        conv = get_convention(convention)
     p, g = check_array(pred, "pred"), check_array(gt, "gt")
     if p.shape != g.shape:
         raise BadInput(f"shape {p.shape} differs from gt {g.shape}", "pred")
@@ -93,6 +102,8 @@ def evaluate_arrays(pred, gt, convention: str = "rvm", metrics: list[str] | None
         pred_fgr, gt_fgr = np.asarray(pred_fgr), np.asarray(gt_fgr)
         if pred_fgr.shape != p.shape + (3,) or gt_fgr.shape != p.shape + (3,):
             raise BadInput(f"foregrounds must have shape {p.shape + (3,)}", "fgr")
+        if gt_fgr.dtype != g.dtype and gt_fgr.dtype.kind == "u" and g.dtype.kind == "u":
+            raise BadInput("foregrounds and alpha must have the same dtype", "fgr")
     built = build_metrics(conv, names)
     rows = []
     workspace = Workspace()

@@ -175,10 +175,13 @@ def _decode(path: Path, flags: int) -> np.ndarray:
 #                an RGBA file is converted from its colour channels (its alpha channel is ignored).
 #   "unchanged": exactly cv2.imread(path, cv2.IMREAD_UNCHANGED): every channel at its own depth,
 #                BGR(A) order; the protocol picks the channel (TCVOM takes the last one).
+#   "alpha":     "full", except that a file with an alpha channel (gray+alpha, RGBA) gives that
+#                channel: the matte as saved, whatever the colour (--full-precision).
 READINGS = {
     "full": cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH,
     "gray8": cv2.IMREAD_GRAYSCALE,
     "unchanged": cv2.IMREAD_UNCHANGED,
+    "alpha": cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH,
 }
 
 
@@ -204,6 +207,8 @@ def read_alpha_noting_loss(path: str | os.PathLike, reading: str = "full") -> tu
     path = Path(path)
     data, info = _read_checked(path)
     loss = reading_loss(info, reading)
+    if reading == "alpha" and info.channels in (2, 4):
+        return np.ascontiguousarray(_opencv_decode(path, data, cv2.IMREAD_UNCHANGED)[..., -1]), None
     if info.format == "png" and info.channels == 1 and (reading != "gray8" or info.bit_depth == 8):
         img = png.decode(data, (1,))
         if img is not None:

@@ -60,7 +60,7 @@ def score_jobs(conv: Convention, jobs: list[ClipJob], pred: Path, gt: Path, opti
     for job in jobs:
         job.fgr = wants_fgr
     plan = EvalPlan(conv, names, jobs, pred, gt, None, len(jobs), None,
-                    reading="full" if options.full_precision else conv.reading)
+                    reading="alpha" if options.full_precision else conv.reading)
     for job in jobs:
         if job.stems:
             check_clip_images(job)

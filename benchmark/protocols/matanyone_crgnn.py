@@ -41,13 +41,18 @@ CARD = Card(
 
 
 def check_inputs(pred: Path, gt: Path, options: Options) -> None:
-    """Refuse trees without the sparse naming: ``T/<video>/`` must hold files, not a ``pha/`` folder."""
+    """Refuse trees without the sparse naming: a video's ground truth is files in ``T/<video>/``
+    (an RVM-style tree, ``T/<dataset>/<clip>/pha/``, holds folders there instead)."""
     from mbench.errors import BadInput
 
-    for entry in sorted(gt.iterdir()) if gt.is_dir() else ():
-        if entry.is_dir() and (entry / "pha").is_dir() and not any(f.is_file() for f in entry.iterdir()):
-            raise BadInput("protocol matanyone_crgnn reads the sparse ground truth as T/<video>/<files> "
-                           "(every 10th frame); this folder holds pha/ instead", entry)
+    for entry in sorted(pred.iterdir()):
+        target = gt / entry.name
+        if not (entry.is_dir() and target.is_dir()):
+            continue
+        inside = list(target.iterdir())
+        if inside and not any(f.is_file() for f in inside):
+            raise BadInput("protocol matanyone_crgnn reads sparse ground truth as T/<video>/<frames> "
+                           "(every 10th frame); this folder holds only folders", target)
 
 
 def run(pred: Path, gt: Path, options: Options) -> Result:

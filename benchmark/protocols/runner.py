@@ -39,6 +39,26 @@ def protocol_cards() -> list[Card]:
     return [load_protocol(name).CARD for name in PROTOCOLS]
 
 
+def protocol_convention(name: str):
+    """The per-frame rules of protocol ``name`` as a convention (for in-memory arrays).
+
+    Raises
+    ------
+    BadInput
+        The protocol cannot score one in-memory clip (its rules need files: a layout, flow, ...).
+    """
+    from mbench.benchmark.conventions import get_convention
+
+    module = load_protocol(name)
+    if getattr(module, "ENGINE", None) is not None:
+        return get_convention(module.ENGINE)
+    conv = getattr(module, "CONVENTION", None)
+    if conv is None:
+        raise BadInput(f"protocol {name} cannot run on one in-memory clip (its rules read files "
+                       f"in its dataset's layout); use evaluate() on the trees", name)
+    return conv
+
+
 def card_as_read(card: Card, full_precision: bool) -> Card:
     """The card with the reading actually used: ``--full-precision`` changes a rule, so the
     leaderboard never puts such figures in the original's column."""
