@@ -92,7 +92,8 @@ def _warnings(proc):
 
 
 @pytest.mark.parametrize("protocol", ["rvm", "rvm_hr"])
-def test_gray8_reading_warns_once_per_kind(tmp_path, cli, protocol):
+def test_gray8_reading_warns_once_per_kind(tmp_path, cli_here, protocol):
+    cli = cli_here
     pred, gt = trees.rvm_tree(tmp_path)
     proc = cli("evaluate", pred, gt, "--protocol", protocol, "--out", tmp_path / "e", "--quiet",
                "--workers", "2")
@@ -114,7 +115,8 @@ def test_gray8_reading_warns_once_per_kind(tmp_path, cli, protocol):
     assert cards[0]["rules"]["reading"] != cards[1]["rules"]["reading"]  # never one column
 
 
-def test_summary_keys(tmp_path, cli):
+def test_summary_keys(tmp_path, cli_here):
+    cli = cli_here
     pred, gt = trees.rvm_tree(tmp_path, fgr=False)
     assert cli("evaluate", pred, gt, "--protocol", "rvm_hr", "--out", tmp_path / "e", "--quiet").returncode == 0
     info = json.loads((tmp_path / "e" / "summary.json").read_text())
@@ -129,7 +131,8 @@ def test_summary_keys(tmp_path, cli):
     assert json.loads((tmp_path / "e2" / "summary.json").read_text())["gt_hash"] != info["gt_hash"]
 
 
-def test_list_protocols(cli):
+def test_list_protocols(cli_here):
+    cli = cli_here
     proc = cli("evaluate", "--list-protocols")
     assert proc.returncode == 0
     for name in ("rvm", "rvm_hr", "matanyone", "matanyone_crgnn", "dim"):
@@ -138,7 +141,8 @@ def test_list_protocols(cli):
 
 
 # --- refusals: one line, exit 2, nothing written ---------------------------------------------------
-def test_refusals(tmp_path, cli, bad_input):
+def test_refusals(tmp_path, cli_here, bad_input):
+    cli = cli_here
     pred, gt = trees.rvm_tree(tmp_path, fgr=False)
     missing = gt / "vm_static" / "0000" / "pha" / "0004.png"
     missing.unlink()

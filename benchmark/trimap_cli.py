@@ -1,0 +1,124 @@
+"""``mbench trimap``: trimaps from ground-truth alpha, the way the matting benchmarks make them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+DESCRIPTION = """\
+Write a trimap for every ground-truth alpha frame: 255 where the matte is opaque and stays opaque
+after eroding by K pixels, 0 likewise for transparent, 128 (unknown) elsewhere. So every pixel with
+0 < alpha < max is unknown, and the band reaches K pixels into both known regions (elliptical
+structuring element of diameter 2K+1, replicated image border; mbench.trimap.make_trimap).
+Deterministic: the same alpha and widths always give the same bytes.
+
+  mbench trimap gt/ --out trimaps/ --width 10
+  mbench trimap gt/ --out trimaps/ --width 10 --bg-width 5
+  mbench trimap gt/ --out trimaps/ --protocol maggie      # that protocol's default widths
+
+GT is a clip tree (folders with pha/): trimaps go to TRIMAPS/<clip>/NNNN.png, where
+'mbench evaluate --trimap TRIMAPS' finds them. A flat folder of images (GT/NAME.png) gives
+TRIMAPS/NAME.png. The folder appears only when every trimap is written.
+"""
+
+
+def _width(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0: {text!r}")
+    return v
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("gt", help="ground-truth root (clip tree or flat image folder)")
+    parser.add_argument("--out", required=True, help="folder to write the trimaps into")
+    parser.add_argument("--width", type=_width, help="band width into the opaque region, pixels")
+    parser.add_argument("--bg-width", type=_width, help="band width into the transparent region "
+                                                        "(default: --width)")
+    parser.add_argument("--protocol", help="use this protocol's default widths")
+    parser.add_argument("--workers", type=_width, help="threads (default: CPU count)")
+
+
+def widths_for(protocol: str) -> tuple[int, int | None]:
+    """(width, bg_width) a protocol makes its trimaps with (module attribute ``TRIMAP_WIDTH``)."""
+    from mbench.benchmark.protocols.runner import load_protocol
+    from mbench.errors import BadInput
+
+    module = load_protocol(protocol)
+    width = getattr(module, "TRIMAP_WIDTH", None)
+    if width is None:
+        raise BadInput(f"protocol {protocol} makes no trimaps of its own (give --width K)", protocol)
+    return (width, None) if isinstance(width, int) else tuple(width)
+
+
+def frame_sources(gt_root: Path) -> list[tuple[Path, str]]:
+    """(alpha file, relative output name) of every frame: a clip tree or a flat image folder."""
+    from mbench.errors import BadInput
+    from mbench.frames import IMAGE_SUFFIXES
+    from mbench.layout import discover_clips, frame_folder_layer
+
+    if not gt_root.is_dir():
+        raise BadInput("ground-truth root is not a folder" if gt_root.exists()
+                       else "ground-truth root does not exist", gt_root)
+    if any(f.suffix.lower() in IMAGE_SUFFIXES for f in gt_root.iterdir() if f.is_file()):
+        layer = frame_folder_layer(gt_root)
+        return [(f, f"{s}.png") for f, s in zip(layer.files, layer.stems)]
+    out = []
+    for clip in discover_clips(gt_root, layers=("pha",), what="ground-truth"):
+        layer = clip.layers["pha"]
+        if layer.is_video:
+            raise BadInput("trimaps are made from image frames, not a video layer", layer.path)
+        prefix = "" if clip.id == "." else clip.id + "/"
+        out += [(f, f"{prefix}{s}.png") for f, s in zip(layer.files, layer.stems)]
+    return out
+
+
+def write_trimaps(gt_root, out, width: int, bg_width: int | None = None, *, workers: int | None = None,
+                  quiet: bool = True) -> int:
+    """Write the trimap of every frame under ``gt_root`` into ``out`` (atomically); return the count."""
+    from mbench.atomic import atomic_dir
+    from mbench.errors import BadInput
+    from mbench.frames import read_alpha, write_image
+    from mbench.parallel import default_workers, ordered_map
+    from mbench.progress import progress
+    from mbench.trimap import make_trimap
+
+    gt_root, out = Path(gt_root), Path(out)
+    real_gt, real_out = os.path.realpath(gt_root), os.path.realpath(out)
+    if os.path.commonpath([real_gt, real_out]) in (real_gt, real_out):
+        raise BadInput("the output folder must not overlap the ground truth", out)
+    sources = frame_sources(gt_root)
+
+    with atomic_dir(out) as tmp:
+        def one(item):
+            src, rel = item
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_image(target, make_trimap(read_alpha(src), width, bg_width=bg_width))
+
+        with progress(total=len(sources), desc="trimap", unit="frame", quiet=quiet) as bar:
+            for _ in ordered_map(one, sources, workers or default_workers()):
+                bar.update(1)
+    return len(sources)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mbench.errors import BadInput
+
+    if args.protocol is not None:
+        if args.width is not None:
+            raise BadInput("give --width or --protocol, not both", "--protocol")
+        width, bg = widths_for(args.protocol)
+        bg = args.bg_width if args.bg_width is not None else bg
+    elif args.width is None:
+        raise BadInput("give --width K (or --protocol NAME for its default widths)", "mbench trimap")
+    else:
+        width, bg = args.width, args.bg_width
+    n = write_trimaps(args.gt, args.out, width, bg, workers=args.workers or None, quiet=args.quiet)
+    if not args.quiet:
+        print(f"wrote {n} trimaps to {args.out}")
+    return 0
