@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from mbench.benchmark.dataset import ClipJob, EvalPlan
 from mbench.benchmark.kernels.workspace import Workspace
-from mbench.benchmark.metrics import build_metrics
-from mbench.benchmark.scoring import frame_context, score_frame, warn_undefined
+from mbench.benchmark.scoring import Frame, FrameScorer
 from mbench.errors import BadInput
 from mbench.frames import read_alpha_noting_loss
 from mbench.parallel import default_workers, ordered_map
@@ -29,19 +27,6 @@ TASK_PIXELS = 1_000_000  # frames per task: about this many pixels (see frames_p
 
 _TRIMAP_VALUES = np.zeros(256, np.bool_)
 _TRIMAP_VALUES[[0, 128, 255]] = True
-
-
-@dataclass
-class Frame:
-    """One decoded frame of a clip."""
-
-    job: ClipJob
-    index: int
-    pred: np.ndarray
-    gt: np.ndarray
-    trimap: np.ndarray | None = None
-    pred_fgr: np.ndarray | None = None
-    gt_fgr: np.ndarray | None = None
 
 
 def _where(layer, index: int) -> str:
@@ -93,7 +78,7 @@ def decode(job: ClipJob, index: int, reading: str = "full", notes: ReadingNotes 
     if pred.shape != gt.shape:
         raise BadInput(f"alpha is {pred.shape[1]}x{pred.shape[0]} but the ground truth is "
                        f"{gt.shape[1]}x{gt.shape[0]}", _where(pl, index))
-    frame = Frame(job, index, pred, gt)
+    frame = Frame(pred, gt)
     if job.trimap is not None:
         tri = job.trimap.read_alpha(index)
         if tri.dtype != np.uint8 or tri.shape != gt.shape:
@@ -148,7 +133,7 @@ def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu",
     has not started.
     """
     workers = workers or default_workers()
-    metrics = build_metrics(plan.convention, plan.metrics)
+    scorer = FrameScorer(plan.convention, plan.metrics, device)
     order = {j.id: n for n, j in enumerate(plan.jobs)}
     jobs = [j for j in plan.jobs if j.id not in skip and j.stems]
     total = sum(len(j.stems) for j in jobs)
@@ -157,7 +142,6 @@ def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu",
         k = frames_per_task(j, total, workers)
         spans += [(j, a, min(a + k, len(j.stems))) for a in range(0, len(j.stems), k)]
     handoffs = [_Handoff() for _ in spans]
-    conv = plan.convention
 
     def read(job: ClipJob, t: int) -> Frame:
         return decode(job, t, plan.reading, notes, order[job.id])
@@ -167,13 +151,8 @@ def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu",
     def score(job: ClipJob, t: int, frame: Frame, prev: Frame | None) -> dict:
         if not hasattr(scratch, "workspace"):
             scratch.workspace = Workspace()
-        ctx = frame_context(conv, frame.pred, frame.gt, prev and prev.pred, prev and prev.gt,
-                            frame.trimap, prev and prev.trimap, frame.pred_fgr, frame.gt_fgr, device,
-                            plan.metrics, scratch.workspace)
-        values = score_frame(metrics, ctx)
         stem = job.stems[t]
-        warn_undefined(values, f"{job.gt.layers['pha'].path}/{stem}")
-        return {"clip": job.id, "frame": stem, **values}
+        return scorer(job.id, stem, frame, prev, scratch.workspace, f"{job.gt.layers['pha'].path}/{stem}")
 
     def task(n: int) -> list[dict]:
         job, start, stop = spans[n]

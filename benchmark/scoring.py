@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -102,21 +103,44 @@ def evaluate_arrays(pred, gt, convention: str = "rvm", metrics: list[str] | None
         pred_fgr, gt_fgr = np.asarray(pred_fgr), np.asarray(gt_fgr)
         if pred_fgr.shape != p.shape + (3,) or gt_fgr.shape != p.shape + (3,):
             raise BadInput(f"foregrounds must have shape {p.shape + (3,)}", "fgr")
-        if gt_fgr.dtype != g.dtype and gt_fgr.dtype.kind == "u" and g.dtype.kind == "u":
-            raise BadInput("foregrounds and alpha must have the same dtype", "fgr")
-    built = build_metrics(conv, names)
-    rows = []
+    scorer = FrameScorer(conv, names, device)
     workspace = Workspace()
+    rows, prev = [], None
     for t in range(p.shape[0]):
-        ctx = frame_context(conv, p[t], g[t], p[t - 1] if t else None, g[t - 1] if t else None,
-                            None if tri is None else tri[t],
-                            None if tri is None or t == 0 else tri[t - 1],
-                            pred_fgr[t] if have_fgr else None, gt_fgr[t] if have_fgr else None,
-                            device, names, workspace)
-        values = score_frame(built, ctx)
-        warn_undefined(values, f"{clip} frame {t:04d}")
-        rows.append({"clip": clip, "frame": f"{t:04d}", **values})
+        frame = Frame(p[t], g[t], None if tri is None else tri[t],
+                      pred_fgr[t] if have_fgr else None, gt_fgr[t] if have_fgr else None)
+        rows.append(scorer(clip, f"{t:04d}", frame, prev, workspace, f"{clip} frame {t:04d}"))
+        prev = frame
     return pd.DataFrame(rows, columns=["clip", "frame", *names])
+
+
+@dataclass
+class Frame:
+    """One frame's decoded inputs (a file's or an array's)."""
+
+    pred: np.ndarray
+    gt: np.ndarray
+    trimap: np.ndarray | None = None
+    pred_fgr: np.ndarray | None = None
+    gt_fgr: np.ndarray | None = None
+
+
+class FrameScorer:
+    """The one per-frame step of every evaluation (files or arrays): a frame and the one before it
+    in, a row of metric values out, undefined values warned about by name."""
+
+    def __init__(self, conv: Convention, names: tuple[str, ...], device: str = "cpu"):
+        self.conv, self.names, self.device = conv, tuple(names), device
+        self.metrics = build_metrics(conv, self.names)
+
+    def __call__(self, clip: str, stem: str, frame: Frame, prev: Frame | None,
+                 workspace: Workspace, where: str) -> dict:
+        ctx = frame_context(self.conv, frame.pred, frame.gt, prev and prev.pred, prev and prev.gt,
+                            frame.trimap, prev and prev.trimap, frame.pred_fgr, frame.gt_fgr,
+                            self.device, self.names, workspace)
+        values = score_frame(self.metrics, ctx)
+        warn_undefined(values, where)
+        return {"clip": clip, "frame": stem, **values}
 
 
 def frame_context(conv: Convention, pred, gt, pred_prev, gt_prev, region, region_prev, pred_fgr,

@@ -86,3 +86,6 @@ class Result:
     extra: dict[str, Any] = field(default_factory=dict)
     gt_files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # {column: {"needs": [...], "higher_is_better": bool, "aggregate": str}}; empty: every column
+    # lower-is-better unless listed in CARD.higher_is_better
+    declarations: dict[str, dict] = field(default_factory=dict)

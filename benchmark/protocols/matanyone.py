@@ -13,6 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from mbench.benchmark.conventions import Convention
+from mbench.benchmark.metrics import declarations
 from mbench.benchmark.protocols.base import Card, Options, Result
 from mbench.benchmark.protocols.engine import jobs_gt_files, pooled_means, score_jobs, workbook_figures
 from mbench.benchmark.protocols.rvm_layout import rvm_tree_jobs
@@ -59,4 +60,5 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     per_frame, names, notes = score_jobs(CONVENTION, jobs, Path(pred), Path(gt), options)
     return Result(per_frame, workbook_figures(per_frame, names, [j.id for j in jobs]),
                   extra={"pooled_mean": pooled_means(per_frame, names)},
-                  gt_files=jobs_gt_files(jobs), warnings=notes)
+                  gt_files=jobs_gt_files(jobs), warnings=notes,
+                  declarations=declarations(CONVENTION, names))

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from mbench.benchmark.conventions import Convention
+from mbench.benchmark.metrics import declarations
 from mbench.benchmark.protocols.base import Card, Options, Result
 from mbench.benchmark.protocols.engine import jobs_gt_files, pooled_means, score_jobs, workbook_figures
 from mbench.benchmark.protocols.rvm_hr import CONVENTION as HR
@@ -63,4 +64,5 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     return Result(per_frame, workbook_figures(per_frame, names, clips, shift=True),
                   extra={"workbook_unshifted": workbook_figures(per_frame, names, clips),
                          "pooled_mean": pooled_means(per_frame, names)},
-                  gt_files=jobs_gt_files(jobs), warnings=notes + reading)
+                  gt_files=jobs_gt_files(jobs), warnings=notes + reading,
+                  declarations=declarations(CONVENTION, names))

@@ -89,7 +89,8 @@ def check_needs(module: ModuleType, pred, gt, options: Options) -> None:
 def protocol_summary(card: Card, result: Result, pred, gt) -> dict:
     """``summary.json`` of a protocol run (the keys of :func:`protocol_keys`, plus the roots)."""
     info = protocol_keys(card, result.metrics, result.extra,
-                         combine_hashes(gt_file_hashes(result.gt_files, gt)), len(result.per_frame))
+                         combine_hashes(gt_file_hashes(result.gt_files, gt)), len(result.per_frame),
+                         result.declarations or None)
     info.update({"pred": str(Path(pred).resolve()), "gt": str(Path(gt).resolve())})
     return info
 
@@ -126,8 +127,12 @@ def engine_keys(module: ModuleType, per_frame: pd.DataFrame, metrics: tuple[str,
     means of ``info``; the module's ``engine_extra`` adds the original's own aggregate."""
     extra_fn = getattr(module, "engine_extra", None)
     extra = extra_fn(per_frame, metrics) if extra_fn is not None else {}
+    from mbench.benchmark.conventions import get_convention
+    from mbench.benchmark.metrics import declarations
+
     keys = protocol_keys(card_as_read(module.CARD, full_precision), info["metrics"], extra,
-                         combine_hashes(hashes), len(per_frame))
+                         combine_hashes(hashes), len(per_frame),
+                         declarations(get_convention(module.ENGINE), metrics))
     if sharded:
         keys["gt_files"] = hashes  # merge combines the shards' hashes into the whole tree's
     return keys

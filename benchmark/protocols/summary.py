@@ -54,8 +54,17 @@ def figure(value) -> float | None:
     return None if math.isnan(v) else v
 
 
-def protocol_keys(card: Card, metrics: dict, extra: dict, gt_hash: str, frames: int) -> dict:
-    """The keys every protocol's ``summary.json`` carries (the ``board`` helper reads these)."""
+def protocol_keys(card: Card, metrics: dict, extra: dict, gt_hash: str, frames: int,
+                  declarations: dict | None = None) -> dict:
+    """The keys every protocol's ``summary.json`` carries (the ``board`` helper reads these).
+
+    ``declarations`` ({column: what its metric declares: needs, higher_is_better, aggregate})
+    go under ``metric_declarations``; without them every column is lower-is-better as the card says.
+    """
+    higher = set(card.higher_is_better)
+    declared = declarations or {m: {"needs": [], "higher_is_better": m in higher, "aggregate": "mean"}
+                                for m in metrics}
     return {"protocol": {"name": card.name, "version": card.version}, "card": card.as_dict(),
             "metrics": {k: figure(v) for k, v in metrics.items()}, "extra": extra,
-            "mbench_version": __version__, "gt_hash": gt_hash, "frames": int(frames)}
+            "mbench_version": __version__, "gt_hash": gt_hash, "frames": int(frames),
+            "metric_declarations": declared}

@@ -122,6 +122,9 @@ def test_summary_keys(tmp_path, cli_here):
     info = json.loads((tmp_path / "e" / "summary.json").read_text())
     assert info["protocol"] == {"name": "rvm_hr", "version": "1"}
     assert info["frames"] == 12 and len(info["gt_hash"]) == 64
+    decl = info["metric_declarations"]
+    assert decl["pha_dtssd"]["needs"] == ["previous"] and decl["pha_mad"]["needs"] == []
+    assert not any(d["higher_is_better"] for d in decl.values())
     assert list(info["metrics"]) == ["pha_dtssd", "pha_grad", "pha_mad", "pha_mse"]  # sorted keys
     header = (tmp_path / "e" / "per_frame.csv").read_text().splitlines()[0]
     assert header == "clip,frame,pha_mad,pha_mse,pha_grad,pha_dtssd"
