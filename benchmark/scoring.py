@@ -149,7 +149,7 @@ def frame_context(conv: Convention, pred, gt, pred_prev, gt_prev, region, region
     """A :class:`FrameContext` set up as ``conv`` scores frames, for ``metrics``."""
     return FrameContext(pred, gt, pred_prev=pred_prev, gt_prev=gt_prev,
                         spatial=bool({"grad", "conn"} & {conv.kind(m) for m in metrics}),
-                        minmax=conv.minmax_grad,
+                        minmax=conv.minmax_grad, conn="conn" in {conv.kind(m) for m in metrics},
                         region=region if conv.needs_trimap else None,
                         region_prev=region_prev if conv.needs_trimap else None,
                         region_value=conv.region_value, pred_fgr=pred_fgr, gt_fgr=gt_fgr,
