@@ -6,7 +6,7 @@ column over the clips (rows 3..9999) and B2 = AVERAGE(C2:ZZ2). So the figure is 
 index of the per-index means, for indices below the first clip's length (and at most 700 columns).
 Spreadsheet AVERAGE ignores empty cells; an empty range gives ``#DIV/0!``, which spreads (``None``
 here). ``shift`` reproduces ``eval_crgnn.py``, which writes each clip's values from column B, one
-column left of the headers (docs: /work/shared/protocols/matanyone_crgnn.md).
+column left of the headers (docs/protocols.md).
 """
 
 from __future__ import annotations
