@@ -14,6 +14,7 @@ from mbench.benchmark.dataset import EvalPlan, plan_evaluation
 from mbench.benchmark.results import per_frame_table, summary, write_evaluation
 from mbench.benchmark.runner import ReadingNotes, run_plan
 from mbench.errors import BadInput
+from mbench.paths import check_output
 
 DEVICES = ("cpu", "cuda")
 
@@ -72,6 +73,8 @@ def run_evaluation(pred_root, gt_root, *, convention: str = "rvm", metrics: list
     from mbench.benchmark.protocols.runner import engine_keys, load_protocol
     from mbench.benchmark.protocols.summary import gt_file_hashes
 
+    if out is not None:  # before anything is read or written: outputs never overlap inputs
+        out = check_output(out, [pred_root, gt_root, trimap], kind="evaluation")
     conv = get_convention(convention)
     check_device(device)
     plan = plan_evaluation(pred_root, gt_root, conv, metrics, trimap, shard)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 DESCRIPTION = """\
@@ -81,19 +80,19 @@ def write_trimaps(gt_root, out, width: int, bg_width: int | None = None, *, work
                   quiet: bool = True) -> int:
     """Write the trimap of every frame under ``gt_root`` into ``out`` (atomically); return the count."""
     from mbench.atomic import atomic_dir
-    from mbench.errors import BadInput
     from mbench.frames import read_alpha, write_image
     from mbench.parallel import default_workers, ordered_map
+    from mbench.paths import check_output, mark_output
     from mbench.progress import progress
     from mbench.trimap import make_trimap
 
-    gt_root, out = Path(gt_root), Path(out)
-    real_gt, real_out = os.path.realpath(gt_root), os.path.realpath(out)
-    if os.path.commonpath([real_gt, real_out]) in (real_gt, real_out):
-        raise BadInput("the output folder must not overlap the ground truth", out)
+    gt_root = Path(gt_root)
+    out = check_output(out, [gt_root], kind="trimaps")
     sources = frame_sources(gt_root)
 
     with atomic_dir(out) as tmp:
+        mark_output(tmp, "trimaps")  # a rerun may replace it; nothing else is ever overwritten
+
         def one(item):
             src, rel = item
             target = tmp / rel

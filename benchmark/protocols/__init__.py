@@ -4,9 +4,17 @@ from __future__ import annotations
 
 # name -> module under mbench.benchmark.protocols; a module is imported only when its protocol runs.
 PROTOCOLS: dict[str, str] = {
-    "rvm": "mbench.benchmark.protocols.rvm",
-    "rvm_hr": "mbench.benchmark.protocols.rvm_hr",
-    "matanyone": "mbench.benchmark.protocols.matanyone",
-    "matanyone_crgnn": "mbench.benchmark.protocols.matanyone_crgnn",
-    "dim": "mbench.benchmark.protocols.dim",
+    "rvm": "rvm",
+    "rvm_hr": "rvm_hr",
+    "matanyone": "matanyone",
+    "matanyone_crgnn": "matanyone_crgnn",
+    "dim": "dim",
+    "gca": "gca",
+    "gfm": "gfm",
+    "mmagic": "mmagic",
+    "vitmatte_py": "vitmatte_py",
+    "dvm": "dvm",
+    "maggie": "maggie",
+    "tcvom": "tcvom",
+    "ftpvm": "ftpvm",
 }

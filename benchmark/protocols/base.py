@@ -11,8 +11,9 @@ aggregation, bugs included. Each lives in one module ``mbench.benchmark.protocol
 
 and one line in the registry (``mbench.benchmark.protocols.PROTOCOLS``). Optionally
 ``check_inputs(pred, gt, options)`` raises :class:`mbench.errors.BadInput` before any work when an
-input the protocol needs is missing (instances, the sparse ground-truth naming, ...); ``trimap`` and
-``flow`` in ``CARD.needs`` are checked by the runner. The runner around it
+input the protocol needs is missing (instances, the sparse ground-truth naming, ...); ``flow`` in
+``CARD.needs`` is checked by the runner (``--flow`` or ``GT/flow_png``); trimaps, whose default place
+differs between datasets, by the module. The runner around it
 (writing ``per_frame.csv`` and ``summary.json`` atomically, the ground-truth hash, the warnings,
 refusing missing inputs) is shared; a module only computes.
 """

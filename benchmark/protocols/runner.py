@@ -24,6 +24,7 @@ from mbench.benchmark.protocols.base import Card, Options, Result
 from mbench.benchmark.protocols.summary import combine_hashes, gt_file_hashes, protocol_keys
 from mbench.benchmark.results import to_csv
 from mbench.errors import BadInput
+from mbench.paths import check_output
 
 
 def load_protocol(name: str) -> ModuleType:
@@ -31,7 +32,7 @@ def load_protocol(name: str) -> ModuleType:
     if name not in PROTOCOLS:
         raise BadInput(f"unknown protocol (choose from {', '.join(sorted(PROTOCOLS))}; "
                        f"see 'mbench evaluate --list-protocols')", name)
-    return importlib.import_module(PROTOCOLS[name])
+    return importlib.import_module(f"mbench.benchmark.protocols.{PROTOCOLS[name]}")
 
 
 def protocol_cards() -> list[Card]:
@@ -74,8 +75,10 @@ def check_needs(module: ModuleType, pred, gt, options: Options) -> None:
         if not Path(root).is_dir():
             raise BadInput(f"{what} root is not a folder" if Path(root).exists()
                            else f"{what} root does not exist", root)
-    if "trimap" in card.needs and options.trimap is None and not getattr(module, "TRIMAP_IN_GT", False):
-        raise BadInput(f"protocol {card.name} scores a trimap region: give --trimap ROOT", card.name)
+    if "trimap" in card.needs and options.trimap is None and getattr(module, "ENGINE", None) == "dim":
+        # the image protocols look for trimaps in their GT tree's own place and refuse themselves
+        raise BadInput(f"protocol {card.name} scores the trimap's unknown region: give --trimap ROOT",
+                       card.name)
     if "flow" in card.needs:
         flow = options.flow if options.flow is not None else Path(gt) / "flow_png"
         if not Path(flow).is_dir():
@@ -110,6 +113,8 @@ def run_protocol(name: str, pred, gt, *, out=None, options: Options = Options())
     if options.shard is not None:
         raise BadInput(f"protocol {name} aggregates across clips as its original does; "
                        f"--shard is for rvm and dim", "--shard")
+    if out is not None:  # before anything is read or written: outputs never overlap inputs
+        out = check_output(out, [pred, gt, options.trimap, options.flow], kind="evaluation")
     result = module.run(Path(pred), Path(gt), options)
     for message in dict.fromkeys(result.warnings):  # each once, in order
         warnings.warn(message, stacklevel=2)
