@@ -94,7 +94,8 @@ def protocol_summary(card: Card, result: Result, pred, gt) -> dict:
     info = protocol_keys(card, result.metrics, result.extra,
                          combine_hashes(gt_file_hashes(result.gt_files, gt)), len(result.per_frame),
                          result.declarations or None)
-    info.update({"pred": str(Path(pred).resolve()), "gt": str(Path(gt).resolve())})
+    # "convention": the protocol's name, for readers of summaries written before protocols existed
+    info.update({"convention": card.name, "pred": str(Path(pred).resolve()), "gt": str(Path(gt).resolve())})
     return info
 
 
