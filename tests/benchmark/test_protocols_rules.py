@@ -161,3 +161,45 @@ def test_refusals(tmp_path, cli_here, bad_input):
         proc = cli("evaluate", pred, gt, *args, "--out", out)
         bad_input(proc, *fragments)
         assert not out.exists()
+
+
+# --- aggregation through files, and the engine's protocol keys -----------------------------------
+def test_nan_fgr_mse_gives_no_workbook_figure(tmp_path):
+    from mbench.benchmark.protocols.base import Options
+    from mbench.benchmark.protocols.runner import run_protocol
+
+    pred, gt = trees.rvm_tree(tmp_path)
+    zero = gt / "vm_motion" / "0000" / "pha" / "0001.png"
+    trees._write(zero.with_suffix(""), np.zeros((trees.H, trees.W), np.uint8))
+    with pytest.warns(UserWarning):
+        df, info = run_protocol("rvm_hr", pred, gt, options=Options())
+    assert math.isnan(df["fgr_mse"][1]) and info["metrics"]["fgr_mse"] is None
+    assert info["metrics"]["pha_mad"] is not None and info["extra"]["pooled_mean"]["fgr_mse"] > 0
+
+
+def test_crgnn_shift_gives_null_when_the_first_video_is_longest(tmp_path):
+    from mbench.benchmark.protocols.base import Options
+    from mbench.benchmark.protocols.runner import run_protocol
+
+    pred, gt = trees.crgnn_tree(tmp_path)
+    import shutil
+    shutil.rmtree(gt / "v2")  # now no later video has more values than v1 (v3 keeps 3 of 4)
+    with pytest.warns(UserWarning):
+        df, info = run_protocol("matanyone_crgnn", pred, gt, options=Options())
+    assert all(v is None for v in info["metrics"].values())
+    want = np.mean([df[df["clip"] == c]["pha_mad"].to_numpy() for c in ("v1", "v3")], axis=0).mean()
+    assert info["extra"]["workbook_unshifted"]["pha_mad"] == pytest.approx(want, rel=1e-12)
+
+
+def test_shards_merge_to_the_single_run_keys(tmp_path, cli_here):
+    pred, gt = trees.rvm_tree(tmp_path, fgr=False)
+    assert cli_here("evaluate", pred, gt, "--convention", "rvm", "--out", tmp_path / "all", "--quiet",
+                    "--full-precision").returncode == 0
+    for k in (0, 1):
+        assert cli_here("evaluate", pred, gt, "--shard", f"{k}/2", "--out", tmp_path / f"s{k}", "--quiet",
+                        "--full-precision").returncode == 0
+    assert cli_here("evaluate", "--merge", tmp_path / "m", tmp_path / "s0", tmp_path / "s1", "--quiet").returncode == 0
+    whole, merged = (json.loads((tmp_path / d / "summary.json").read_text()) for d in ("all", "m"))
+    for key in ("protocol", "card", "gt_hash", "frames", "extra", "metrics"):
+        assert merged[key] == whole[key], key
+    assert "gt_files" not in whole and whole["protocol"]["name"] == "rvm"
