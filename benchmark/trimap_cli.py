@@ -14,7 +14,6 @@ Deterministic: the same alpha and widths always give the same bytes.
 
   mbench trimap gt/ --out trimaps/ --width 10
   mbench trimap gt/ --out trimaps/ --width 10 --bg-width 5
-  mbench trimap gt/ --out trimaps/ --protocol maggie      # that protocol's default widths
 
 GT is a clip tree (folders with pha/): trimaps go to TRIMAPS/<clip>/NNNN.png, where
 'mbench evaluate --trimap TRIMAPS' finds them. A flat folder of images (GT/NAME.png) gives
@@ -22,36 +21,16 @@ TRIMAPS/NAME.png. The folder appears only when every trimap is written.
 """
 
 
-def _width(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0: {text!r}")
-    return v
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from mbench.flags import count
+
     parser.add_argument("gt", help="ground-truth root (clip tree or flat image folder)")
     parser.add_argument("--out", required=True, help="folder to write the trimaps into")
-    parser.add_argument("--width", type=_width, help="band width into the opaque region, pixels")
-    parser.add_argument("--bg-width", type=_width, help="band width into the transparent region "
+    parser.add_argument("--width", type=count(0), required=True,
+                        help="band width into the opaque region, pixels")
+    parser.add_argument("--bg-width", type=count(0), help="band width into the transparent region "
                                                         "(default: --width)")
-    parser.add_argument("--protocol", help="use this protocol's default widths")
-    parser.add_argument("--workers", type=_width, help="threads (default: CPU count)")
-
-
-def widths_for(protocol: str) -> tuple[int, int | None]:
-    """(width, bg_width) a protocol makes its trimaps with (module attribute ``TRIMAP_WIDTH``)."""
-    from mbench.benchmark.protocols.runner import load_protocol
-    from mbench.errors import BadInput
-
-    module = load_protocol(protocol)
-    width = getattr(module, "TRIMAP_WIDTH", None)
-    if width is None:
-        raise BadInput(f"protocol {protocol} makes no trimaps of its own (give --width K)", protocol)
-    return (width, None) if isinstance(width, int) else tuple(width)
+    parser.add_argument("--workers", type=count(1), help="threads (default: CPU count)")
 
 
 def frame_sources(gt_root: Path) -> list[tuple[Path, str]]:
@@ -106,18 +85,8 @@ def write_trimaps(gt_root, out, width: int, bg_width: int | None = None, *, work
 
 
 def run(args: argparse.Namespace) -> int:
-    from mbench.errors import BadInput
-
-    if args.protocol is not None:
-        if args.width is not None:
-            raise BadInput("give --width or --protocol, not both", "--protocol")
-        width, bg = widths_for(args.protocol)
-        bg = args.bg_width if args.bg_width is not None else bg
-    elif args.width is None:
-        raise BadInput("give --width K (or --protocol NAME for its default widths)", "mbench trimap")
-    else:
-        width, bg = args.width, args.bg_width
-    n = write_trimaps(args.gt, args.out, width, bg, workers=args.workers or None, quiet=args.quiet)
+    n = write_trimaps(args.gt, args.out, args.width, args.bg_width, workers=args.workers or None,
+                      quiet=args.quiet)
     if not args.quiet:
         print(f"wrote {n} trimaps to {args.out}")
     return 0

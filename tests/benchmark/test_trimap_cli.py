@@ -29,8 +29,7 @@ def test_clip_tree_and_flat_folder(tmp_path, cli_here, bad_input):
     assert cli("trimap", tmp_path / "flat", "--out", tmp_path / "tf", "--width", "3", "--quiet").returncode == 0
     np.testing.assert_array_equal(cv2.imread(str(tmp_path / "tf" / "0001.png"), cv2.IMREAD_UNCHANGED),
                                   make_trimap(gt[1], 3))
-    # refusals: output inside the ground truth, no width, a protocol without trimap widths
+    # refusals: output inside the ground truth, no width
     bad_input(cli("trimap", tmp_path / "gt", "--out", tmp_path / "gt" / "t", "--width", "3"), str(tmp_path / "gt"))
     bad_input(cli("trimap", tmp_path / "gt", "--out", tmp_path / "t3"), "--width")
-    bad_input(cli("trimap", tmp_path / "gt", "--out", tmp_path / "t3", "--protocol", "rvm"), "no trimaps")
     assert not (tmp_path / "t3").exists() and not (tmp_path / "gt" / "t").exists()
