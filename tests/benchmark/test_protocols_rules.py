@@ -84,6 +84,11 @@ def test_rvm_hr_equals_slow_restatement(shape):
 def test_in_memory_refusal():
     with pytest.raises(BadInput, match="unknown protocol"):
         evaluate_arrays(np.zeros((1, 4, 4)), np.zeros((1, 4, 4)), protocol="nosuch")
+    with pytest.raises(BadInput, match="cannot run on one in-memory clip"):
+        evaluate_arrays(np.zeros((1, 4, 4)), np.zeros((1, 4, 4)), protocol="tcvom")
+    # rvm and dim in memory are their conventions
+    a = evaluate_arrays(*mattes.clip(16, 24, 2, 1), protocol="rvm")
+    pd.testing.assert_frame_equal(a, evaluate_arrays(*mattes.clip(16, 24, 2, 1)))
 
 
 # --- reading as the original reads, and its warnings ---------------------------------------------
