@@ -65,6 +65,17 @@ def _read_pha(layer, index: int, reading: str, notes: ReadingNotes | None, key: 
     return img
 
 
+def _read_fgr(layer, index: int, reading: str, notes: ReadingNotes | None, key: tuple[int, int]):
+    """A foreground frame; under ``gray8`` 8-bit as cv2.IMREAD_COLOR reads it (a 16-bit file keeps
+    its high byte, like the alpha)."""
+    img = layer.read_color(index)
+    if reading == "gray8" and img.dtype == np.uint16:
+        if notes is not None:
+            notes.add("16-bit precision dropped", key, str(layer.frame_path(index)))
+        img = (img >> 8).astype(np.uint8)
+    return img
+
+
 def decode(job: ClipJob, index: int, reading: str = "full", notes: ReadingNotes | None = None,
            order: int = 0) -> Frame:
     """Read frame ``index`` of ``job`` (both alphas, and foregrounds / trimap when scored).
@@ -73,8 +84,8 @@ def decode(job: ClipJob, index: int, reading: str = "full", notes: ReadingNotes 
     in ``notes`` under the key ``(order, index)``.
     """
     pl, gl = job.pred.layers["pha"], job.gt.layers["pha"]
-    pred = _read_pha(pl, index, reading, notes, (order, 2 * index))
-    gt = _read_pha(gl, index, reading, notes, (order, 2 * index + 1))
+    pred = _read_pha(pl, index, reading, notes, (order, 4 * index))
+    gt = _read_pha(gl, index, reading, notes, (order, 4 * index + 1))
     if pred.shape != gt.shape:
         raise BadInput(f"alpha is {pred.shape[1]}x{pred.shape[0]} but the ground truth is "
                        f"{gt.shape[1]}x{gt.shape[0]}", _where(pl, index))
@@ -89,8 +100,8 @@ def decode(job: ClipJob, index: int, reading: str = "full", notes: ReadingNotes 
                            _where(job.trimap, index))
         frame.trimap = tri
     if job.fgr:
-        frame.pred_fgr = job.pred.layers["fgr"].read_color(index)
-        frame.gt_fgr = job.gt.layers["fgr"].read_color(index)
+        frame.pred_fgr = _read_fgr(job.pred.layers["fgr"], index, reading, notes, (order, 4 * index + 2))
+        frame.gt_fgr = _read_fgr(job.gt.layers["fgr"], index, reading, notes, (order, 4 * index + 3))
         for side, arr in (("pred", frame.pred_fgr), ("gt", frame.gt_fgr)):
             if arr.shape[:2] != gt.shape:
                 layer = (job.pred if side == "pred" else job.gt).layers["fgr"]

@@ -2,8 +2,8 @@
 
 Every tree is a pure function of its arguments (mattes.clip with fixed seeds), so the reference
 values in data/golden_protocols.json, made by running the original scripts on the same trees, stay
-valid. Each RVM-style tree has one 16-bit ground-truth PNG (random low byte) and one RGBA
-prediction PNG whose alpha channel differs from its colour, so the originals' 8-bit gray reading is
+valid. Each RVM-style tree has one 16-bit ground-truth PNG (random low byte; its foreground too) and one
+RGBA prediction PNG whose alpha channel differs from its colour, so the originals' 8-bit gray reading is
 part of every golden value.
 """
 
@@ -52,8 +52,10 @@ def rvm_tree(root: Path, *, fgr: bool = True, pred_ext: str = ".png", seed: int 
             _write(root / "pred" / rel, p, pred_ext if rel != RGBA else ".png")
             if fgr:
                 for side in ("pred", "gt"):
-                    _write(root / side / ds / clip / "fgr" / f"{t:04d}",
-                           rng.integers(0, 256, (H, W, 3)).astype(np.uint8))
+                    colour = rng.integers(0, 256, (H, W, 3)).astype(np.uint8)
+                    if side == "gt" and rel == SIXTEEN_BIT:  # a 16-bit foreground too
+                        colour = (colour.astype(np.uint16) << 8) | rng.integers(0, 256, colour.shape).astype(np.uint16)
+                    _write(root / side / ds / clip / "fgr" / f"{t:04d}", colour)
     if pred_ext != ".png":  # the RGBA frame keeps its PNG bytes under the prediction's extension
         src = root / "pred" / (RGBA + ".png")
         os.replace(src, src.with_suffix(pred_ext))
