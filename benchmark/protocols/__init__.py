@@ -7,6 +7,7 @@ PROTOCOLS: dict[str, str] = {
     "rvm": "rvm",
     "rvm_hr": "rvm_hr",
     "matanyone": "matanyone",
+    "matanyone_hr": "matanyone_hr",
     "matanyone_crgnn": "matanyone_crgnn",
     "dim": "dim",
     "gca": "gca",

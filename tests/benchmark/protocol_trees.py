@@ -30,11 +30,13 @@ def _write(path: Path, img: np.ndarray, ext: str = ".png") -> None:
     path.with_suffix(ext).write_bytes(buf.tobytes())
 
 
-def rvm_tree(root: Path, *, fgr: bool = True, pred_ext: str = ".png", seed: int = 3) -> tuple[Path, Path]:
+def rvm_tree(root: Path, *, fgr: bool = True, pred_ext: str = ".png", gt_ext: str = ".png",
+             seed: int = 3) -> tuple[Path, Path]:
     """``root/pred`` and ``root/gt`` as ``<dataset>/<clip>/{pha,fgr}/NNNN.png``; returns both roots.
 
     Clip lengths differ (4, 3, 5) so the workbook's first-clip rule matters. ``pred_ext=".jpg"``
-    writes the predictions' alpha as JPEG (MatAnyone's extension remapping).
+    writes the predictions' alpha as JPEG (MatAnyone's extension remapping); ``gt_ext=".jpg"`` keeps
+    the ground truth's PNG bytes under ``.jpg`` names, as MatAnyone2's eval_hr.py requires.
     """
     rng = np.random.default_rng([seed, 99])
     for n, (ds, clip, frames) in enumerate(RVM_CLIPS):
@@ -59,6 +61,9 @@ def rvm_tree(root: Path, *, fgr: bool = True, pred_ext: str = ".png", seed: int 
     if pred_ext != ".png":  # the RGBA frame keeps its PNG bytes under the prediction's extension
         src = root / "pred" / (RGBA + ".png")
         os.replace(src, src.with_suffix(pred_ext))
+    if gt_ext != ".png":
+        for src in sorted((root / "gt").glob("*/*/pha/*.png")):
+            os.replace(src, src.with_suffix(gt_ext))
     return root / "pred", root / "gt"
 
 

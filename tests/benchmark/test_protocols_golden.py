@@ -1,7 +1,7 @@
 """Each RVM-family protocol equals its ORIGINAL script, per frame and per figure, to 1e-5 relative.
 
 data/golden_protocols.json holds what the original scripts (RobustVideoMatting evaluate_lr.py and
-evaluate_hr.py, MatAnyone2 eval_lr.py and eval_crgnn.py; commits in the file) computed on the trees of
+evaluate_hr.py, MatAnyone2 eval_lr.py, eval_hr.py and eval_crgnn.py; commits in the file) computed on the trees of
 protocol_trees.py, including their 16-bit and RGBA frames, and what their workbooks show.
 """
 
@@ -33,14 +33,15 @@ def tree_roots(tmp_path_factory):
     root = tmp_path_factory.mktemp("golden")
     return {"rvm": trees.rvm_tree(root / "a"), "rvm_hr": trees.rvm_tree(root / "a2"),
             "matanyone": trees.rvm_tree(root / "j", fgr=False, pred_ext=".jpg"),
-            "matanyone_crgnn": trees.crgnn_tree(root / "c")}
+            "matanyone_crgnn": trees.crgnn_tree(root / "c"),
+            "matanyone_hr": trees.rvm_tree(root / "h", fgr=False, gt_ext=".jpg")}
 
 
 def _column(protocol: str, name: str) -> str:
     return name.removeprefix("pha_") if protocol == "rvm" else name  # rvm keeps mbench's names
 
 
-@pytest.mark.parametrize("protocol", ["rvm", "rvm_hr", "matanyone", "matanyone_crgnn"])
+@pytest.mark.parametrize("protocol", ["rvm", "rvm_hr", "matanyone", "matanyone_crgnn", "matanyone_hr"])
 def test_equals_the_original(protocol, tree_roots):
     case = GOLDEN["cases"][protocol]
     pred, gt = tree_roots[protocol]
