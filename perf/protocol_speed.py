@@ -5,8 +5,9 @@ Per protocol, the time to score one frame with its whole default metric set:
 
 - ``rvm``, ``matanyone`` (evaluate_lr.py, MatAnyone2 eval_lr.py): numpy float32 + cv2.filter2D +
   one cv2.connectedComponentsWithStats per Conn threshold (tests/benchmark/rvm_reference.py);
-- ``rvm_hr`` (with fgr_mse), ``matanyone_crgnn`` (evaluate_hr.py, eval_crgnn.py): torch float32 on the
-  CPU, 9x9 conv2d with replicate padding, as those scripts run (on a GPU there);
+- ``rvm_hr`` (with fgr_mse), ``matanyone_hr``, ``matanyone_crgnn`` (evaluate_hr.py, eval_hr.py,
+  eval_crgnn.py): torch float32 on the CPU, 9x9 conv2d with replicate padding, as those scripts run
+  (on a GPU there);
 - ``dim``: the MATLAB code's steps in numpy/cv2 on the trimap's unknown region (mat2gray, 2-D filter,
   per-threshold component labelling).
 
@@ -116,7 +117,7 @@ def table(sizes, n_frames, repeats):
         fgr = [(rng.integers(0, 256, (h, w, 3), dtype=np.uint8),) * 2 for _ in range(n_frames)]
         tris = [make_trimap(g, 10) for g in gt]
         items = [(i,) for i in range(1, n_frames)]
-        for name in ("rvm", "matanyone", "rvm_hr", "matanyone_crgnn", "dim"):
+        for name in ("rvm", "matanyone", "rvm_hr", "matanyone_hr", "matanyone_crgnn", "dim"):
             conv = protocol_convention(name)
             names = conv.metrics + (("fgr_mse",) if name == "rvm_hr" else ())
             scorer = FrameScorer(conv, names)
@@ -133,7 +134,7 @@ def table(sizes, n_frames, repeats):
                 def theirs(i):
                     return reference_dim(pred[i], gt[i], tris[i])
             else:
-                base = reference_hr if name in ("rvm_hr", "matanyone_crgnn") else reference_lr
+                base = reference_hr if name in ("rvm_hr", "matanyone_hr", "matanyone_crgnn") else reference_lr
 
                 def theirs(i):
                     return base(pred[i], gt[i], pred[i - 1], gt[i - 1], fgr[i] if use_fgr else None)
