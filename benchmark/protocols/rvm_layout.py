@@ -108,6 +108,9 @@ def sparse_jobs(pred_root: Path, gt_root: Path) -> tuple[list[ClipJob], list[str
         preds = [n for n in _listdir(pha, "pha folder") if (pha / n).is_file()]
         gts = [n for n in _listdir(gt_root / video, "ground-truth folder") if (gt_root / video / n).is_file()]
         kept_p, kept_g = [], []
+        if not gts:
+            notes.append(f"{gt_root / video}: no ground-truth frames; the video scores nothing, as in "
+                         f"the original")
         for i, name in enumerate(gts):
             k = SPARSE_STEP * i
             if k >= len(preds):

@@ -208,3 +208,16 @@ def test_shards_merge_to_the_single_run_keys(tmp_path, cli_here):
     for key in ("protocol", "card", "gt_hash", "frames", "extra", "metrics"):
         assert merged[key] == whole[key], key
     assert "gt_files" not in whole and whole["protocol"]["name"] == "rvm"
+
+
+def test_crgnn_empty_ground_truth_folder_scores_nothing(tmp_path):
+    from mbench.benchmark.protocols.base import Options
+    from mbench.benchmark.protocols.runner import run_protocol
+
+    pred, gt = trees.crgnn_tree(tmp_path)
+    for f in (gt / "v1").iterdir():
+        f.unlink()
+    with pytest.warns(UserWarning, match="no ground-truth frames"):
+        df, info = run_protocol("matanyone_crgnn", pred, gt, options=Options())
+    assert "v1" not in set(df["clip"])
+    assert all(v is None for v in info["metrics"].values())  # the first video has no values: #DIV/0!
