@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mbench.benchmark.conventions import Convention, select_metrics
+from mbench.benchmark.metrics import needs_fgr
 from mbench.errors import BadInput
 from mbench.executor import parse_shard  # one reader of "K/N" for every command that shards
 from mbench.frames import probe_image
@@ -51,6 +52,7 @@ class EvalPlan:
     trimap_root: Path | None
     total_clips: int          # before sharding
     shard: tuple[int, int] | None
+    reading: str = "full"     # how alpha files are read (mbench.frames.READINGS)
 
     @property
     def n_frames(self) -> int:
@@ -76,7 +78,7 @@ def plan_evaluation(pred_root, gt_root, convention: Convention, metrics: list[st
         # A shard may hold no clip (a fixed-size job array over a small set): it scores nothing and
         # writes an empty evaluation that --merge accepts.
         pairs = [pg for i, pg in enumerate(pairs) if i % shard[1] == shard[0]]
-    want_fgr = any(n.startswith("fgr_") for n in names)
+    want_fgr = needs_fgr(convention, names)
     jobs = []
     for p, g in pairs:
         tri = None

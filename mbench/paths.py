@@ -40,10 +40,11 @@ RECORDS: dict[str, tuple[str, ...]] = {
     "dataset": ("manifest.json", ".synth-run.json", "shard.json"),
     "board": ("board.json",),
     "runs": (),
+    "trimaps": (),
 }
 FILE_KINDS = ("sheet",)  # outputs that are one file, not a folder
 KIND_NAMES = {"evaluation": "evaluation", "dataset": "synth dataset", "board": "board",
-              "runs": "runs folder", "sheet": "contact sheet"}
+              "runs": "runs folder", "sheet": "contact sheet", "trimaps": "trimap folder"}
 
 _MAX_NAME_BYTES = 255  # the longest file name common file systems allow
 
