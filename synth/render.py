@@ -133,9 +133,9 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
         if every_step:
             return tuple(rvm.layer_geometry(aug, "fg", memo.get(("fg", fi), source_fg), time, length, out, fg_flip))
         return tuple(_unit(a) for a in fg_once(time))
+
     if every_step and settings["geometry"] != "stretch":  # RVM: one resampling per step, floats after
-        floats["fgr"], floats["pha"] = rvm.layer_geometry(aug, "fg", memo.get(("fg", fi), source_fg), u,
-                                                          length, out, fg_flip)
+        floats["fgr"], floats["pha"] = fg_float(u)
         bg_key = ("bg-rvm", bi, repr([motion_at(aug[m], u, length) for m in ("bg_motion", "joint_motion")
                                       if aug[m]]))
         floats["bgr"] = memo.get(bg_key, lambda: rvm.layer_geometry(
