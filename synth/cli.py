@@ -29,6 +29,8 @@ resumes where it stopped when rerun with the same arguments.
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from mbench.flags import count
+
     what = parser.add_argument_group("what to do (one of)")
     what.add_argument("--out", metavar="DIR", help="write the dataset here (resumes an unfinished run)")
     what.add_argument("--list-recipes", action="store_true", help="list the shipped recipes")
@@ -40,15 +42,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="write a contact sheet of com/pha frames (DIR/preview.png, or --sheet FILE)")
     parser.add_argument("--recipe", default="videomatte8k", metavar="NAME|FILE.toml",
                         help="a shipped recipe (see --list-recipes) or your own TOML (default: videomatte8k)")
-    parser.add_argument("--seed", type=int, default=None, help="random seed (default: the recipe's)")
-    parser.add_argument("--workers", type=int, default=None, help="parallel clips (default: CPU count)")
+    parser.add_argument("--seed", type=count(0), default=None, help="random seed (default: the recipe's)")
+    parser.add_argument("--workers", type=count(1), default=None, help="parallel clips (default: CPU count)")
     parser.add_argument("--fgr", action="append", metavar="KIND[:PATH][@W]",
                         help="foreground source, repeatable (default: the recipe's, procedural)")
     parser.add_argument("--bgr", action="append", metavar="KIND[:PATH][@W]",
                         help="background source, repeatable (default: the recipe's, builtin)")
     parser.add_argument("--size", metavar="WxH", help="override the output size, e.g. 512x288")
-    parser.add_argument("--clips", type=int, metavar="N", help="override the clips of every split")
-    parser.add_argument("--frames", type=int, metavar="N", help="override the frames of every clip")
+    parser.add_argument("--clips", type=count(1), metavar="N", help="override the clips of every split")
+    parser.add_argument("--frames", type=count(1), metavar="N", help="override the frames of every clip")
     parser.add_argument("--force", action="store_true",
                         help="replace a dataset of another recipe/seed/sources in --out "
                              "(rebuilds from scratch)")
@@ -62,11 +64,6 @@ def _size(text: str) -> tuple[int, int]:
     if not m:
         raise BadInput("--size must be WxH, e.g. 512x288", text)
     return int(m[1]), int(m[2])
-
-
-def _positive(value: int | None, flag: str) -> None:
-    if value is not None and value < 1:
-        raise BadInput(f"{flag} must be at least 1", str(value))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -136,8 +133,6 @@ def _synthesize(args: argparse.Namespace) -> int:
     from .recipes import resolve
     from .writer import synthesize
 
-    for value, flag in ((args.clips, "--clips"), (args.frames, "--frames"), (args.workers, "--workers")):
-        _positive(value, flag)
     if args.hf and importlib.util.find_spec("datasets") is None:
         # checked before writing: finding out only after the whole dataset is rendered wastes the run
         raise BadInput("--hf needs the 'datasets' package (pip install 'mbench[hf]')", "--hf")

@@ -10,6 +10,8 @@ beside its alpha, and its ``trimap`` and ``mask`` guidance layers when the clip 
 from __future__ import annotations
 
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import cv2
@@ -19,6 +21,7 @@ from mbench.atomic import write_bytes
 from mbench.errors import BadInput
 from mbench.frames import encode_image
 from mbench.layout import check_same_frames, discover_clips
+from mbench.paths import SHEET_TEXT, check_output
 
 _LABEL = 18  # pixels of the label band above each row
 
@@ -71,6 +74,8 @@ def contact_sheet(root: str | os.PathLike, out: str | os.PathLike | None = None,
     out = Path(out) if out else root / "preview.png"
     if out.suffix.lower() != ".png":
         raise BadInput("the contact sheet is a PNG: give a file name ending in .png", out)
+    # the dataset root may hold its sheet; the clip folders it reads may not
+    out = check_output(out, [clip.path for clip in found], kind="sheet", flag="--sheet")
     labels = _labels(root)
     rows = []
     for clip in (found[i] for i in _spread(len(found), clips)):
@@ -93,5 +98,14 @@ def contact_sheet(root: str | os.PathLike, out: str | os.PathLike | None = None,
     rows = [np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
     sheet = np.concatenate(rows, axis=0)
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes(out, encode_image(sheet, ".png", png_compression=6))
+    write_bytes(out, _with_record(encode_image(sheet, ".png", png_compression=6)))
     return out
+
+
+def _with_record(png: bytes) -> bytes:
+    """``png`` with a ``tEXt`` chunk ``Software`` = :data:`SHEET_TEXT` after its header, by which a
+    later run knows the file is a sheet it may replace (:func:`mbench.paths.written_by`)."""
+    data = b"Software\0" + SHEET_TEXT
+    chunk = struct.pack(">I", len(data)) + b"tEXt" + data + struct.pack(">I", zlib.crc32(b"tEXt" + data))
+    end_of_header = 8 + 8 + 13 + 4  # signature, IHDR length and type, its 13 bytes, its CRC
+    return png[:end_of_header] + chunk + png[end_of_header:]

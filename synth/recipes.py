@@ -16,6 +16,7 @@ from importlib import resources
 
 from mbench.config_files import read_toml_spec
 from mbench.errors import BadInput
+from mbench.paths import check_name
 
 from .augment import GEOMETRIC_OPS
 from .compose import ROUNDING
@@ -24,6 +25,7 @@ from .geometry import BORDERS
 from .guidance import DEFAULTS as GUIDANCE, LAYERS as GUIDANCE_LAYERS, MASK_KINDS
 
 DEFAULT_RECIPE = "videomatte8k"
+MAX_SIDE = 8192  # widest frame a recipe may ask for (DCI 8K); larger ones cannot be composed in memory
 
 # Schema: key -> default (the type of the default is the key's type; None = required).
 TOP = {"description": "", "seed": 0, "size": None, "sources": {}, "output": {}, "splits": None,
@@ -193,6 +195,7 @@ def _resolve_guidance(raw: dict, where: str) -> dict:
 
 
 def _resolve_split(name: str, raw: dict, where: str) -> dict:
+    check_name(name, where, "splits.NAME")  # the split's folder in the dataset
     _check_keys(raw, SPLIT, where, f"splits.{name}")
     split = {k: _typed(raw.get(k, d), d, where, f"splits.{name}.{k}") for k, d in SPLIT.items()}
     if not isinstance(split["clips"], int) or split["clips"] < 1:
@@ -316,6 +319,8 @@ def _check_consistency(recipe: dict, where: str) -> None:
     w, h = recipe["size"]
     if w < 8 or h < 8:
         raise BadInput(f"size {w}x{h} is too small (at least 8x8)", where)
+    if w > MAX_SIDE or h > MAX_SIDE:
+        raise BadInput(f"size {w}x{h} is too large (at most {MAX_SIDE} a side: 8K)", where)
     for name, split in recipe["splits"].items():
         profile = recipe["profiles"]["augment"][split["augment"]]
         if split["geometry"] == "stretch":
