@@ -42,10 +42,17 @@ def defocus_subject(fgr: np.ndarray, pha: np.ndarray, radius: float) -> tuple[np
     transparent surround does not bleed into it."""
     if radius < 0.5:
         return fgr, pha
-    kernel = disc_kernel(radius)
-    pm = cv2.filter2D(fgr * pha[..., None], -1, kernel, borderType=cv2.BORDER_CONSTANT)
-    a = cv2.filter2D(pha, -1, kernel, borderType=cv2.BORDER_CONSTANT)
-    return _unpremultiply(pm, a), np.clip(a, 0, 1)
+    pm = cv2.filter2D(fgr * pha[..., None], -1, disc_kernel(radius), borderType=cv2.BORDER_CONSTANT)
+    a = defocus_alpha(pha, radius)
+    return _unpremultiply(pm, a), a
+
+
+def defocus_alpha(pha: np.ndarray, radius: float) -> np.ndarray:
+    """The alpha part of :func:`defocus_subject` (zero outside the frame)."""
+    if radius < 0.5:
+        return pha
+    a = cv2.filter2D(pha, -1, disc_kernel(radius), borderType=cv2.BORDER_CONSTANT)
+    return np.clip(a, 0, 1, out=a)
 
 
 def integrate(samples: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
