@@ -189,6 +189,7 @@ OPTIONS = {  # name -> (augment profile changes, output changes)
     "codec h264": ({"codec_p": 1.0, "codecs": ["h264"]}, {}),
     "codec h265": ({"codec_p": 1.0, "codecs": ["h265"]}, {}),
     "linear-light composition": ({}, {"compose": "linear"}),
+    "two subjects (occlusion 0.1-0.4)": ({"subjects": [2, 2]}, {}),
     "trimap layer": ({}, {"layers": ["com", "fgr", "pha", "bgr", "trimap"]}),
     "mask layer": ({}, {"layers": ["com", "fgr", "pha", "bgr", "mask"]}),
 }
