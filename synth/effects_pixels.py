@@ -31,7 +31,8 @@ def defocus(img: np.ndarray, radius: float) -> np.ndarray:
     return cv2.filter2D(img, -1, disc_kernel(radius), borderType=cv2.BORDER_REFLECT_101)
 
 
-def _unpremultiply(premultiplied: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+def unpremultiply(premultiplied: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Colour from premultiplied colour and alpha (0 where alpha is 0), within [0, 1]."""
     a = alpha[..., None]
     out = np.divide(premultiplied, a, out=np.zeros_like(premultiplied), where=a > 1e-6)
     return np.clip(out, 0, 1, out=out)
@@ -44,7 +45,7 @@ def defocus_subject(fgr: np.ndarray, pha: np.ndarray, radius: float) -> tuple[np
         return fgr, pha
     pm = cv2.filter2D(fgr * pha[..., None], -1, disc_kernel(radius), borderType=cv2.BORDER_CONSTANT)
     a = defocus_alpha(pha, radius)
-    return _unpremultiply(pm, a), a
+    return unpremultiply(pm, a), a
 
 
 def defocus_alpha(pha: np.ndarray, radius: float) -> np.ndarray:
@@ -63,7 +64,7 @@ def integrate(samples: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray,
         pm += fgr * pha[..., None]
         a += pha
     n = np.float32(len(samples))
-    return _unpremultiply(pm / n, a / n), a / n
+    return unpremultiply(pm / n, a / n), a / n
 
 
 def shake_matrix(angle: float, tx: float, ty: float, size: tuple[int, int]) -> np.ndarray:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .effects_pixels import unpremultiply
+
 MAX_SUBJECTS = 8
 _SUBJECTS = 105  # sub-generator of a sequence key (plan.py's 101-104 are taken)
 _GEOMETRY = ("fg_motion", "fg_static", "fg_crop", "fg_flip")
@@ -99,6 +101,4 @@ def layer_stack(subjects: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarr
         premultiplied += fgr * v[..., None]
         union += v
         visible.append(v)
-    colour = np.divide(premultiplied, union[..., None], out=np.zeros_like(premultiplied),
-                       where=union[..., None] > 1e-6)
-    return np.clip(colour, 0, 1), np.clip(union, 0, 1), visible
+    return unpremultiply(premultiplied, union), np.clip(union, 0, 1), visible
