@@ -58,6 +58,8 @@ def _labels(root: Path) -> dict[str, str]:
             seq = plan["sequences"][0]
             aug = seq["augment"]
             names = [(f"codec {aug[k]['codec']}" if k == "codec" else k) for k in _EFFECTS if aug.get(k)]
+            if seq.get("subjects"):
+                names.append(f"{1 + len(seq['subjects'])} subjects")
             if seq.get("guidance"):
                 names.append(f"mask {seq['guidance']['mask']['kind']}")
             out[cid] = ", ".join(names)

@@ -21,6 +21,7 @@ from mbench.paths import check_name
 from .augment import GEOMETRIC_OPS
 from .compose import ROUNDING
 from .effects import CODECS
+from .subjects import MAX_SUBJECTS, instance_layers
 from .geometry import BORDERS
 from .guidance import DEFAULTS as GUIDANCE, LAYERS as GUIDANCE_LAYERS, MASK_KINDS
 
@@ -59,7 +60,7 @@ CHOICES = {
 LAYERS = ("com", "fgr", "pha", "bgr", "bgr_capture") + GUIDANCE_LAYERS
 _FREE_LENGTH = ("layers", "speeds", "fgr", "bgr", "mask_kinds", "codecs")  # list keys of any length
 _RANGES = ("crop_ratio", "noise_grain", "sharpness_factor", "blur_sigma", "shadow_blur", "jitter_strength",
-           "motion_blur_exposure", "defocus_radius", "codec_crf", "codec_jpeg_quality")
+           "motion_blur_exposure", "defocus_radius", "codec_crf", "codec_jpeg_quality", "occlusion")
 _PROFILE_CHOICES = ("crop_position", "background_border", "resampling", "overshoot", "translate_rounding",
                     "jitter_saturation")
 _AFFINE_RANGES = ("motion", "fg_static", "bg_static", "shadow_affine", "misalign")
@@ -169,6 +170,10 @@ def _resolve_profile(kind: str, name: str, own: dict, shipped: dict, where: str,
             raise BadInput(f"'{kind}.{name}.{key}.scale' must be [low, high] with 0 < low <= high", where)
     if out.get("crop_ratio", [1])[0] <= 0:
         raise BadInput(f"'{kind}.{name}.crop_ratio' must be positive", where)
+    if kind == "augment" and not (1 <= out["subjects"][0] <= out["subjects"][1] <= MAX_SUBJECTS
+                                  and out["occlusion"][1] <= 1):
+        raise BadInput(f"'augment.{name}': subjects must be [low, high] with 1 <= low <= high <= {MAX_SUBJECTS}, "
+                       "occlusion within [0, 1]", where)
     if kind == "augment" and (out["motion_blur_samples"] < 1 or not out["codecs"] or
                               any(c not in CODECS for c in out["codecs"]) or out["codec_jpeg_quality"][1] > 100):
         raise BadInput(f"'augment.{name}': motion_blur_samples must be >= 1, codecs some of "
@@ -282,6 +287,8 @@ def resolve(spec: str = DEFAULT_RECIPE, *, size: tuple[int, int] | None = None,
         for kind in ("augment", "sampling"):
             recipe["profiles"][kind][split[kind]] = _resolve_profile(kind, split[kind], own[kind],
                                                                      shipped, where)
+    most = max(recipe["profiles"]["augment"][split["augment"]]["subjects"][1] for split in recipe["splits"].values())
+    output["layers"] += instance_layers(most)  # pha/0, pha/1, ...: each subject's visible alpha
     _apply_overrides(recipe, size, clips, frames)
     _check_consistency(recipe, where)
     return recipe
