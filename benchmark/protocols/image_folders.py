@@ -4,7 +4,7 @@
 A dataset is three flat folders of images named alike: predictions, ground-truth alphas and
 trimaps. Two native forms of the ground truth are understood besides a plain folder:
 
-- Composition-1k (docs/design.md 2.1): ``alpha/<fg>.png`` holds one alpha per foreground, and the
+- Composition-1k: ``alpha/<fg>.png`` holds one alpha per foreground, and the
   trimaps and predictions are named per composite, ``<fg>_<k>.png``; each composite reuses its
   foreground's alpha (what GCA's ``copy_testing_alpha.sh`` makes ``alpha_copy/`` for).
 - AM-2k / AIM-500 / P3M-500: a dataset root holding ``mask/`` (or ``validation/mask/``) and
