@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from mbench import executor
+
 DESCRIPTION = """\
 Score predicted alpha mattes against ground truth, under a named protocol: the rules of one
 published evaluation code, reproduced number for number (docs/protocols.md).
@@ -17,6 +19,7 @@ published evaluation code, reproduced number for number (docs/protocols.md).
   mbench evaluate preds/ gt/ --metrics mad,conn,messddt
   mbench evaluate preds/ gt/ --shard 0/4 --out eval-0      # ... 3/4, then:
   mbench evaluate --merge eval/ eval-0 eval-1 eval-2 eval-3
+  mbench evaluate preds/ gt/ --out eval/ --executor slurm --shards 4 --partition cpu   # all of the above
   mbench evaluate --list-protocols
 
 Each protocol reads its dataset's native layout and reads files as its original does (RVM's
@@ -54,6 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shard", metavar="K/N", help="score clips i with i %% N == K (0 <= K < N)")
     parser.add_argument("--merge", nargs="+", metavar=("OUT", "SHARD"),
                         help="merge shard evaluations: --merge OUT SHARD_DIR...")
+    executor.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,6 +92,16 @@ def run(args: argparse.Namespace) -> int:
     from mbench.benchmark.protocols.runner import run_protocol
     from mbench.benchmark.results import summary_table
 
+    if executor.wanted(args):  # the shards as jobs, merged into --out (docs/design.md 3)
+        import json
+
+        from mbench.benchmark.merge import merge
+
+        out = executor.run_sharded(args, __name__, merge)
+        if not args.quiet:
+            print(summary_table(json.loads((Path(out) / "summary.json").read_text())))
+            print(f"wrote {args.out}/per_frame.csv, per_clip.csv, summary.json")
+        return 0
     options = Options(trimap=None if args.trimap is None else Path(args.trimap),
                       flow=None if args.flow is None else Path(args.flow), workers=args.workers or 0,
                       quiet=args.quiet, full_precision=args.full_precision,

@@ -13,6 +13,7 @@ from pathlib import Path
 from mbench.benchmark.conventions import Convention, select_metrics
 from mbench.benchmark.metrics import needs_fgr
 from mbench.errors import BadInput
+from mbench.executor import parse_shard  # one reader of "K/N" for every command that shards
 from mbench.frames import probe_image
 from mbench.layout import Clip, Layer, check_same_frames, discover_clips, pair_clips, trimap_layer
 
@@ -56,19 +57,6 @@ class EvalPlan:
     @property
     def n_frames(self) -> int:
         return sum(len(j.stems) for j in self.jobs)
-
-
-def parse_shard(text: str | None) -> tuple[int, int] | None:
-    """``"K/N"`` (0 <= K < N) -> (K, N)."""
-    if text is None:
-        return None
-    try:
-        k, n = (int(v) for v in str(text).split("/"))
-    except ValueError:
-        raise BadInput("shard must be K/N with whole numbers, e.g. 0/4", text) from None
-    if n < 1 or not 0 <= k < n:
-        raise BadInput("shard K/N needs 0 <= K < N", text)
-    return k, n
 
 
 def plan_evaluation(pred_root, gt_root, convention: Convention, metrics: list[str] | None,

@@ -1,4 +1,4 @@
-"""``evaluate``: score a predictions tree against a ground-truth tree (DESIGN.md 2.3)."""
+"""``evaluate``: score a predictions tree against a ground-truth tree (docs/design.md 2.3)."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def evaluate(pred_root, gt_root, *, convention: str = "rvm", metrics: list[str] 
     Parameters
     ----------
     pred_root, gt_root : path
-        Dataset roots holding the same clips and frames (DESIGN.md 2.1).
+        Dataset roots holding the same clips and frames (docs/design.md 2.1).
     convention : {"rvm", "dim"}
         ``rvm``: whole frame, MAD/MSE/Grad/Conn/dtSSD (+ fgr_mad/fgr_mse when both trees have
         ``fgr/``); ``dim``: SAD/MSE/Grad/Conn on the trimap's unknown region (needs ``trimap``).

@@ -1,7 +1,7 @@
 """The matting metrics, one class each with a uniform interface (as TrackEval does).
 
 A metric is built from its convention's parameters (``reduce``, ``scale``) and computes one frame's
-value from a :class:`~mbench.benchmark.context.FrameContext`. Definitions: REFERENCE.md section 1.
+value from a :class:`~mbench.benchmark.context.FrameContext`. Definitions: docs/reference.md section 1.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The evaluation files of DESIGN.md 2.3: per_frame.csv, per_clip.csv, summary.json.
+"""The evaluation files of docs/design.md 2.3: per_frame.csv, per_clip.csv, summary.json.
 
 Values are written with ``repr`` (shortest exact round trip), so shards merged from their CSV files
 give the very bytes a single run writes. Undefined values are ``nan`` in the CSVs, left out of the

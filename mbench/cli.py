@@ -37,7 +37,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    """Flags every command shares (DESIGN.md section 3)."""
+    """Flags every command shares (docs/design.md section 3)."""
     parser.add_argument("--quiet", action="store_true", help="no progress bars or summary tables")
     parser.add_argument("--debug", action="store_true",
                         help="show tracebacks and library warnings on errors")

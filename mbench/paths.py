@@ -37,7 +37,7 @@ SHEET_TEXT = b"mbench contact sheet"  # PNG tEXt value of the contact sheets mbe
 # kind -> the record files that mark a folder as that kind of mbench output (besides OUTPUT_RECORD)
 RECORDS: dict[str, tuple[str, ...]] = {
     "evaluation": ("summary.json",),
-    "dataset": ("manifest.json", ".synth-run.json"),
+    "dataset": ("manifest.json", ".synth-run.json", "shard.json"),
     "board": ("board.json",),
     "runs": (),
     "trimaps": (),
