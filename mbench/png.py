@@ -3,9 +3,9 @@
 :func:`scan` walks the chunks of a whole file once. It refuses (``ValueError``) what OpenCV's
 decoder (libpng 1.6 behind OpenCV's own chunk reader) refuses and what could make a decoder
 work far beyond what the pixels need: a first chunk other than IHDR, chunk names that are not
-four ASCII letters (the third upper case), a chunk running past the end of the file, no IEND, a width or height over
-libpng's limit of 1,000,000, and image data too short to hold the pixels (DEFLATE expands at
-most 1032-fold) or far longer than they need.
+four ASCII letters (the third upper case), a chunk running past the end of the file, no IEND,
+a width or height over libpng's limit of 1,000,000, and image data too short to hold the pixels
+(DEFLATE expands at most 1032-fold) or far longer than they need.
 
 :func:`decode` turns a scanned file into pixels: the chunks' CRCs are checked with
 ``zlib_ng.crc32``, the stream is inflated by zlib-ng (the maintained zlib fork: the same checks
