@@ -225,13 +225,14 @@ def plain(s: Scan) -> bool:
 def inflate(data: bytes, s: Scan) -> bytes | None:
     """The scanned file's filtered rows, or None (a CRC or stream error, or more data than rows)."""
     pieces = []
+    view = memoryview(data)  # slices of a view copy nothing
     for start, length, crc in s.idat:
-        piece = data[start:start + 4 + length]
+        piece = view[start:start + 4 + length]
         if zlib_ng.crc32(piece) != crc:
             return None
         pieces.append(piece[4:])
     stream = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-    if stream[:1] != b"x":
+    if len(stream) < 2 or stream[0] != 0x78:
         # A window under 32 KiB (libpng declares one for small images): libpng's zlib refuses a
         # distance beyond it only where the distance also reaches past the current call's output,
         # which depends on libpng's row-by-row calls. Such files are small; OpenCV decides.
