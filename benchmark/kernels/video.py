@@ -26,6 +26,7 @@ from mbench.benchmark.kernels.workspace import Workspace
 
 _TAPS = grad_kernels.kernel_taps()
 # DVM's Farneback parameters: pyr_scale, levels, winsize, iterations, poly_n, poly_sigma, flags
+_UNIT8 = np.arange(256, dtype=np.float32) / np.float32(255)  # code / 255 in float32, as torch divides
 FARNEBACK_DVM = (0.5, 5, 10, 2, 7, 1.5, cv2.OPTFLOW_FARNEBACK_GAUSSIAN)
 
 
@@ -69,13 +70,55 @@ def grad_sum(p: np.ndarray, g: np.ndarray, sp: float, sg: float, region: np.ndar
 
 def grad_sum_zero_border(p: np.ndarray, g: np.ndarray, sp: float, sg: float, ws: Workspace) -> float:
     """:func:`grad_sum` over the whole frame with a zero border instead of replicate (MaGGIe's
-    ``conv2d(padding=4)``): the mattes are framed by 4 zeros, and the replicated zero frame is the
-    zero padding; only the original pixels are summed."""
+    ``conv2d(padding=4)``): the mattes are framed by 4 zeros, whose replicated frame is the zero
+    padding, and only the original pixels are summed."""
     h, w = p.shape
     pad = grad_kernels.HALF
-    region = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
-    region[pad:pad + h, pad:pad + w] = 1
-    return grad_sum(np.pad(p, pad), np.pad(g, pad), sp, sg, region, 1, ws)
+    pp, gp = np.pad(p, pad), np.pad(g, pad)
+    tiles = (*grad_kernels.tile_map(pp, grad_kernels.TILE), *grad_kernels.tile_map(gp, grad_kernels.TILE))
+    scratch = ws.array("grad", (grad_kernels.scratch_size(pp.shape[1]),), np.float64)
+    return float(_grad_window_sum(pp, gp, sp, sg, _TAPS, tiles, pad, pad + h, pad, pad + w,
+                                  grad_kernels.TILE, scratch))
+
+
+@njit(nogil=True, cache=True)
+def _grad_window_sum(p, g, sp, sg, taps, tiles, y0, y1, x0, x1, tile, scratch):
+    """Sum of ``(sg |grad g| - sp |grad p|)^2`` over rows y0..y1-1 and columns x0..x1-1 only."""
+    h, w = p.shape
+    half = grad_kernels.HALF
+    flat_p, val_p, flat_g, val_g = tiles
+    nty, ntx = flat_p.shape
+    bw = w + 2 * half
+    a, b = (tile + 2 * half) * bw, tile * bw
+    buf = scratch[:a].reshape((tile + 2 * half, bw))
+    sv = scratch[a:a + b].reshape((tile, bw))
+    dv = scratch[a + b:a + 2 * b].reshape((tile, bw))
+    mp = scratch[a + 2 * b:a + 2 * b + tile * w].reshape((tile, w))
+    mg = scratch[a + 2 * b + tile * w:a + 2 * b + 2 * tile * w].reshape((tile, w))
+    still_p = grad_kernels._still_map(flat_p, val_p)
+    still_g = grad_kernels._still_map(flat_g, val_g)
+    total = 0.0
+    for ty in range(nty):
+        active = ~(still_p[ty] & still_g[ty])
+        tx = 0
+        while tx < ntx:
+            if not active[tx]:
+                tx += 1
+                continue
+            t0 = tx
+            while tx < ntx and active[tx]:
+                tx += 1
+            r0, c0 = ty * tile, t0 * tile
+            th, tw = min(h, r0 + tile) - r0, min(w, tx * tile) - c0
+            grad_kernels._magnitude(p, r0, c0, th, tw, taps, buf, sv, dv, mp)
+            grad_kernels._magnitude(g, r0, c0, th, tw, taps, buf, sv, dv, mg)
+            j0, j1 = max(x0 - c0, 0), min(x1 - c0, tw)
+            for i in range(max(y0 - r0, 0), min(y1 - r0, th)):
+                rp, rg = mp[i], mg[i]
+                for j in range(j0, j1):
+                    e = sg * rg[j] - sp * rp[j]
+                    total += e * e
+    return total
 
 
 def farneback_rint(g0: np.ndarray, g1: np.ndarray) -> np.ndarray:
@@ -95,7 +138,6 @@ def dvm_warp_error(p0, g0, m0, p1, g1, m1, flow, fixed):
     ``(clamp(y + dy), clamp(x + dx))``.
     """
     h, w = p0.shape
-    s = np.float32(255.0)
     total = 0.0
     for y in range(h):
         for x in range(w):
@@ -107,11 +149,10 @@ def dvm_warp_error(p0, g0, m0, p1, g1, m1, flow, fixed):
             else:
                 r = min(max(x + dx, 0), h - 1)
                 c = min(max(y + dy, 0), w - 1)
-            k = r * w + c
-            rr = k // w
-            cc = k - rr * w
-            d0 = np.float32(np.float32(p0[y, x]) / s) - np.float32(np.float32(g0[y, x]) / s)
-            d1 = np.float32(np.float32(p1[rr, cc]) / s) - np.float32(np.float32(g1[rr, cc]) / s)
+            rr = r  # flat index r * W + c with c < W: the row is r, the column c
+            cc = c
+            d0 = _UNIT8[p0[y, x]] - _UNIT8[g0[y, x]]
+            d1 = _UNIT8[p1[rr, cc]] - _UNIT8[g1[rr, cc]]
             e0 = np.float32(np.float32(d0 * d0) * np.float32(m0[y, x]))
             e1 = np.float32(np.float32(d1 * d1) * np.float32(m1[rr, cc]))
             total += abs(np.float32(e0 - e1))
@@ -257,3 +298,67 @@ def grad_class_sums(p: np.ndarray, g: np.ndarray, sp: float, sg: float, cls: np.
     scratch = ws.array("grad", (grad_kernels.scratch_size(p.shape[1]),), np.float64)
     return _grad_class_sums(p, g, sp, sg, _TAPS, tiles, np.ascontiguousarray(cls, np.uint8), n_cls,
                             grad_kernels.TILE, scratch)
+
+
+def transition_band(a: np.ndarray, element: np.ndarray) -> np.ndarray:
+    """``(cv2.dilate(a, element) - cv2.erode(a, element)) > 0`` (the default border, which ignores
+    pixels outside the image) for a row-convex, 4-connected structuring element, as bool.
+
+    A window that is 4-connected holds two different values exactly when it holds two 4-adjacent
+    pixels with different values; those pairs are counted with prefix sums, first over the window's
+    bounding square (a pair-free square settles the pixel in O(1)), then row by row of the element.
+    """
+    rows = [np.flatnonzero(r) for r in element]
+    lo = np.array([r[0] if r.size else 1 for r in rows], np.int64) - element.shape[1] // 2
+    hi = np.array([r[-1] if r.size else -1 for r in rows], np.int64) - element.shape[1] // 2
+    return _band(np.ascontiguousarray(a), lo, hi, element.shape[0] // 2)
+
+
+@njit(nogil=True, cache=True)
+def _band(a, lo, hi, cy):
+    h, w = a.shape
+    ph = np.zeros((h, w + 1), np.int32)   # row prefix sums of a[y, c] != a[y, c + 1]
+    pv = np.zeros((h, w + 1), np.int32)   # row prefix sums of a[y, c] != a[y + 1, c]
+    for y in range(h):
+        for x in range(w - 1):
+            ph[y, x + 1] = ph[y, x] + np.int32(a[y, x] != a[y, x + 1])
+        ph[y, w] = ph[y, w - 1]
+        if y + 1 < h:
+            for x in range(w):
+                pv[y, x + 1] = pv[y, x] + np.int32(a[y, x] != a[y + 1, x])
+    sh = np.zeros((h + 1, w + 1), np.int32)  # 2-D integral images of both pair maps
+    sv = np.zeros((h + 1, w + 1), np.int32)
+    for y in range(h):
+        for x in range(w + 1):
+            sh[y + 1, x] = sh[y, x] + ph[y, x]
+            sv[y + 1, x] = sv[y, x] + pv[y, x]
+    n = lo.size
+    rx = max(-lo.min(), hi.max())
+    out = np.zeros((h, w), np.bool_)
+    for y in range(h):
+        ya, yb = max(y - cy, 0), min(y - cy + n - 1, h - 1)
+        for x in range(w):
+            xa, xb = max(x - rx, 0), min(x + rx, w - 1)
+            # horizontal pairs (c, c+1) with both in the square: c in [xa, xb - 1], rows ya..yb
+            cnt = sh[yb + 1, xb] - sh[ya, xb] - sh[yb + 1, xa] + sh[ya, xa]
+            # vertical pairs (r, r+1) with both in the square: r in [ya, yb - 1]
+            cnt += sv[yb, xb + 1] - sv[ya, xb + 1] - sv[yb, xa] + sv[ya, xa]
+            if cnt == 0:
+                continue
+            hit = False
+            for k in range(n):  # from the widest (middle) row outwards: most hits come early
+                i = cy + (k + 1) // 2 if k % 2 else cy - k // 2
+                r = y - cy + i
+                if r < 0 or r >= h or lo[i] > hi[i]:
+                    continue
+                c0, c1 = max(x + lo[i], 0), min(x + hi[i], w - 1)
+                if c1 > c0 and ph[r, c1] - ph[r, c0] > 0:
+                    hit = True
+                    break
+                if i + 1 < n and r + 1 < h and lo[i + 1] <= hi[i + 1]:
+                    d0, d1 = max(c0, x + lo[i + 1], 0), min(c1, x + hi[i + 1], w - 1)
+                    if d1 >= d0 and pv[r, d1 + 1] - pv[r, d0] > 0:
+                        hit = True
+                        break
+            out[y, x] = hit
+    return out

@@ -141,3 +141,17 @@ def test_missing_instances_and_masks_are_bad_input(tmp_path):
     (pred / "a" / "00002.png").unlink()
     with pytest.raises(BadInput):
         maggie.run(pred, gt / "missing", Options())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_transition_band_equals_opencv_morphology(seed):
+    from mbench.benchmark.kernels import video as vk
+
+    rng = np.random.default_rng(seed)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (25, 25))
+    h, w = rng.integers(1, 70, 2)
+    a = mattes.clip(max(h, 8), max(w, 8), 1, seed)[1][0][:h, :w]
+    a[rng.random(a.shape) < 0.01] = 7
+    for img in (a, np.zeros_like(a), (rng.random(a.shape) < 0.002).astype(np.uint8)):
+        want = (cv2.dilate(img, k) - cv2.erode(img, k)) > 0
+        assert (vk.transition_band(img, k) == want).all()
