@@ -20,6 +20,7 @@ import math
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 import cv2
@@ -45,7 +46,7 @@ _farneback = vk.farneback_rint
 
 
 def cached_flow(g0: np.ndarray, g1: np.ndarray) -> np.ndarray:
-    key = (g0.shape, g0.tobytes(), g1.tobytes())
+    key = (g0.shape, zlib.crc32(g0), zlib.crc32(g1))
     if key not in _FLOWS:
         _FLOWS[key] = _farneback(g0, g1)
     return _FLOWS[key]

@@ -14,6 +14,7 @@ The Grad and Conn helpers drive the shared kernels of :mod:`.grad`, :mod:`.conn`
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -74,7 +75,13 @@ def grad_sum_zero_border(p: np.ndarray, g: np.ndarray, sp: float, sg: float, ws:
     padding, and only the original pixels are summed."""
     h, w = p.shape
     pad = grad_kernels.HALF
-    pp, gp = np.pad(p, pad), np.pad(g, pad)
+    pp, gp = ws.array("zpad_p", (h + 2 * pad, w + 2 * pad), p.dtype), ws.array("zpad_g", (h + 2 * pad, w + 2 * pad), g.dtype)
+    for buf, src in ((pp, p), (gp, g)):
+        buf[:pad] = 0
+        buf[-pad:] = 0
+        buf[:, :pad] = 0
+        buf[:, -pad:] = 0
+        buf[pad:-pad, pad:-pad] = src
     tiles = (*grad_kernels.tile_map(pp, grad_kernels.TILE), *grad_kernels.tile_map(gp, grad_kernels.TILE))
     scratch = ws.array("grad", (grad_kernels.scratch_size(pp.shape[1]),), np.float64)
     return float(_grad_window_sum(pp, gp, sp, sg, _TAPS, tiles, pad, pad + h, pad, pad + w,
@@ -300,22 +307,31 @@ def grad_class_sums(p: np.ndarray, g: np.ndarray, sp: float, sg: float, cls: np.
                             grad_kernels.TILE, scratch)
 
 
-def transition_band(a: np.ndarray, element: np.ndarray) -> np.ndarray:
+def transition_band(a: np.ndarray, element: np.ndarray, inside: int = 1, fg: int = 0,
+                    fg_from: int = 256) -> np.ndarray:
     """``(cv2.dilate(a, element) - cv2.erode(a, element)) > 0`` (the default border, which ignores
-    pixels outside the image) for a row-convex, 4-connected structuring element, as bool.
+    pixels outside the image) for a row-convex, 4-connected structuring element, as uint8: ``inside``
+    in the band, elsewhere ``fg`` where ``a >= fg_from`` and 0 otherwise (a trimap in one pass).
 
     A window that is 4-connected holds two different values exactly when it holds two 4-adjacent
     pixels with different values; those pairs are counted with prefix sums, first over the window's
     bounding square (a pair-free square settles the pixel in O(1)), then row by row of the element.
     """
-    rows = [np.flatnonzero(r) for r in element]
-    lo = np.array([r[0] if r.size else 1 for r in rows], np.int64) - element.shape[1] // 2
-    hi = np.array([r[-1] if r.size else -1 for r in rows], np.int64) - element.shape[1] // 2
-    return _band(np.ascontiguousarray(a), lo, hi, element.shape[0] // 2)
+    lo, hi = _element_rows(element.tobytes(), element.shape)
+    return _band(np.ascontiguousarray(a), lo, hi, element.shape[0] // 2, inside, fg, fg_from)
+
+
+@lru_cache(maxsize=8)
+def _element_rows(data: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's first and last column of a structuring element, relative to its centre."""
+    rows = [np.flatnonzero(r) for r in np.frombuffer(data, np.uint8).reshape(shape)]
+    lo = np.array([r[0] if r.size else 1 for r in rows], np.int64) - shape[1] // 2
+    hi = np.array([r[-1] if r.size else -1 for r in rows], np.int64) - shape[1] // 2
+    return lo, hi
 
 
 @njit(nogil=True, cache=True)
-def _band(a, lo, hi, cy):
+def _band(a, lo, hi, cy, inside, fg, fg_from):
     h, w = a.shape
     ph = np.zeros((h, w + 1), np.int32)   # row prefix sums of a[y, c] != a[y, c + 1]
     pv = np.zeros((h, w + 1), np.int32)   # row prefix sums of a[y, c] != a[y + 1, c]
@@ -334,10 +350,11 @@ def _band(a, lo, hi, cy):
             sv[y + 1, x] = sv[y, x] + pv[y, x]
     n = lo.size
     rx = max(-lo.min(), hi.max())
-    out = np.zeros((h, w), np.bool_)
+    out = np.empty((h, w), np.uint8)
     for y in range(h):
         ya, yb = max(y - cy, 0), min(y - cy + n - 1, h - 1)
         for x in range(w):
+            out[y, x] = fg if a[y, x] >= fg_from else 0
             xa, xb = max(x - rx, 0), min(x + rx, w - 1)
             # horizontal pairs (c, c+1) with both in the square: c in [xa, xb - 1], rows ya..yb
             cnt = sh[yb + 1, xb] - sh[ya, xb] - sh[yb + 1, xa] + sh[ya, xa]
@@ -360,5 +377,6 @@ def _band(a, lo, hi, cy):
                     if d1 >= d0 and pv[r, d1 + 1] - pv[r, d0] > 0:
                         hit = True
                         break
-            out[y, x] = hit
+            if hit:
+                out[y, x] = inside
     return out

@@ -19,12 +19,14 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from mbench.benchmark.context import FrameContext
+from mbench.benchmark.kernels import conn as conn_kernels
 from mbench.benchmark.kernels import pixel
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
 from mbench.errors import BadInput
-from mbench.frames import probe_image, read_alpha
+from mbench.frames import read_alpha
 from mbench.parallel import ordered_map
 
 COLUMNS = ("mad", "mse", "sad", "grad", "conn", "dtssd", "messddt", "mad_fg", "mad_bg", "mad_unk")
@@ -179,9 +181,9 @@ def plan(n: int, skipped, prev, where: Path) -> tuple[list[Call], object]:
 
 
 def _read_gt(path: Path) -> np.ndarray:
-    info = probe_image(path)
-    if info.format == "png" and info.channels == 1 and info.bit_depth == 8:
-        return read_alpha(path, reading="gray8")
+    img = read_alpha(path, reading="unchanged")
+    if img.ndim == 2 and img.dtype == np.uint8:  # 8-bit gray: PIL's "L" is the file itself
+        return img
     from PIL import Image  # PIL's own "L" conversion for anything else, as the original
 
     with Image.open(path) as im:
@@ -213,14 +215,20 @@ class _Frames:
 
 
 def _trimap(a: np.ndarray) -> np.ndarray:
-    trans = vk.transition_band(a, _KERNEL)  # = (cv2.dilate - cv2.erode) > 0 with the 25x25 ellipse
-    return np.where(trans, 1, np.where(a >= 128, 2, 0)).astype(np.uint8)
+    # 1 where (cv2.dilate - cv2.erode) > 0 with the 25x25 ellipse, else 2 where a >= 128, else 0
+    return vk.transition_band(a, _KERNEL, inside=1, fg=2, fg_from=128)
 
 
 _T64 = np.arange(0, 1 + 0.1, 0.1)
+# float64 thresholds against float32 code / 255 give the same level for every 8-bit code as the
+# float32 thresholds of the shared kernels (checked here, not assumed)
+_STANDARD_LEVELS = bool((vk.level_lut_u8(_T64) == conn_kernels.level_lut(255)).all())
 _CLAMP = np.where(np.arange(256) <= 1, 0, np.where(np.arange(256) >= 254, 255, np.arange(256))).astype(np.uint8)
 _IDENTITY3 = np.arange(256).astype(np.uint8)  # the trimap already holds the classes 0 (bg), 1 (unk), 2 (fg)
+# Farneback's input: (g * 255).astype(uint8) with g = code / 255 in float32 (truncation; with
+# IEEE float32 every code comes back unchanged, which this table checks rather than assumes)
 _TRUNC = (np.arange(256, dtype=np.float32) / np.float32(255) * np.float32(255)).astype(np.uint8)
+_TRUNC_IDENTITY = bool((_TRUNC == np.arange(256)).all())
 
 
 def _spatial(frames: _Frames, call: Call, ws: Workspace, lut: np.ndarray) -> dict[str, float]:
@@ -249,21 +257,25 @@ def _spatial(frames: _Frames, call: Call, ws: Workspace, lut: np.ndarray) -> dic
     sp = (1 / 255) / ((phi - plo) / 255 + 1e-6)
     out["grad"] = sum(vk.grad_sum_zero_border(ps[i] - np.uint8(plo), gs[i] - np.uint8(glo), sp, sg, ws)
                       for i in range(n)) * 1e-3
-    out["conn"] = sum(vk.conn_sum_u8(ps[i], gs[i], lut, None, 0, ws) for i in range(n)) * 1e-3
+    if _STANDARD_LEVELS:  # the shared 8-bit scan (FrameContext) computes exactly these levels
+        out["conn"] = sum(FrameContext(ps[i], gs[i], workspace=ws).conn_sum for i in range(n)) * 1e-3
+    else:
+        out["conn"] = sum(vk.conn_sum_u8(ps[i], gs[i], lut, None, 0, ws) for i in range(n)) * 1e-3
     return {k: (v, n) for k, v in out.items()}
 
 
 def _temporal(frames: _Frames, call: Call, ws: Workspace) -> dict[str, tuple[float, int]]:
-    ps = np.stack([frames.get(f)[0] for f in call.temporal_pred])  # (F, I, H, W)
-    gs = np.stack([frames.get(f)[1] for f in call.temporal_gt])
-    if ps.shape != gs.shape:
+    ps = [frames.get(f)[0] for f in call.temporal_pred]  # F arrays of (I, H, W)
+    gs = [frames.get(f)[1] for f in call.temporal_gt]
+    if len(ps) != len(gs):
         raise BadInput("the original's window bookkeeping pairs unequal frame counts here and fails",
                        frames.video.pred[call.temporal_pred[0]][0])
-    nf, ni, h, w = gs.shape
+    nf = len(gs)
+    ni, h, w = gs[0].shape
     cls0 = np.zeros(0, np.uint8)
     dt = 0.0
     for i in range(ni):
-        st = sum(pixel.int_sums(ps[k + 1, i].ravel(), gs[k + 1, i].ravel(), ps[k, i].ravel(), gs[k, i].ravel(),
+        st = sum(pixel.int_sums(ps[k + 1][i].ravel(), gs[k + 1][i].ravel(), ps[k][i].ravel(), gs[k][i].ravel(),
                                 cls0, True, False, 0)[2] for k in range(nf - 1))
         dt += 0.1 * math.sqrt(st / 65025.0)
     if nf < 2:  # the original's MESSDdt raises on one frame, prints it and skips every instance
@@ -273,8 +285,11 @@ def _temporal(frames: _Frames, call: Call, ws: Workspace) -> dict[str, tuple[flo
     for i in range(ni):
         err = 0.0
         for k in range(nf - 1):
-            flow = vk.farneback_rint(_TRUNC[gs[k, i]], _TRUNC[gs[k + 1, i]])
-            err += vk.dvm_warp_error(ps[k, i], gs[k, i], ones, ps[1, i], gs[1, i], ones, flow, False)
+            g0, g1 = gs[k][i], gs[k + 1][i]
+            if not _TRUNC_IDENTITY:
+                g0, g1 = _TRUNC[g0], _TRUNC[g1]
+            flow = vk.farneback_rint(g0, g1)
+            err += vk.dvm_warp_error(ps[k][i], gs[k][i], ones, ps[1][i], gs[1][i], ones, flow, False)
         mes += err / ((nf - 1) * (h * w + 1.0)) * 1e4
     return {"dtssd": (dt, ni), "messddt": (mes, ni)}
 

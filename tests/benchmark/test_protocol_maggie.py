@@ -155,3 +155,5 @@ def test_transition_band_equals_opencv_morphology(seed):
     for img in (a, np.zeros_like(a), (rng.random(a.shape) < 0.002).astype(np.uint8)):
         want = (cv2.dilate(img, k) - cv2.erode(img, k)) > 0
         assert (vk.transition_band(img, k) == want).all()
+        tri = vk.transition_band(img, k, inside=1, fg=2, fg_from=128)
+        assert (tri == np.where(want, 1, np.where(img >= 128, 2, 0))).all()
