@@ -75,7 +75,8 @@ def grad_sum_zero_border(p: np.ndarray, g: np.ndarray, sp: float, sg: float, ws:
     padding, and only the original pixels are summed."""
     h, w = p.shape
     pad = grad_kernels.HALF
-    pp, gp = ws.array("zpad_p", (h + 2 * pad, w + 2 * pad), p.dtype), ws.array("zpad_g", (h + 2 * pad, w + 2 * pad), g.dtype)
+    shape = (h + 2 * pad, w + 2 * pad)
+    pp, gp = ws.array("zpad_p", shape, p.dtype), ws.array("zpad_g", shape, g.dtype)
     for buf, src in ((pp, p), (gp, g)):
         buf[:pad] = 0
         buf[-pad:] = 0

@@ -27,8 +27,6 @@ from mbench.frames import read_alpha
 from mbench.layout import check_same_frames, discover_clips, pair_clips, trimap_layer
 from mbench.parallel import ordered_map
 
-FRAME_METRICS = ("sad", "mse", "grad", "conn", "ssda")
-PAIR_METRICS = ("dtssd", "messddt", "messddt_fix")
 COLUMNS = ("sad", "mse", "grad", "conn", "ssda", "ssda_num", "dtssd", "dtssd_num", "messddt",
            "messddt_num", "messddt_fix")
 

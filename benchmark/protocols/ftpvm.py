@@ -44,7 +44,8 @@ CARD = Card(
     needs=("trimap",),
     metrics=COLUMNS,
     rules={
-        "layout": "PRED = ROOT/<model>/<dataset>/<clip>/pha/<name>, GT = ROOT/GT/<dataset>/<clip>/{pha,trimap}/<name>; "
+        "layout": "PRED = ROOT/<model>/<dataset>/<clip>/pha/<name>, "
+                  "GT = ROOT/GT/<dataset>/<clip>/{pha,trimap}/<name>; "
                   "datasets and clips: sorted sub-folders of PRED; frames: sorted names in the GT pha folder",
         "reading": "cv2 IMREAD_GRAYSCALE, float32 / 255; trimap raw uint8",
         "regions": {"fg": "trimap >= 254", "tran": "2 <= trimap <= 253", "bg": "trimap <= 1"},
@@ -115,8 +116,9 @@ def _score_clip(job):
         sp, sg = ctx._minmax_scales
         grads = vk.grad_class_sums(p, g, sp, sg, cls, 3, ws, ctx.tiles) / 1000
         row = {"clip": f"{ds}/{clip}", "frame": os.path.splitext(name)[0],
-               "pha_mad": sa / n * 1e3, "pha_sad": sa, "pha_mse": ss / n * 1e3, "pha_grad": float(grads.sum()),
-               "pha_conn": ctx.conn_sum / 1000, "pha_dtssd": math.sqrt(st / n) * 1e2 if prev is not None else 0}
+               "pha_mad": sa / n * 1e3, "pha_sad": sa, "pha_mse": ss / n * 1e3,
+               "pha_grad": float(grads.sum()), "pha_conn": ctx.conn_sum / 1000,
+               "pha_dtssd": math.sqrt(st / n) * 1e2 if prev is not None else 0}
         for c, r in enumerate(PREFIXES[1:]):
             k = int(cn[c])
             row[f"{r}pha_sad"] = csa[c] / 255.0
@@ -130,7 +132,8 @@ def _score_clip(job):
     return rows, files
 
 
-def workbook_figures(lengths: list[int], values: list[list[float]]) -> tuple[float | None, float | None, float | None]:
+def workbook_figures(lengths: list[int], values: list[list[float]]
+                     ) -> tuple[float | None, float | None, float | None]:
     """(frame-wise B2, clip-wise C2, corrected frame-wise) of one metric sheet, rows in clip order.
 
     A frame-index column gets its AVERAGE cell only where the original's header code creates it:

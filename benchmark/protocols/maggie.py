@@ -63,7 +63,8 @@ CARD = Card(
                        "round-down map float32"},
         "connectivity": 4, "tie_rule": "lowest skimage label (first in raster order)",
         "messddt": "DVM's warp: Farneback (0.5, 5, 10, 2, 7, 1.5, GAUSSIAN) on (g*255 float32) truncated "
-                   "to uint8, rint; pixel (y, x) reads flat index clamp(x+dx, 0, H-1)*W + clamp(y+dy, 0, W-1) "
+                   "to uint8, rint; pixel (y, x) reads flat index "
+                   "clamp(x+dx, 0, H-1)*W + clamp(y+dy, 0, W-1) "
                    "of the call's second frame for every pair",
         "counts": "non-temporal: frames x instances per call; dtSSD and MESSDdt: instances per call",
         "aggregation": "per-window row = score/count of that call; dataset = total score / (total count "
@@ -223,7 +224,8 @@ _T64 = np.arange(0, 1 + 0.1, 0.1)
 # float64 thresholds against float32 code / 255 give the same level for every 8-bit code as the
 # float32 thresholds of the shared kernels (checked here, not assumed)
 _STANDARD_LEVELS = bool((vk.level_lut_u8(_T64) == conn_kernels.level_lut(255)).all())
-_CLAMP = np.where(np.arange(256) <= 1, 0, np.where(np.arange(256) >= 254, 255, np.arange(256))).astype(np.uint8)
+_CODES = np.arange(256)
+_CLAMP = np.where(_CODES <= 1, 0, np.where(_CODES >= 254, 255, _CODES)).astype(np.uint8)
 _IDENTITY3 = np.arange(256).astype(np.uint8)  # the trimap already holds the classes 0 (bg), 1 (unk), 2 (fg)
 # Farneback's input: (g * 255).astype(uint8) with g = code / 255 in float32 (truncation; with
 # IEEE float32 every code comes back unchanged, which this table checks rather than assumes)
@@ -275,8 +277,8 @@ def _temporal(frames: _Frames, call: Call, ws: Workspace) -> dict[str, tuple[flo
     cls0 = np.zeros(0, np.uint8)
     dt = 0.0
     for i in range(ni):
-        st = sum(pixel.int_sums(ps[k + 1][i].ravel(), gs[k + 1][i].ravel(), ps[k][i].ravel(), gs[k][i].ravel(),
-                                cls0, True, False, 0)[2] for k in range(nf - 1))
+        st = sum(pixel.int_sums(ps[k + 1][i].ravel(), gs[k + 1][i].ravel(), ps[k][i].ravel(),
+                                gs[k][i].ravel(), cls0, True, False, 0)[2] for k in range(nf - 1))
         dt += 0.1 * math.sqrt(st / 65025.0)
     if nf < 2:  # the original's MESSDdt raises on one frame, prints it and skips every instance
         return {"dtssd": (dt, ni), "messddt": (0.0, 0)}

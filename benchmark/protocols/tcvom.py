@@ -42,17 +42,21 @@ CARD = Card(
     needs=("trimap", "flow"),
     metrics=COLUMNS,
     rules={
-        "layout": "GT/frame_corr.json keys (sorted) list <video>/<frame>.<ext>; GT/FG_done/<video>/<frame>.png; "
-                  "PRED/<video>/<frame>_pred.png and _tri.png; flow GT/flow_png (or --flow)/<video>/flow_<f>_<n>.png",
+        "layout": "GT/frame_corr.json keys (sorted) list <video>/<frame>.<ext>; "
+                  "GT/FG_done/<video>/<frame>.png; PRED/<video>/<frame>_pred.png and _tri.png; "
+                  "flow GT/flow_png (or --flow)/<video>/flow_<f>_<n>.png",
         "reading": "prediction and trimap 8-bit gray; GT alpha = last channel of IMREAD_UNCHANGED (RGBA); "
-                   "float32(x / 255.0); flow: int16 of channels 0, 1 / 100 (dx, dy), channel 2 == 0 invalid (NaN)",
+                   "float32(x / 255.0); flow: int16 of channels 0, 1 / 100 (dx, dy), "
+                   "channel 2 == 0 invalid (NaN)",
         "region": "m = 0 < trimap < 255 of the current frame",
-        "scales": {"msad": "mean_m |a-g| (unscaled, NaN on empty m)", "mse": "mean_m (a-g)^2 (NaN on empty m)",
+        "scales": {"msad": "mean_m |a-g| (unscaled, NaN on empty m)",
+                   "mse": "mean_m (a-g)^2 (NaN on empty m)",
                    "ssda": "sqrt(sum_m (a-g)^2)", "dtssd": "sqrt(sum_m ((a-ha)-(g-hg))^2), next frame, no /N",
                    "messddt_fix": "sum_V |(a-g) - (ha~-hg~)|", "messddt": "sum_V |(a-g)^2 - (ha~-hg~)^2|"},
         "warp": "next frame sampled at (x+dx, y+dy): grid_sample bilinear, align_corners, zero padding; "
                 "V = valid flow and m; invalid flow set to 0 and not counted; |V| = 0 gives 0",
-        "temporal": "each frame paired with the next frame of its video; the last frame's dtssd, messddt_fix, "
+        "temporal": "each frame paired with the next frame of its video; "
+                    "the last frame's dtssd, messddt_fix, "
                     "messddt and flow_pixel_count are 0 and count in the video mean",
         "selection": "a frame exists when _pred.png and _tri.png exist; only videos with every frame kept; "
                      "the last video in sorted order is never evaluated",
@@ -97,8 +101,8 @@ def _read_frame(pred: Path, gt: Path, fid: str):
         raise BadInput("missing ground truth (FG_done/<video>/<frame>.png, RGBA)", path)
     full = read_alpha(path, reading="unchanged")
     if full.ndim != 3:
-        raise BadInput("expected an RGBA PNG (TCVOM takes the alpha from the last channel); this has one channel",
-                       path)
+        raise BadInput("expected an RGBA PNG (TCVOM takes the alpha from the last channel); "
+                       "this has one channel", path)
     g = full[..., -1]
     if g.dtype != np.uint8:
         raise BadInput("expected an 8-bit RGBA PNG", path)
@@ -160,7 +164,8 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     videos, last_full = _videos(pred, gt)
     evaluated = videos[:-1] if last_full else videos  # the original never appends the last video
     if not evaluated:
-        raise BadInput("no complete video to evaluate (the original skips the last video in sorted order)", pred)
+        raise BadInput("no complete video to evaluate (the original skips the last video in "
+                       "sorted order)", pred)
     jobs = [(pred, gt, flow_root, v, f) for v, f in videos]
     results = list(ordered_map(_score_video, jobs, options.workers))
     kept = results[:len(evaluated)]

@@ -89,7 +89,8 @@ def test_window_plan():
 
 def one_video(tmp_path, pred, gt):
     """A 3-frame single-instance video whose first window is both first and last (after another)."""
-    vids = {"a": make_videos()["b"], "b": (pred[:, None], gt[:, None], np.full(gt[:, None].shape, 255, np.uint8))}
+    full = np.full(gt[:, None].shape, 255, np.uint8)
+    vids = {"a": make_videos()["b"], "b": (pred[:, None], gt[:, None], full)}
     df = maggie.run(*write_vim(tmp_path, vids), Options()).per_frame
     return df[df["clip"] == "b"].iloc[0]
 
