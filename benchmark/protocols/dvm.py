@@ -22,6 +22,7 @@ from mbench.benchmark.kernels import pixel
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.reading import gray8_warnings
 from mbench.errors import BadInput
 from mbench.frames import read_alpha
 from mbench.layout import check_same_frames, discover_clips, pair_clips, trimap_layer
@@ -141,7 +142,8 @@ def _score_clip(item) -> tuple[list[dict], list[Path]]:
 def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score ``pred`` against ``gt`` as DVM's ``BatchMetric`` does, one clip per batch."""
     rows, files = [], []
-    for r, f in ordered_map(_score_clip, _pairs(Path(pred), Path(gt), options), options.workers):
+    pairs = _pairs(Path(pred), Path(gt), options)
+    for r, f in ordered_map(_score_clip, pairs, options.workers):
         rows += r
         files += f
     df = pd.DataFrame(rows, columns=("clip", "frame") + COLUMNS)
@@ -149,7 +151,9 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     for k in ("ssda", "dtssd", "messddt"):
         metrics[k] = _ratio(df[k].sum(), df[f"{k}_num"].sum())
     extra = {"messddt_fix": _ratio(df["messddt_fix"].sum(), df["messddt_num"].sum())}
-    return Result(per_frame=df, metrics=metrics, extra=extra, gt_files=files)
+    preds = [f for p, _, _ in pairs for f in p.layers["pha"].files]
+    return Result(per_frame=df, metrics=metrics, extra=extra, gt_files=files,
+                  warnings=gray8_warnings(preds + files))
 
 
 def _ratio(a: float, b: float) -> float | None:

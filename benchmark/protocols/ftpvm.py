@@ -23,6 +23,7 @@ from mbench.benchmark.context import FrameContext
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.reading import gray8_warnings
 from mbench.errors import BadInput
 from mbench.frames import read_alpha
 from mbench.parallel import ordered_map
@@ -97,7 +98,7 @@ def _score_clip(job):
         raise BadInput("missing ground truth (expected GT/<dataset>/<clip>/pha)", gdir / "pha")
     names = sorted(os.listdir(gdir / "pha"))
     ws = Workspace()
-    rows, files, prev = [], [], None
+    rows, files, preds, prev = [], [], [], None
     for name in names:
         g = _read(gdir / "pha" / name, "ground-truth frame")
         p = _read(pred / ds / clip / "pha" / name, "prediction frame (the ground truth has it)")
@@ -106,6 +107,7 @@ def _score_clip(job):
             raise BadInput(f"size differs from the ground truth's {g.shape[1]}x{g.shape[0]}",
                            pred / ds / clip / "pha" / name)
         files += [gdir / "pha" / name, gdir / "trimap" / name]
+        preds.append(pred / ds / clip / "pha" / name)
         ctx = FrameContext(p, g, pred_prev=None if prev is None else prev[0],
                            gt_prev=None if prev is None else prev[1], workspace=ws)
         sa, ss, st, n = ctx.pixel_sums
@@ -129,7 +131,7 @@ def _score_clip(job):
                 if prev is not None else 0
         rows.append(row)
         prev = (p, g, cls)
-    return rows, files
+    return rows, files, preds
 
 
 def workbook_figures(lengths: list[int], values: list[list[float]]
@@ -164,14 +166,15 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score ``ROOT/<model>`` against ``ROOT/GT`` as FTP-VM's ``evaluate_lr.py`` does."""
     pred, gt = Path(pred), Path(gt)
     jobs = [(pred, gt, ds, c) for ds, c in _clips(pred, gt)]
-    rows, files, lengths = [], [], []
-    for r, f in ordered_map(_score_clip, jobs, options.workers):
+    rows, files, preds, lengths = [], [], [], []
+    for r, f, p in ordered_map(_score_clip, jobs, options.workers):
         rows.append(r)
         files += f
+        preds += p
         lengths.append(len(r))
     frame, clip, fixed = {}, {}, {}
     for k in COLUMNS:
         frame[k], clip[k], fixed[k] = workbook_figures(lengths, [[row[k] for row in r] for r in rows])
     df = pd.DataFrame([row for r in rows for row in r], columns=("clip", "frame") + COLUMNS)
-    return Result(per_frame=df, metrics=frame, gt_files=files,
+    return Result(per_frame=df, metrics=frame, gt_files=files, warnings=gray8_warnings(preds + files),
                   extra={"metrics_clip_wise": clip, "frame_wise_corrected": fixed})

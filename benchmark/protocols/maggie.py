@@ -25,6 +25,7 @@ from mbench.benchmark.kernels import pixel
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.reading import gray8_warnings
 from mbench.errors import BadInput
 from mbench.frames import read_alpha
 from mbench.parallel import ordered_map
@@ -337,5 +338,7 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
             totals[k][1] += c
     df = pd.DataFrame([r for r, _ in rows], columns=("clip", "frame") + COLUMNS)
     metrics = {k: s / (c + 1e-6) for k, (s, c) in totals.items()}
+    preds = [p for video, _ in jobs for fr in video.pred for p in fr]
+    warnings = gray8_warnings(preds) + gray8_warnings(files, how='PIL convert("L")')
     return Result(per_frame=df, metrics={k: (v if math.isfinite(v) else None) for k, v in metrics.items()},
-                  gt_files=files)
+                  gt_files=files, warnings=warnings)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.reading import gray8_warnings
 from mbench.errors import BadInput
 from mbench.frames import read_alpha
 from mbench.parallel import ordered_map
@@ -174,7 +175,8 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     every = [_video_means(r[0]) for r in results]
     extra = {"per_clip": per_clip,
              "all_videos": {k: _none(sum(c[k] for c in every) / len(every)) for k in AVERAGED}}
-    warnings = []
+    warnings = gray8_warnings(pred / f"{fid}{end}" for _, fids in evaluated for fid in fids
+                              for end in ("_pred.png", "_tri.png"))
     if any(3 in r[2] for r in kept):
         warnings.append("a ground-truth PNG has 3 channels: TCVOM reads its red channel as alpha")
     df = pd.DataFrame([row for r in kept for row in r[0]], columns=("clip", "frame") + COLUMNS)
