@@ -130,9 +130,10 @@ def _grad_window_sum(p, g, sp, sg, taps, tiles, y0, y1, x0, x1, tile, scratch):
 
 
 def farneback_rint(g0: np.ndarray, g1: np.ndarray) -> np.ndarray:
-    """DVM's flow from 8-bit frame ``g0`` to ``g1``, rounded half to even: int64 (H, W, 2) of (dx, dy)."""
+    """DVM's flow from 8-bit frame ``g0`` to ``g1``, rounded half to even: (H, W, 2) of (dx, dy), int32
+    (the original's int64 holds the same values; half the memory for the warp to read)."""
     flow = cv2.calcOpticalFlowFarneback(g0, g1, None, *FARNEBACK_DVM)
-    return np.rint(flow).astype(np.int64)
+    return np.rint(flow).astype(np.int32)
 
 
 @njit(nogil=True, cache=True)
@@ -331,53 +332,71 @@ def _element_rows(data: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, np.n
     return lo, hi
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _box(s, r0, r1, c0, c1):
+    """Sum of the counted map over rows r0..r1-1 and columns c0..c1-1 (2-D prefix sums ``s``)."""
+    return s[r1, c1] - s[r0, c1] - s[r1, c0] + s[r0, c0]
+
+
 @njit(nogil=True, cache=True)
 def _band(a, lo, hi, cy, inside, fg, fg_from):
     h, w = a.shape
-    ph = np.zeros((h, w + 1), np.int32)   # row prefix sums of a[y, c] != a[y, c + 1]
-    pv = np.zeros((h, w + 1), np.int32)   # row prefix sums of a[y, c] != a[y + 1, c]
+    tile = 8
+    # 8x8 blocks whose whole neighbourhood (the window reaches 12 pixels: two blocks each way) is
+    # one constant value cannot be in the band: they are filled without looking at their pixels
+    flat, value = grad_kernels.tile_map(a, tile)
+    nty, ntx = flat.shape
+    reach = (max(cy, -lo.min(), hi.max()) + tile - 1) // tile
+    sh = np.zeros((h + 1, w + 1), np.int32)  # 2-D prefix sums of a[y, x] != a[y, x + 1]
+    sv = np.zeros((h + 1, w + 1), np.int32)  # ... and of a[y, x] != a[y + 1, x]
     for y in range(h):
-        for x in range(w - 1):
-            ph[y, x + 1] = ph[y, x] + np.int32(a[y, x] != a[y, x + 1])
-        ph[y, w] = ph[y, w - 1]
-        if y + 1 < h:
-            for x in range(w):
-                pv[y, x + 1] = pv[y, x] + np.int32(a[y, x] != a[y + 1, x])
-    sh = np.zeros((h + 1, w + 1), np.int32)  # 2-D integral images of both pair maps
-    sv = np.zeros((h + 1, w + 1), np.int32)
-    for y in range(h):
-        for x in range(w + 1):
-            sh[y + 1, x] = sh[y, x] + ph[y, x]
-            sv[y + 1, x] = sv[y, x] + pv[y, x]
+        rh = np.int32(0)
+        rv = np.int32(0)
+        for x in range(w):
+            if x + 1 < w:
+                rh += np.int32(a[y, x] != a[y, x + 1])
+            if y + 1 < h:
+                rv += np.int32(a[y, x] != a[y + 1, x])
+            sh[y + 1, x + 1] = sh[y, x + 1] + rh
+            sv[y + 1, x + 1] = sv[y, x + 1] + rv
     n = lo.size
     rx = max(-lo.min(), hi.max())
     out = np.empty((h, w), np.uint8)
-    for y in range(h):
-        ya, yb = max(y - cy, 0), min(y - cy + n - 1, h - 1)
-        for x in range(w):
-            out[y, x] = fg if a[y, x] >= fg_from else 0
-            xa, xb = max(x - rx, 0), min(x + rx, w - 1)
-            # horizontal pairs (c, c+1) with both in the square: c in [xa, xb - 1], rows ya..yb
-            cnt = sh[yb + 1, xb] - sh[ya, xb] - sh[yb + 1, xa] + sh[ya, xa]
-            # vertical pairs (r, r+1) with both in the square: r in [ya, yb - 1]
-            cnt += sv[yb, xb + 1] - sv[ya, xb + 1] - sv[yb, xa] + sv[ya, xa]
-            if cnt == 0:
+    for ty in range(nty):
+        for tx in range(ntx):
+            v = value[ty, tx]
+            settled = True
+            for uy in range(max(ty - reach, 0), min(ty + reach + 1, nty)):
+                for ux in range(max(tx - reach, 0), min(tx + reach + 1, ntx)):
+                    if not flat[uy, ux] or value[uy, ux] != v:
+                        settled = False
+            y_end, x_end = min(ty * tile + tile, h), min(tx * tile + tile, w)
+            if settled:
+                c = fg if v >= fg_from else 0
+                for y in range(ty * tile, y_end):
+                    for x in range(tx * tile, x_end):
+                        out[y, x] = c
                 continue
-            hit = False
-            for k in range(n):  # from the widest (middle) row outwards: most hits come early
-                i = cy + (k + 1) // 2 if k % 2 else cy - k // 2
-                r = y - cy + i
-                if r < 0 or r >= h or lo[i] > hi[i]:
-                    continue
-                c0, c1 = max(x + lo[i], 0), min(x + hi[i], w - 1)
-                if c1 > c0 and ph[r, c1] - ph[r, c0] > 0:
-                    hit = True
-                    break
-                if i + 1 < n and r + 1 < h and lo[i + 1] <= hi[i + 1]:
-                    d0, d1 = max(c0, x + lo[i + 1], 0), min(c1, x + hi[i + 1], w - 1)
-                    if d1 >= d0 and pv[r, d1 + 1] - pv[r, d0] > 0:
-                        hit = True
-                        break
-            if hit:
-                out[y, x] = inside
+            for y in range(ty * tile, y_end):
+                ya, yb = max(y - cy, 0), min(y - cy + n - 1, h - 1)
+                for x in range(tx * tile, x_end):
+                    out[y, x] = fg if a[y, x] >= fg_from else 0
+                    xa, xb = max(x - rx, 0), min(x + rx, w - 1)
+                    # pairs with both pixels in the bounding square; none: the window is constant
+                    if _box(sh, ya, yb + 1, xa, xb) + _box(sv, ya, yb, xa, xb + 1) == 0:
+                        continue
+                    for k in range(n):  # from the widest (middle) row outwards: most hits come early
+                        i = cy + (k + 1) // 2 if k % 2 else cy - k // 2
+                        r = y - cy + i
+                        if r < 0 or r >= h or lo[i] > hi[i]:
+                            continue
+                        c0, c1 = max(x + lo[i], 0), min(x + hi[i], w - 1)
+                        if c1 > c0 and _box(sh, r, r + 1, c0, c1) > 0:
+                            out[y, x] = inside
+                            break
+                        if i + 1 < n and r + 1 < h and lo[i + 1] <= hi[i + 1]:
+                            d0, d1 = max(c0, x + lo[i + 1], 0), min(c1, x + hi[i + 1], w - 1)
+                            if d1 >= d0 and _box(sv, r, r + 1, d0, d1 + 1) > 0:
+                                out[y, x] = inside
+                                break
     return out
