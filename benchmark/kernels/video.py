@@ -8,7 +8,7 @@ The Grad and Conn helpers drive the shared kernels of :mod:`.grad`, :mod:`.conn`
   all (x and y swapped, every pair reading the first "next" frame), and its corrected form;
   MaGGIe reuses the same code.
 - :func:`bilinear_warp_error`: TCVOM's ``flow_dt`` (``grid_sample``, bilinear, align_corners,
-  zero padding).
+  zero padding) straight from the flow PNG's 16-bit channels; :func:`tcvom_sums` its per-frame sums.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from mbench.benchmark.kernels.workspace import Workspace
 _TAPS = grad_kernels.kernel_taps()
 # DVM's Farneback parameters: pyr_scale, levels, winsize, iterations, poly_n, poly_sigma, flags
 _UNIT8 = np.arange(256, dtype=np.float32) / np.float32(255)  # code / 255 in float32, as torch divides
+_UNIT8_64 = np.float32(np.arange(256) / 255.0)  # np.float32(code / 255.0): float64 division, rounded
 FARNEBACK_DVM = (0.5, 5, 10, 2, 7, 1.5, cv2.OPTFLOW_FARNEBACK_GAUSSIAN)
 
 
@@ -69,24 +70,41 @@ def grad_sum(p: np.ndarray, g: np.ndarray, sp: float, sg: float, region: np.ndar
                                              region_value, grad_kernels.TILE, scratch))
 
 
-def grad_sum_zero_border(p: np.ndarray, g: np.ndarray, sp: float, sg: float, ws: Workspace) -> float:
-    """:func:`grad_sum` over the whole frame with a zero border instead of replicate (MaGGIe's
-    ``conv2d(padding=4)``): the mattes are framed by 4 zeros, whose replicated frame is the zero
-    padding, and only the original pixels are summed."""
+def grad_sum_zero_border(p: np.ndarray, g: np.ndarray, sp: float, sg: float, ws: Workspace,
+                         tiles=None, offsets: tuple[int, int] = (0, 0)) -> float:
+    """:func:`grad_sum` of ``p - offsets[0]`` and ``g - offsets[1]`` over the whole frame with a zero
+    border instead of replicate (MaGGIe's ``conv2d(padding=4)``): the shifted mattes are framed by
+    zeros, whose replicated frame is the zero padding, and only the original pixels are summed.
+
+    ``tiles``: the flat-tile maps of ``p`` and ``g`` themselves (from the 8-bit scan), usable when
+    both sides are multiples of the tile size; the frame is then one tile wide, so the padded maps
+    are the given ones shifted by one tile (flatness does not change with the offset).
+    """
     h, w = p.shape
-    pad = grad_kernels.HALF
+    t = grad_kernels.TILE
+    aligned = tiles is not None and h % t == 0 and w % t == 0
+    pad = t if aligned else grad_kernels.HALF
     shape = (h + 2 * pad, w + 2 * pad)
     pp, gp = ws.array("zpad_p", shape, p.dtype), ws.array("zpad_g", shape, g.dtype)
-    for buf, src in ((pp, p), (gp, g)):
+    for buf, src, off in ((pp, p, offsets[0]), (gp, g, offsets[1])):
         buf[:pad] = 0
         buf[-pad:] = 0
         buf[:, :pad] = 0
         buf[:, -pad:] = 0
-        buf[pad:-pad, pad:-pad] = src
-    tiles = (*grad_kernels.tile_map(pp, grad_kernels.TILE), *grad_kernels.tile_map(gp, grad_kernels.TILE))
-    scratch = ws.array("grad", (grad_kernels.scratch_size(pp.shape[1]),), np.float64)
-    return float(_grad_window_sum(pp, gp, sp, sg, _TAPS, tiles, pad, pad + h, pad, pad + w,
-                                  grad_kernels.TILE, scratch))
+        np.subtract(src, src.dtype.type(off), out=buf[pad:-pad, pad:-pad])
+    if aligned:
+        maps = []
+        for flat, value, off in ((tiles[0], tiles[1], offsets[0]), (tiles[2], tiles[3], offsets[1])):
+            f = np.ones((flat.shape[0] + 2, flat.shape[1] + 2), np.bool_)
+            v = np.zeros(f.shape, np.float64)
+            f[1:-1, 1:-1] = flat
+            v[1:-1, 1:-1] = value - off
+            maps += [f, v]
+        padded = tuple(maps)
+    else:
+        padded = (*grad_kernels.tile_map(pp, t), *grad_kernels.tile_map(gp, t))
+    scratch = ws.array("grad", (grad_kernels.scratch_size(shape[1]),), np.float64)
+    return float(_grad_window_sum(pp, gp, sp, sg, _TAPS, padded, pad, pad + h, pad, pad + w, t, scratch))
 
 
 @njit(nogil=True, cache=True)
@@ -169,22 +187,50 @@ def dvm_warp_error(p0, g0, m0, p1, g1, m1, flow, fixed):
 
 
 @njit(nogil=True, cache=True)
-def bilinear_warp_error(a, g, ha, hg, m, flow):
-    """TCVOM's ``flow_dt`` on one pair: the next frame's ``ha - hg`` (float32 [0, 1]) sampled at
-    ``(x + dx, y + dy)`` bilinearly (align_corners, zero outside), over pixels of ``m`` whose flow
-    is valid (not NaN). Returns (sum |e - e~|, sum |e^2 - e~^2|, valid pixels), e = a - g."""
-    h, w = a.shape
+def tcvom_sums(a8, g8, t8, ha8, hg8, has_next):
+    """TCVOM's per-frame sums over m = 0 < trimap < 255, values float32(code / 255.0) per pixel:
+    (sum |a-g|, sum (a-g)^2, |m|, sum ((a-ha)-(g-hg))^2), float32 terms summed in float64."""
+    sa = 0.0
+    ss = 0.0
+    st = 0.0
+    n = 0
+    for y in range(a8.shape[0]):
+        for x in range(a8.shape[1]):
+            t = t8[y, x]
+            if t == 0 or t == 255:
+                continue
+            d = np.float32(_UNIT8_64[a8[y, x]] - _UNIT8_64[g8[y, x]])
+            sa += abs(d)
+            ss += np.float32(d * d)
+            n += 1
+            if has_next:
+                e = np.float32(np.float32(_UNIT8_64[a8[y, x]] - _UNIT8_64[ha8[y, x]])
+                               - np.float32(_UNIT8_64[g8[y, x]] - _UNIT8_64[hg8[y, x]]))
+                st += np.float32(e * e)
+    return sa, ss, n, st
+
+
+@njit(nogil=True, cache=True)
+def bilinear_warp_error(a8, g8, ha8, hg8, t8, raw):
+    """TCVOM's ``flow_dt`` on one pair, from 8-bit frames (float32(code / 255.0)), the trimap
+    (m = 0 < t < 255) and the flow PNG as read (uint16 B, G, R): dx, dy = int16(B), int16(G) / 100
+    in float32, R == 0 invalid. The next frame's prediction and GT are sampled at (x + dx, y + dy)
+    bilinearly (align_corners, zero outside) over valid pixels of m. Returns
+    (sum |e - e~|, sum |e^2 - e~^2|, valid pixels), e = a - g, e~ = ha~ - hg~."""
+    h, w = a8.shape
     s_fix = 0.0
     s_sq = 0.0
     n = 0
+    hundred = np.float32(100.0)
     for y in range(h):
         for x in range(w):
-            if not m[y, x]:
+            t = t8[y, x]
+            if t == 0 or t == 255 or raw[y, x, 2] == 0:
                 continue
-            dx = flow[y, x, 0]
-            dy = flow[y, x, 1]
-            if math.isnan(dx) or math.isnan(dy):
-                continue
+            bx = np.int32(raw[y, x, 0])
+            by = np.int32(raw[y, x, 1])
+            dx = np.float32(bx - 65536 if bx >= 32768 else bx) / hundred
+            dy = np.float32(by - 65536 if by >= 32768 else by) / hundred
             fx = np.float32(np.float32(x) + dx)
             fy = np.float32(np.float32(y) + dy)
             x0 = math.floor(fx)
@@ -205,9 +251,9 @@ def bilinear_warp_error(a, g, ha, hg, m, flow):
                     if xx < 0 or xx >= w:
                         continue
                     wgt = np.float32(wy * (wx1 if i else wx0))
-                    va = np.float32(va + np.float32(ha[yy, xx] * wgt))
-                    vg = np.float32(vg + np.float32(hg[yy, xx] * wgt))
-            e = np.float32(a[y, x] - g[y, x])
+                    va = np.float32(va + np.float32(_UNIT8_64[ha8[yy, xx]] * wgt))
+                    vg = np.float32(vg + np.float32(_UNIT8_64[hg8[yy, xx]] * wgt))
+            e = np.float32(_UNIT8_64[a8[y, x]] - _UNIT8_64[g8[y, x]])
             ew = np.float32(va - vg)
             s_fix += abs(np.float32(e - ew))
             s_sq += abs(np.float32(np.float32(e * e) - np.float32(ew * ew)))

@@ -85,8 +85,8 @@ def _clips(pred: Path, gt: Path) -> list[tuple[str, str]]:
     return out
 
 
-def _read(path: Path, what: str) -> np.ndarray:
-    if not path.is_file():
+def _read(path: str, what: str) -> np.ndarray:
+    if not os.path.isfile(path):
         raise BadInput(f"missing {what}", path)
     return read_alpha(path, reading="gray8")
 
@@ -99,15 +99,18 @@ def _score_clip(job):
     names = sorted(os.listdir(gdir / "pha"))
     ws = Workspace()
     rows, files, preds, prev = [], [], [], None
+    # plain strings: at 512x288 a frame's kernels take about a millisecond, and pathlib joins
+    # would add a visible share
+    folders = (gdir / "pha", gdir / "trimap", pred / ds / clip / "pha")
+    gpha, gtri, ppha = (os.path.join(d, "") for d in folders)
     for name in names:
-        g = _read(gdir / "pha" / name, "ground-truth frame")
-        p = _read(pred / ds / clip / "pha" / name, "prediction frame (the ground truth has it)")
-        t = _read(gdir / "trimap" / name, "trimap (GT/<dataset>/<clip>/trimap/<name>)")
+        files += [gpha + name, gtri + name]
+        preds.append(ppha + name)
+        g = _read(files[-2], "ground-truth frame")
+        p = _read(preds[-1], "prediction frame (the ground truth has it)")
+        t = _read(files[-1], "trimap (GT/<dataset>/<clip>/trimap/<name>)")
         if p.shape != g.shape or t.shape != g.shape:
-            raise BadInput(f"size differs from the ground truth's {g.shape[1]}x{g.shape[0]}",
-                           pred / ds / clip / "pha" / name)
-        files += [gdir / "pha" / name, gdir / "trimap" / name]
-        preds.append(pred / ds / clip / "pha" / name)
+            raise BadInput(f"size differs from the ground truth's {g.shape[1]}x{g.shape[0]}", preds[-1])
         ctx = FrameContext(p, g, pred_prev=None if prev is None else prev[0],
                            gt_prev=None if prev is None else prev[1], workspace=ws)
         sa, ss, st, n = ctx.pixel_sums
@@ -176,5 +179,6 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     for k in COLUMNS:
         frame[k], clip[k], fixed[k] = workbook_figures(lengths, [[row[k] for row in r] for r in rows])
     df = pd.DataFrame([row for r in rows for row in r], columns=("clip", "frame") + COLUMNS)
-    return Result(per_frame=df, metrics=frame, gt_files=files, warnings=gray8_warnings(preds + files),
+    return Result(per_frame=df, metrics=frame, gt_files=[Path(f) for f in files],
+                  warnings=gray8_warnings(preds + files),
                   extra={"metrics_clip_wise": clip, "frame_wise_corrected": fixed})

@@ -258,12 +258,15 @@ def _spatial(frames: _Frames, call: Call, ws: Workspace, lut: np.ndarray) -> dic
     glo, ghi, plo, phi = int(gs.min()), int(gs.max()), int(ps.min()), int(ps.max())
     sg = (1 / 255) / ((ghi - glo) / 255 + 1e-6)
     sp = (1 / 255) / ((phi - plo) / 255 + 1e-6)
-    out["grad"] = sum(vk.grad_sum_zero_border(ps[i] - np.uint8(plo), gs[i] - np.uint8(glo), sp, sg, ws)
-                      for i in range(n)) * 1e-3
-    if _STANDARD_LEVELS:  # the shared 8-bit scan (FrameContext) computes exactly these levels
-        out["conn"] = sum(FrameContext(ps[i], gs[i], workspace=ws).conn_sum for i in range(n)) * 1e-3
-    else:
-        out["conn"] = sum(vk.conn_sum_u8(ps[i], gs[i], lut, None, 0, ws) for i in range(n)) * 1e-3
+    grad = conn = 0.0
+    for i in range(n):
+        ctx = FrameContext(ps[i], gs[i], workspace=ws)  # one 8-bit scan: Conn's runs, Grad's tile maps
+        if _STANDARD_LEVELS:  # the shared scan computes exactly these levels
+            conn += ctx.conn_sum
+        else:
+            conn += vk.conn_sum_u8(ps[i], gs[i], lut, None, 0, ws)
+        grad += vk.grad_sum_zero_border(ps[i], gs[i], sp, sg, ws, ctx.tiles, (plo, glo))
+    out["grad"], out["conn"] = grad * 1e-3, conn * 1e-3
     return {k: (v, n) for k, v in out.items()}
 
 
