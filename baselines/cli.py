@@ -34,6 +34,8 @@ Distributed training of one model:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from mbench.flags import count
+
     parser.add_argument("--preset", default="quick", help="smoke, quick, paper or a .toml file (default quick)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     parser.add_argument("--models", default="rvm,bgmv2,convlstm,attention_memory",
@@ -46,16 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", action="append", default=[], metavar="NAME=PATH",
                         help="use these weights for model NAME instead of training it (official or own "
                              "checkpoint: .safetensors, or a torch file read with weights_only=True); repeatable")
-    parser.add_argument("--workers", type=int, help="threads for data, encoding and scoring (default: CPU count)")
+    parser.add_argument("--workers", type=count(1), help="threads for data, encoding and scoring (default: CPU count)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from mbench.errors import BadInput
-
     from .run import RunOptions, parse_models, parse_weights, run_baselines
 
-    if args.workers is not None and args.workers < 1:
-        raise BadInput("must be at least 1", f"--workers {args.workers}")
     models = parse_models(args.models)
     opts = RunOptions(preset=args.preset, models=models, device=args.device, data=args.data, out=args.out,
                       force=args.force, weights=parse_weights(args.weights, models), workers=args.workers,

@@ -62,6 +62,7 @@ from typing import Any
 
 from mbench.config_files import read_toml_spec
 from mbench.errors import BadInput
+from mbench.paths import check_name
 
 from .models import SPECS
 from .models.base import resolve_downsample_ratio
@@ -319,6 +320,8 @@ def load_preset(spec: str) -> Preset:
     if splits is not None and (not isinstance(splits, list) or not splits
                                or not all(isinstance(s, str) and s for s in splits)):
         raise BadInput("'data.valid.splits' must be a list of split names", where)
+    for s in splits or ():
+        check_name(s, where, "data.valid.splits")  # each is a folder of the dataset
     valid_data = ValidData(
         _text(valid.get("recipe", "videomatte8k"), where, "data.valid.recipe"),
         tuple(splits) if splits else None,
@@ -339,7 +342,8 @@ def load_preset(spec: str) -> Preset:
     return Preset(name=name, where=where, description=str(raw.get("description", "")),
                   seed=_int(seed, 0, where, "seed"),
                   train_recipe=_text(train_data.get("recipe", "videomatte8k"), where, "data.train.recipe"),
-                  train_split=_text(train_data.get("split", "train"), where, "data.train.split"),
+                  train_split=check_name(_text(train_data.get("split", "train"), where, "data.train.split"),
+                                         where, "data.train.split"),
                   train_clips=(_int(train_data["clips"], 1, where, "data.train.clips")
                                if "clips" in train_data else None),
                   valid=valid_data, chunk=_int(predict.get("chunk", 16), 1, where, "predict.chunk"),

@@ -30,24 +30,16 @@ def _metric_list(text: str) -> list[str]:
     return names
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return v
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from mbench.flags import count
+
     parser.add_argument("pred", nargs="?", help="predictions root")
     parser.add_argument("gt", nargs="?", help="ground-truth root")
     parser.add_argument("--out", help="folder for per_frame.csv, per_clip.csv, summary.json")
     parser.add_argument("--convention", default="rvm", help="rvm (default) or dim")
     parser.add_argument("--metrics", type=_metric_list, help="comma-separated subset, e.g. mad,mse,conn")
     parser.add_argument("--trimap", help="trimap root (convention dim)")
-    parser.add_argument("--workers", type=_positive_int, help="threads (default: CPU count)")
+    parser.add_argument("--workers", type=count(1), help="threads (default: CPU count)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--shard", metavar="K/N", help="score clips i with i %% N == K (0 <= K < N)")
     parser.add_argument("--merge", nargs="+", metavar=("OUT", "SHARD"),

@@ -13,6 +13,7 @@ from mbench.benchmark.dataset import plan_evaluation
 from mbench.benchmark.results import per_frame_table, summary, write_evaluation
 from mbench.benchmark.runner import run_plan
 from mbench.errors import BadInput
+from mbench.paths import check_output
 
 DEVICES = ("cpu", "cuda")
 
@@ -32,6 +33,8 @@ def run_evaluation(pred_root, gt_root, *, convention: str = "rvm", metrics: list
                    trimap=None, out=None, workers: int | None = None, device: str = "cpu",
                    shard=None, quiet: bool = True) -> tuple[pd.DataFrame, dict]:
     """Score, write the files to ``out`` if given, and return (per-frame table, summary)."""
+    if out is not None:  # before anything is read or written: outputs never overlap inputs
+        out = check_output(out, [pred_root, gt_root, trimap], kind="evaluation")
     conv = get_convention(convention)
     check_device(device)
     plan = plan_evaluation(pred_root, gt_root, conv, metrics, trimap, shard)

@@ -10,6 +10,7 @@ import pandas as pd
 from mbench.atomic import atomic_dir
 from mbench.benchmark.results import read_csv, summary, write_evaluation
 from mbench.errors import BadInput
+from mbench.paths import check_output
 
 _SAME = ("convention", "pred", "gt", "trimap", "mbench_version")
 
@@ -33,6 +34,7 @@ def merge(out, shard_dirs: list) -> pd.DataFrame:
     """Combine the evaluations of shards 0/N .. N-1/N into ``out``; returns the per-frame table."""
     if not shard_dirs:
         raise BadInput("give the shard folders to merge", "--merge")
+    out = check_output(out, shard_dirs, kind="evaluation", flag="--merge")
     shards = [(Path(d), *_read_shard(d)) for d in shard_dirs]
     first_dir, first, first_df = shards[0]
     n = int(first["shard"].split("/")[1])
@@ -54,7 +56,9 @@ def merge(out, shard_dirs: list) -> pd.DataFrame:
     missing = sorted(set(range(n)) - set(seen))
     if missing:
         raise BadInput(f"shards missing: {', '.join(f'{k}/{n}' for k in missing)}", "--merge")
-    per_frame = pd.concat([df for _, _, df in shards], ignore_index=True)
+    # empty shards (no clip) add no rows; concatenating their column-only tables would turn the
+    # metric columns into objects
+    per_frame = pd.concat([df for _, _, df in shards if len(df)] or [first_df], ignore_index=True)
     clips = sorted(per_frame["clip"].unique())
     if len(clips) != first.get("total_clips", len(clips)):
         raise BadInput(f"the shards hold {len(clips)} clips, the evaluation has {first['total_clips']}",

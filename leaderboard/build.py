@@ -9,14 +9,13 @@ build leaves the previous board untouched.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Callable
 
 from mbench import __version__
 from mbench.atomic import atomic_dir, dumps_json
-from mbench.errors import BadInput
+from mbench.paths import check_output
 from mbench.progress import progress
 
 from . import plots, site, tables
@@ -27,19 +26,11 @@ from .store import group_tables
 MARKER = "board.json"
 
 
-def check_out(out: Path, stores: list[Path]) -> None:
-    """Refuse an output folder whose replacement would destroy something that is not a board."""
-    if out.exists() and not out.is_dir():
-        raise BadInput("--out exists and is not a folder", out)
-    real_out = os.path.realpath(out)
-    for store in stores:
-        real_store = os.path.realpath(store)
-        if os.path.commonpath([real_out, real_store]) == real_out:
-            raise BadInput("--out would replace the results store (it is the store or holds it); "
-                           "choose another folder", out)
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise BadInput(f"--out exists and is not an mbench board (no {MARKER}); choose a new or "
-                       f"empty folder", out)
+def check_out(out: Path, stores: list[Path], inputs: list[Path] = ()) -> Path:
+    """Refuse an output folder whose replacement would destroy something that is not a board
+    (it may lie inside a store, as ``STORE/leaderboard`` does, but not be or hold one, nor
+    overlap ``inputs``); returns it as an absolute path."""
+    return check_output(out, inputs, kind="board", containers=stores)
 
 
 def read_options(out: Path) -> Options | None:
@@ -66,7 +57,7 @@ def build(evaluations: list[Evaluation], out: Path, options: Options, *, command
     BadInput
         For every problem with the evaluations, the options or ``out``, before anything is written.
     """
-    check_out(out, stores)
+    out = check_out(out, stores, [ev.path for ev in evaluations])
     results = compute_board(group_tables(evaluations), options)
     steps = ["tables", "plots", "page"] + (["hf"] if options.hf else [])
     with atomic_dir(out) as tmp:
@@ -87,7 +78,8 @@ def build(evaluations: list[Evaluation], out: Path, options: Options, *, command
             bar.update()
         record = {"command": command, "mbench_version": __version__, "options": asdict(options),
                   "stores": [str(s.resolve()) for s in stores],
-                  "tables": [{"slug": r.slug, "convention": r.convention, "gt": r.table.gt,
+                  "tables": [{"slug": r.slug, "convention": r.convention, "dataset": r.table.label,
+                              "protocol": r.table.protocol, "gt_hash": r.table.gt_hash,
                               "sort": r.sort, "methods": [row.name for row in r.rows]} for r in results]}
         (tmp / MARKER).write_text(dumps_json(record), encoding="utf-8")
         bar.close()

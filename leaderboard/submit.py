@@ -25,15 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mbench import __version__
-from mbench.atomic import remove_tree, replace_tree, write_json
+from mbench.atomic import remove_tree, replace_tree
 from mbench.errors import BadInput
 from mbench.frames import IMAGE_SUFFIXES, probe_image
 from mbench.layout import check_same_frames, discover_clips, pair_clips
+from mbench.paths import check_disjoint, written_by
 from mbench.progress import progress
 
 from .board import Options, TableResult
 from .build import build, check_out, read_options
-from .method import Method, parse_method
+from .datasets import manifest_label, path_label
+from .method import Method, parse_method, write_method
 from .store import find_evaluations, load_evaluation
 
 
@@ -110,6 +112,17 @@ def check_against_gt(preds: Path, gt: Path, quiet: bool = True) -> int:
     return sum(len(p) for p, _ in pairs)
 
 
+def check_store(store: Path, inputs: list[Path | None]) -> Path:
+    """The results store a submission goes into: a folder (or a new one) overlapping no input.
+
+    A store is written in place (one new folder per submission), so it may hold anything else.
+    """
+    store = check_disjoint(store, inputs, flag="--store")
+    if store.exists() and not store.is_dir():
+        raise BadInput("results store is not a folder", store)
+    return store
+
+
 def _inside(path: Path, folder: Path) -> bool:
     real = os.path.realpath(folder)
     return os.path.commonpath([os.path.realpath(path), real]) == real
@@ -140,13 +153,20 @@ def submit(preds: Path, gt: Path, store: Path, method_fields: dict, *, conventio
     for path, what in ((preds, "predictions"), (gt, "ground truth")):
         if not path.is_dir():
             raise BadInput(f"{what} root {'is not a folder' if path.exists() else 'does not exist'}", path)
-    if store.exists() and not store.is_dir():
-        raise BadInput("results store is not a folder", store)
+    inputs = [preds, gt, trimap]
+    store = check_store(store, inputs)
+    if not method_fields.get("dataset"):  # the label is fixed now: moving the data later keeps the table
+        resolved = str(gt.resolve())
+        method_fields = {**method_fields, "dataset": manifest_label(resolved) or path_label(resolved)}
     method = make_method(method_fields, command)
     final = store / folder_name(method.name)
-    if (final.exists() or final.is_symlink()) and not replace:
-        raise BadInput("is already in the store (pass --replace to score it again)", final)
-    check_out(out, [store])
+    if final.exists() or final.is_symlink():
+        if not replace:
+            raise BadInput("is already in the store (pass --replace to score it again)", final)
+        if not written_by(final, "evaluation"):  # --replace removes it: only an evaluation may go
+            raise BadInput("is in the store but is not an mbench evaluation (no summary.json); "
+                           "--replace will not remove it, choose another --name", final)
+    out = check_out(out, [store], inputs)
     options = read_options(out) or Options()
 
     check_tree(preds, limits, quiet)
@@ -165,7 +185,7 @@ def submit(preds: Path, gt: Path, store: Path, method_fields: dict, *, conventio
         evaluate(str(preds), str(gt), convention=convention,
                  trimap=None if trimap is None else str(trimap), out=str(tmp),
                  workers=workers, quiet=quiet)
-        write_json(tmp / "method.json", method.to_json())
+        write_method(method, tmp / "method.json")
         new = load_evaluation(tmp, store, rel=final.name)
         new.path, new.method_path = final, final / "method.json"
         results = build(existing + [new], out, options, command=command, stores=[store], quiet=quiet,

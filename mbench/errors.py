@@ -9,6 +9,13 @@ from __future__ import annotations
 import os
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters (newline, NUL, escape, ...) written as escapes (``\\n``,
+    ``\\x00``), so a file name cannot split or garble a one-line message."""
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape", "backslashreplace")
+                   .decode("ascii") for c in text)
+
+
 class MbenchError(Exception):
     """Base class of the errors mbench raises on purpose."""
 
@@ -26,8 +33,11 @@ class BadInput(MbenchError):
 
     def __init__(self, message: str, path: str | os.PathLike | None = None):
         self.path = None if path is None else os.fspath(path)
-        self.message = " ".join(str(message).split())  # always one line
-        super().__init__(self.message if self.path is None else f"{self.path}: {self.message}")
+        if isinstance(self.path, bytes):
+            self.path = os.fsdecode(self.path)
+        # always one line: the prose's line breaks become spaces, a path's control characters escapes
+        self.message = printable(" ".join(str(message).split()))
+        super().__init__(self.message if self.path is None else f"{printable(self.path)}: {self.message}")
 
 
 def require(condition: bool, message: str, path: str | os.PathLike | None = None) -> None:

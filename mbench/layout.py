@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import BadInput
 from .frames import IMAGE_SUFFIXES, VIDEO_SUFFIXES, VideoFrames, read_alpha, read_color
+from .paths import safe_join  # clip ids are joined to roots with it (also imported from here)
 
 LAYER_NAMES = ("pha", "fgr", "com", "bgr")
 
@@ -111,6 +112,8 @@ def frame_folder_layer(folder: Path, name: str | None = None) -> Layer:
             stem, suffix = os.path.splitext(entry.name)
             if suffix.lower() not in IMAGE_SUFFIXES:
                 continue
+            if not stem.isprintable():  # frame names go into CSV files, one line per frame
+                raise BadInput("frame file name holds a control character", entry.path)
             if stem in by_stem:
                 first = os.path.basename(by_stem[stem])
                 raise BadInput(f"two files for frame {stem} ({first}, {entry.name})", folder)
@@ -161,7 +164,10 @@ def discover_clips(root: str | os.PathLike, *, layers: tuple[str, ...] = LAYER_N
                     found[name] = layer
             if len(found["pha"]) == 0:
                 raise BadInput("pha layer holds no frames", found["pha"].path)
-            clips.append(Clip(clip_id(root, folder), folder, found))
+            cid = clip_id(root, folder)
+            if not cid.isprintable():  # clip ids go into CSV files, one line per frame
+                raise BadInput("clip folder name holds a control character", folder)
+            clips.append(Clip(cid, folder, found))
     if not clips:
         raise BadInput(f"no clips found (no folder holds a pha/ layer); is this a {what} root?", root)
     clips.sort(key=lambda c: c.id)
@@ -211,7 +217,7 @@ def check_same_frames(pred: Layer, gt: Layer) -> None:
 
 def trimap_layer(trimap_root: str | os.PathLike, cid: str) -> Layer:
     """The trimaps of clip ``cid``: ``ROOT/<clip>/NNNN.png`` or ``ROOT/<clip>/trimap/NNNN.png``."""
-    folder = safe_join(trimap_root, cid)
+    folder = safe_join(trimap_root, cid, key="clip id")
     for candidate in (folder / "trimap", folder):
         if candidate.is_dir():
             layer = frame_folder_layer(candidate, "trimap")
@@ -219,25 +225,3 @@ def trimap_layer(trimap_root: str | os.PathLike, cid: str) -> Layer:
                 return layer
     raise BadInput("no trimaps for this clip (expected <clip>/NNNN.png or <clip>/trimap/NNNN.png)",
                    folder)
-
-
-def safe_join(root: str | os.PathLike, rel: str) -> Path:
-    """Join ``rel`` (from a manifest or recipe) to ``root``, refusing paths that escape it.
-
-    Raises
-    ------
-    BadInput
-        ``rel`` is absolute or climbs out of ``root`` (``..``, or a symlink pointing outside).
-    """
-    root = Path(root)
-    if rel in ("", "."):
-        return root
-    p = Path(rel)
-    if p.is_absolute() or ".." in p.parts or (p.drive or p.root):
-        raise BadInput("path escapes its root", rel)
-    joined = root / p
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(joined)
-    if os.path.commonpath([real_root, real]) != real_root:
-        raise BadInput("path escapes its root (through a symbolic link)", rel)
-    return joined

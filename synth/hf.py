@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mbench.atomic import atomic_dir, remove_tree
 from mbench.errors import BadInput
-from mbench.layout import safe_join
+from mbench.paths import safe_join
 
 from .writer import frame_names, layer_suffix
 
@@ -22,7 +22,7 @@ HF_DIR = "hf"
 
 def _rows(root: str, clips: list[tuple[str, int]], layers: list[str], suffixes: list[str]):
     for cid, n in clips:
-        clip_dir = safe_join(root, cid)
+        clip_dir = safe_join(root, cid, key="clips key")
         for i, name in enumerate(frame_names(n)):
             row = {"clip": cid.rsplit("/", 1)[-1], "frame": i}
             for layer, suffix in zip(layers, suffixes):

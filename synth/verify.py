@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mbench.config_files import sha256_file
 from mbench.errors import BadInput
-from mbench.layout import safe_join
+from mbench.paths import check_relative, safe_join
 from mbench.parallel import default_workers, ordered_map
 from mbench.progress import progress
 
@@ -36,8 +36,13 @@ def read_manifest(root: str | os.PathLike) -> dict:
     except (OSError, ValueError) as e:
         raise BadInput(f"manifest cannot be read ({e})", path) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or \
-            not isinstance(manifest.get("files"), dict):
+            not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("clips", {}), dict):
         raise BadInput(f"not an mbench synth manifest (format {FORMAT})", path)
+    # its keys become paths below root: every one checked before any file is read or written
+    for rel in manifest["files"]:
+        check_relative(rel, path, "files key")
+    for cid in manifest.get("clips", {}):
+        check_relative(cid, path, "clips key")
     return manifest
 
 
@@ -62,7 +67,7 @@ def verify(root: str | os.PathLike, *, workers: int | None = None, quiet: bool =
     """
     root = Path(root)
     files = read_manifest(root)["files"]
-    items = [(safe_join(root, rel), rel, digest) for rel, digest in sorted(files.items())]
+    items = [(safe_join(root, rel, root / MANIFEST, "files key"), rel, digest) for rel, digest in sorted(files.items())]
     bad = []
     results = ordered_map(_check, items, workers or default_workers())
     for rel, problem in progress(results, total=len(items), desc="verify", unit="file", quiet=quiet):
@@ -71,7 +76,7 @@ def verify(root: str | os.PathLike, *, workers: int | None = None, quiet: bool =
     listed = set(files)
     clip_dirs = sorted({rel.rsplit("/", 2)[0] for rel in files})
     for clip in clip_dirs:
-        folder = safe_join(root, clip)
+        folder = safe_join(root, clip, root / MANIFEST, "files key")
         if folder.is_dir():
             for p in sorted(folder.rglob("*")):
                 rel = p.relative_to(root).as_posix()

@@ -24,6 +24,7 @@ from mbench.atomic import atomic_dir, dumps_json, remove_stale_temps, remove_tre
 from mbench.config_files import sha256_file
 from mbench.errors import BadInput
 from mbench.frames import encode_image
+from mbench.paths import check_output
 from mbench.parallel import default_workers
 from mbench.progress import progress
 
@@ -39,7 +40,7 @@ FORMAT = "mbench-synth-1"
 
 def layer_suffix(layer: str, output: dict) -> str:
     """File suffix of a layer: alpha is always PNG, colour layers follow the recipe."""
-    return ".png" if layer == "pha" or output["color_format"] == "png" else ".jpg"
+    return ".png" if layer in ("pha", "trimap", "mask") or output["color_format"] == "png" else ".jpg"
 
 
 def frame_names(n: int) -> list[str]:
@@ -117,16 +118,11 @@ def _read_json(path: Path) -> dict | None:
 def _check_out(out: Path, fingerprint: dict, force: bool) -> str:
     """What ``out`` holds, without touching it: ``missing``, ``empty``, ``replace`` (another
     dataset, with ``force``), ``resume`` or ``complete``; refuse anything else."""
-    if out.exists() and not out.is_dir():
-        raise BadInput("--out exists and is not a folder", out)
     if not out.exists():
         return "missing"
     manifest, record = out / MANIFEST, out / RUN_RECORD
     existing = _read_json(manifest) if manifest.exists() else _read_json(record) if record.exists() else None
-    if existing is None:
-        if any(out.iterdir()):
-            raise BadInput("--out is not empty and holds no mbench synth dataset (choose an empty or "
-                           "new folder)", out)
+    if existing is None:  # check_output let it through: an empty folder
         return "empty"
     diff = _differences(existing, fingerprint)
     if diff and not force:
@@ -161,7 +157,8 @@ def synthesize(recipe: dict, out: str | os.PathLike, *, seed: int, sources: Sour
         ``out`` holds something else (without ``force``), or a source is bad; a run that created
         ``out`` removes it again on bad input.
     """
-    out = Path(out)
+    roots = [getattr(src, "root", None) for src, _ in sources.fgr + sources.bgr]
+    out = check_output(out, roots, kind="dataset")  # before anything is written
     if seed < 0:
         raise BadInput("the seed must be a non-negative integer", str(seed))
     fingerprint = _fingerprint(recipe, seed, sources)

@@ -124,10 +124,14 @@ class VideoMatteForeground(FolderSource):
     def _list(self, split: str) -> list[ForegroundClip]:
         ids = self._ids(split)
         if not ids:
-            where = self.root / "train" if split == "valid" else self.root
-            raise BadInput(f"no clips for split '{split}'" + (
-                f" (RVM's validation clips {', '.join(VALID_CLIPS)} are not in train/)" if split == "valid" else ""),
-                where)
+            where = self.root / "train" if self.split_folders and split != "test" else self.root
+            # the clips the other split takes from train/ are opened first, so a broken one is named
+            others = self._ids("valid" if split == "train" else "train") if split != "test" else []
+            for cid in others:
+                self._clip(cid)
+            detail = (f" (RVM's validation clips {', '.join(VALID_CLIPS)} are not in train/)" if split == "valid"
+                      else f" (train/ holds only RVM's validation clips: {', '.join(others)})" if others else "")
+            raise BadInput(f"no clips for split '{split}'{detail}", where)
         clips = []
         for cid in ids:
             fgr, pha, h, w, fps = self._clip(cid)

@@ -126,7 +126,7 @@ def test_every_bad_submission_is_one_line_and_writes_nothing(cli_here, tmp_path,
     cases.append((p, [], [str(p / "clip0" / "pha" / "0000.png"), "30x24", "32x24"]))
     cases.append((tmp_path / "absent", [], ["absent", "does not exist"]))
     cases.append((data["good"], ["!!!"], ["--name", "letter or digit"]))
-    cases.append((data["good"], ["--fps", "-3"], ["--fps -3.0", "positive"]))
+    cases.append((data["good"], ["--fps", "-3"], ["--fps", "must be more than 0"]))
     for preds_root, extra, fragments in cases:
         # a lone argument is the --name to submit under; otherwise extra flags for "Net"
         name, extra = (extra[0], []) if len(extra) == 1 else ("Net", extra)
@@ -137,3 +137,13 @@ def test_every_bad_submission_is_one_line_and_writes_nothing(cli_here, tmp_path,
             raise AssertionError(f"case {preds_root.name} {extra}: {e}") from None
         assert not store.exists(), f"{preds_root.name}: the store was created"
     assert gt.is_dir()
+
+
+def test_dataset_label_names_the_table_and_is_kept_in_method_json(cli_here, data):
+    proc = _submit(cli_here, data, data["good"], "Good", "--dataset-label", "Blobs v1 (valid)")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((data["store"] / "good" / "method.json").read_text())["dataset"] == "Blobs v1 (valid)"
+    assert _submit(cli_here, data, data["bad"], "Bad").returncode == 0   # default: the GT folder's name
+    assert json.loads((data["store"] / "bad" / "method.json").read_text())["dataset"].endswith("/gt")
+    md = (data["store"] / "leaderboard" / "leaderboard.md").read_text()
+    assert "## Blobs v1 (valid)" in md and str(data["gt"]) not in md
