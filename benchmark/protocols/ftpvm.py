@@ -23,10 +23,11 @@ from mbench.benchmark.context import FrameContext
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
-from mbench.benchmark.protocols.reading import gray8_warnings
+from mbench.benchmark.protocols.image_folders import reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
 from mbench.frames import read_alpha
 from mbench.parallel import ordered_map
+from mbench.progress import progress
 
 PREFIXES = ("", "fg_", "tran_", "bg_")
 COLUMNS = ("pha_mad", "pha_sad", "pha_mse", "pha_grad", "pha_conn", "pha_dtssd") + tuple(
@@ -167,10 +168,12 @@ def workbook_figures(lengths: list[int], values: list[list[float]]
 
 def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score ``ROOT/<model>`` against ``ROOT/GT`` as FTP-VM's ``evaluate_lr.py`` does."""
+    refuse_full_precision(options, CARD.name)
     pred, gt = Path(pred), Path(gt)
     jobs = [(pred, gt, ds, c) for ds, c in _clips(pred, gt)]
     rows, files, preds, lengths = [], [], [], []
-    for r, f, p in ordered_map(_score_clip, jobs, options.workers):
+    for r, f, p in progress(ordered_map(_score_clip, jobs, options.workers), total=len(jobs), desc="ftpvm",
+                            unit="clip", quiet=options.quiet):
         rows.append(r)
         files += f
         preds += p
@@ -180,5 +183,5 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
         frame[k], clip[k], fixed[k] = workbook_figures(lengths, [[row[k] for row in r] for r in rows])
     df = pd.DataFrame([row for r in rows for row in r], columns=("clip", "frame") + COLUMNS)
     return Result(per_frame=df, metrics=frame, gt_files=[Path(f) for f in files],
-                  warnings=gray8_warnings(preds + files),
+                  warnings=reading_warnings(preds + files, "gray8"),
                   extra={"metrics_clip_wise": clip, "frame_wise_corrected": fixed})

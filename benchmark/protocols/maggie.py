@@ -25,10 +25,11 @@ from mbench.benchmark.kernels import pixel
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
-from mbench.benchmark.protocols.reading import gray8_warnings
+from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
 from mbench.frames import read_alpha
 from mbench.parallel import ordered_map
+from mbench.progress import progress
 
 COLUMNS = ("mad", "mse", "sad", "grad", "conn", "dtssd", "messddt", "mad_fg", "mad_bg", "mad_unk")
 MAX_INST = 10
@@ -321,6 +322,7 @@ def _score_video(item):
 
 def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score MaGGIe's saved predictions ``pred`` against the V-HIM split folder ``gt``."""
+    refuse_full_precision(options, CARD.name)
     pred, gt = Path(pred), Path(gt)
     names = sorted(n for n in os.listdir(gt / "pha")) if (gt / "pha").is_dir() else None
     if not names:
@@ -331,7 +333,8 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
         calls, prev = plan(len(video.frames), video.mask_empty, prev, gt / "fgr" / name)
         jobs.append((video, calls))
     rows, files = [], []
-    for r, f in ordered_map(_score_video, jobs, options.workers):
+    for r, f in progress(ordered_map(_score_video, jobs, options.workers), total=len(jobs), desc="maggie",
+                         unit="video", quiet=options.quiet):
         rows += r
         files += f
     totals = {k: [0.0, 0] for k in COLUMNS}
@@ -342,6 +345,5 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     df = pd.DataFrame([r for r, _ in rows], columns=("clip", "frame") + COLUMNS)
     metrics = {k: s / (c + 1e-6) for k, (s, c) in totals.items()}
     preds = [p for video, _ in jobs for fr in video.pred for p in fr]
-    warnings = gray8_warnings(preds) + gray8_warnings(files, how='PIL convert("L")')
-    return Result(per_frame=df, metrics={k: (v if math.isfinite(v) else None) for k, v in metrics.items()},
-                  gt_files=files, warnings=warnings)
+    return Result(per_frame=df, metrics={k: finite_or_none(v) for k, v in metrics.items()},
+                  gt_files=files, warnings=reading_warnings(preds, "gray8"))

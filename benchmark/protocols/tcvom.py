@@ -24,10 +24,11 @@ import pandas as pd
 
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.protocols.base import Card, Options, Result
-from mbench.benchmark.protocols.reading import gray8_warnings
+from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
 from mbench.frames import read_alpha
 from mbench.parallel import ordered_map
+from mbench.progress import progress
 
 AVERAGED = ("msad", "mse", "ssda", "dtssd", "messddt_fix", "messddt")
 COUNTS = ("pixel_count", "flow_pixel_count")
@@ -152,6 +153,7 @@ def _video_means(rows: list[dict]) -> dict[str, float]:
 
 def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score ``pred`` against the VM108 data root ``gt`` as TCVOM's ``calc_metric.py`` does."""
+    refuse_full_precision(options, CARD.name)
     pred, gt = Path(pred), Path(gt)
     flow_root = Path(options.flow) if options.flow is not None else gt / "flow_png"
     videos, last_full = _videos(pred, gt)
@@ -160,21 +162,18 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
         raise BadInput("no complete video to evaluate (the original skips the last video in "
                        "sorted order)", pred)
     jobs = [(pred, gt, flow_root, v, f) for v, f in videos]
-    results = list(ordered_map(_score_video, jobs, options.workers))
+    results = list(progress(ordered_map(_score_video, jobs, options.workers), total=len(jobs), desc="tcvom",
+                            unit="video", quiet=options.quiet))
     kept = results[:len(evaluated)]
     per_clip = {v: _video_means(r[0]) for (v, _), r in zip(evaluated, kept)}
-    metrics = {k: _none(sum(c[k] for c in per_clip.values()) / len(per_clip)) for k in AVERAGED}
+    metrics = {k: finite_or_none(sum(c[k] for c in per_clip.values()) / len(per_clip)) for k in AVERAGED}
     every = [_video_means(r[0]) for r in results]
     extra = {"per_clip": per_clip,
-             "all_videos": {k: _none(sum(c[k] for c in every) / len(every)) for k in AVERAGED}}
-    warnings = gray8_warnings(pred / f"{fid}{end}" for _, fids in evaluated for fid in fids
-                              for end in ("_pred.png", "_tri.png"))
+             "all_videos": {k: finite_or_none(sum(c[k] for c in every) / len(every)) for k in AVERAGED}}
+    warnings = reading_warnings([pred / f"{fid}{end}" for _, fids in evaluated for fid in fids
+                                 for end in ("_pred.png", "_tri.png")], "gray8")
     if any(3 in r[2] for r in kept):
         warnings.append("a ground-truth PNG has 3 channels: TCVOM reads its red channel as alpha")
     df = pd.DataFrame([row for r in kept for row in r[0]], columns=("clip", "frame") + COLUMNS)
     return Result(per_frame=df, metrics=metrics, extra=extra,
                   gt_files=[p for r in kept for p in r[1]], warnings=warnings)
-
-
-def _none(v: float) -> float | None:
-    return v if math.isfinite(v) else None
