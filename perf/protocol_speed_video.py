@@ -9,7 +9,10 @@ need OpenCV's Farneback flow, bit for bit, on both sides: it is computed once pe
 and both sides read it from that cache; its own time is printed separately (it is the same OpenCV
 call on both sides, and at 1080p it dominates: about 2 s a pair on this machine).
 
-    python perf/protocol_speed_video.py [--frames 6] [--repeat 3] [--quick]
+Each repeat times mbench and the reference back to back; the table gives the medians of the times and
+of the per-repeat ratios, with the range of the ratios.
+
+    python perf/protocol_speed_video.py [--frames 6] [--repeat 5] [--quick]
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import statistics
 import sys
 import tempfile
 import time
@@ -282,14 +286,15 @@ def best(fn, repeat: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--frames", type=int, default=6)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="512x288 only")
     args = ap.parse_args()
     vk.farneback_rint = cached_flow  # both sides read the same cached flows
     mods = {"dvm": dvm, "maggie": maggie, "tcvom": tcvom, "ftpvm": ftpvm}
     refs = {"dvm": ref_dvm, "maggie": ref_maggie, "tcvom": ref_tcvom, "ftpvm": ref_ftpvm}
     sizes = [(512, 288)] + ([] if args.quick else [(1920, 1080)])
-    print("| size | protocol | reference ms/frame | mbench ms/frame | speed-up | Farneback ms/pair (both sides) |")
+    print("| size | protocol | reference ms/frame | mbench ms/frame | speed-up, median (range) | "
+          "Farneback ms/pair (both sides) |")
     print("|---|---|---:|---:|---:|---:|")
     for w, h in sizes:
         frames = max(5, args.frames if w < 1000 else args.frames // 2)  # maggie needs 5 (4 fails)
@@ -304,11 +309,16 @@ def main() -> None:
                                              / (f"{i:04d}.png" if name == "dvm" else f"{i:04d}/a.png")),
                                          cv2.IMREAD_GRAYSCALE) for i in (0, 1))
                     fb = f"{best(lambda: _farneback(g0, g1), 1) * 1e3:.0f}"
-                ours = best(lambda: mods[name].run(pred, gt, Options(workers=1)), args.repeat)
-                ref = best(lambda: refs[name](pred, gt), args.repeat)
+                # neighbours: each repeat times both sides back to back; on a shared machine whose
+                # speed drifts from second to second, the median ratio of neighbours is the steady figure
+                pairs = [(best(lambda: mods[name].run(pred, gt, Options(workers=1)), 1),
+                          best(lambda: refs[name](pred, gt), 1)) for _ in range(args.repeat)]
+                ours = statistics.median(p[0] for p in pairs)
+                ref = statistics.median(p[1] for p in pairs)
+                ratios = sorted(r / o for o, r in pairs)
                 n = frames * (2 if name == "tcvom" else 1)
-                print(f"| {w}x{h} | {name} | {ref * 1e3 / n:.1f} | {ours * 1e3 / n:.1f} | {ref / ours:.1f}x | {fb} |",
-                      flush=True)
+                print(f"| {w}x{h} | {name} | {ref * 1e3 / n:.1f} | {ours * 1e3 / n:.1f} | "
+                      f"{statistics.median(ratios):.1f}x ({ratios[0]:.1f}-{ratios[-1]:.1f}) | {fb} |", flush=True)
 
 
 if __name__ == "__main__":
