@@ -262,44 +262,45 @@ def bilinear_warp_error(a8, g8, ha8, hg8, t8, raw):
 
 
 @njit(nogil=True, cache=True)
-def class_sums3(p, g, pp, gp, tri, lut, prev_cls, cls, use_prev):
-    """Per class c = lut[tri] (0, 1, 2) of 8-bit codes: sum |p-g|, sum (p-g)^2 and pixels (exact
-    int64); with ``use_prev``, sum ((p-pp)-(g-gp))^2 and pixels over the union of class c in this
-    frame and in ``prev_cls`` (FTP-VM's regional dtSSD). Writes each pixel's class into ``cls``.
-    Arrays are raveled; scalar accumulators keep the loop free of memory round trips."""
+def class_sums3(p, g, pp, gp, cls, prev_cls, use_prev):
+    """Per class c = cls (0, 1, 2) of 8-bit codes: sum |p-g|, sum (p-g)^2 and pixels (exact int64);
+    with ``use_prev``, sum ((p-pp)-(g-gp))^2 and pixels over the union of class c in ``cls`` and in
+    ``prev_cls`` (FTP-VM's regional dtSSD). Arrays are raveled; scalar accumulators and 0/1 weights
+    keep the loops free of memory round trips and branches, so they vectorise."""
     a0 = a1 = a2 = s0 = s1 = s2 = n0 = n1 = n2 = np.int64(0)
     u0 = u1 = u2 = m0 = m1 = m2 = np.int64(0)
     for i in range(p.size):
-        c = lut[tri[i]]
-        cls[i] = c
+        c = cls[i]
         d = np.int64(p[i]) - np.int64(g[i])
         ad = abs(d)
         d2 = d * d
-        if c == 0:
-            a0 += ad
-            s0 += d2
-            n0 += 1
-        elif c == 1:
-            a1 += ad
-            s1 += d2
-            n1 += 1
-        else:
-            a2 += ad
-            s2 += d2
-            n2 += 1
-        if use_prev:
-            t = d - (np.int64(pp[i]) - np.int64(gp[i]))
-            e2 = t * t
+        k0 = np.int64(c == 0)
+        k1 = np.int64(c == 1)
+        k2 = np.int64(c == 2)
+        a0 += ad * k0
+        a1 += ad * k1
+        a2 += ad * k2
+        s0 += d2 * k0
+        s1 += d2 * k1
+        s2 += d2 * k2
+        n0 += k0
+        n1 += k1
+        n2 += k2
+    if use_prev:
+        for i in range(p.size):
+            c = cls[i]
             c2 = prev_cls[i]
-            if c == 0 or c2 == 0:
-                u0 += e2
-                m0 += 1
-            if c == 1 or c2 == 1:
-                u1 += e2
-                m1 += 1
-            if c == 2 or c2 == 2:
-                u2 += e2
-                m2 += 1
+            t = (np.int64(p[i]) - np.int64(g[i])) - (np.int64(pp[i]) - np.int64(gp[i]))
+            e2 = t * t
+            k0 = np.int64((c == 0) | (c2 == 0))
+            k1 = np.int64((c == 1) | (c2 == 1))
+            k2 = np.int64((c == 2) | (c2 == 2))
+            u0 += e2 * k0
+            u1 += e2 * k1
+            u2 += e2 * k2
+            m0 += k0
+            m1 += k1
+            m2 += k2
     return (np.array((a0, a1, a2)), np.array((s0, s1, s2)), np.array((n0, n1, n2)),
             np.array((u0, u1, u2)), np.array((m0, m1, m2)))
 

@@ -207,7 +207,7 @@ class _Frames:
             if p.shape != g.shape:
                 raise BadInput(f"prediction is {p.shape[-1]}x{p.shape[-2]}, ground truth "
                                f"{g.shape[-1]}x{g.shape[-2]}", self.video.pred[f][0])
-            p = _CLAMP[p]
+            p = np.take(_CLAMP, p)
             t = np.stack([_trimap(a) for a in g])
             self.cache[f] = (p, g, t)
         return self.cache[f]
@@ -228,7 +228,6 @@ _T64 = np.arange(0, 1 + 0.1, 0.1)
 _STANDARD_LEVELS = bool((vk.level_lut_u8(_T64) == conn_kernels.level_lut(255)).all())
 _CODES = np.arange(256)
 _CLAMP = np.where(_CODES <= 1, 0, np.where(_CODES >= 254, 255, _CODES)).astype(np.uint8)
-_IDENTITY3 = np.arange(256).astype(np.uint8)  # the trimap already holds the classes 0 (bg), 1 (unk), 2 (fg)
 # Farneback's input: (g * 255).astype(uint8) with g = code / 255 in float32 (truncation; with
 # IEEE float32 every code comes back unchanged, which this table checks rather than assumes)
 _TRUNC = (np.arange(256, dtype=np.float32) / np.float32(255) * np.float32(255)).astype(np.uint8)
@@ -245,11 +244,10 @@ def _spatial(frames: _Frames, call: Call, ws: Workspace, lut: np.ndarray) -> dic
                        frames.video.pred[call.pred[0]][0])
     n, h, w = gs.shape
     hw = float(h * w)
-    cls = np.empty(h * w, np.uint8)
     out = dict.fromkeys(("sad", "mad", "mse", "mad_fg", "mad_bg", "mad_unk"), 0.0)
     for i in range(n):
         p, g = ps[i].ravel(), gs[i].ravel()
-        ca, cs, cn, _, _ = vk.class_sums3(p, g, p, g, ts[i].ravel(), _IDENTITY3, cls, cls, False)
+        ca, cs, cn, _, _ = vk.class_sums3(p, g, p, g, ts[i].ravel(), ts[i].ravel(), False)
         sa, ss = ca.sum() / 255.0, cs.sum() / 65025.0
         out["sad"] += sa * 1e-3
         out["mad"] += sa / hw / (hw + 1e-6) * 1e10
@@ -294,7 +292,7 @@ def _temporal(frames: _Frames, call: Call, ws: Workspace) -> dict[str, tuple[flo
         for k in range(nf - 1):
             g0, g1 = gs[k][i], gs[k + 1][i]
             if not _TRUNC_IDENTITY:
-                g0, g1 = _TRUNC[g0], _TRUNC[g1]
+                g0, g1 = np.take(_TRUNC, g0), np.take(_TRUNC, g1)
             flow = vk.farneback_rint(g0, g1)
             err += vk.dvm_warp_error(ps[k][i], gs[k][i], ones, ps[1][i], gs[1][i], ones, flow, False)
         mes += err / ((nf - 1) * (h * w + 1.0)) * 1e4
