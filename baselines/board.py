@@ -49,6 +49,21 @@ def read_row(folder: Path, name: str) -> dict[str, Any]:
             "seconds": method.extra.get("seconds")}
 
 
+def scored_gt(folder: Path) -> str | None:
+    """The ground-truth root ``folder/eval`` was scored against (None when it holds no summary, or
+    one the leaderboard's reader refuses: the row is then redone)."""
+    from mbench.errors import BadInput
+    from mbench.leaderboard.evaluation import read_summary
+
+    path = Path(folder) / "eval" / "summary.json"
+    if not path.is_file():
+        return None
+    try:
+        return read_summary(path)["gt"]
+    except BadInput:
+        return None
+
+
 def build_board(runs: Path, *, command: str, quiet: bool) -> None:
     """``RUNS/leaderboard/`` from every evaluation under ``runs`` (the leaderboard's defaults)."""
     from mbench.leaderboard.board import Options

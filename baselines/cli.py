@@ -7,6 +7,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from mbench import executor
+
 DESCRIPTION = """\
 Train the four seed architectures (rvm, bgmv2, convlstm, attention_memory) on synthesized data,
 predict the validation clips, score them with 'mbench evaluate' and build a leaderboard, beside
@@ -38,8 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--preset", default="quick", help="smoke, quick, paper or a .toml file (default quick)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
-    parser.add_argument("--models", default="rvm,bgmv2,convlstm,attention_memory",
-                        help="comma-separated models (default: all four)")
+    from .models import SPECS  # the registry: defaults and help come from it
+
+    parser.add_argument("--models", default=",".join(SPECS),
+                        help="comma-separated models (default: all): "
+                             + "; ".join(spec.describe() for spec in SPECS.values()))
     parser.add_argument("--data", type=Path, metavar="DIR",
                         help="a synthesized dataset on disk (default: synthesize the preset's validation "
                              "clips, stream the training sequences)")
@@ -49,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="use these weights for model NAME instead of training it (official or own "
                              "checkpoint: .safetensors, or a torch file read with weights_only=True); repeatable")
     parser.add_argument("--workers", type=count(1), help="threads for data, encoding and scoring (default: CPU count)")
+    executor.add_arguments(parser)  # prediction and scoring as shards; training stays here (or torchrun)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     models = parse_models(args.models)
     opts = RunOptions(preset=args.preset, models=models, device=args.device, data=args.data, out=args.out,
                       force=args.force, weights=parse_weights(args.weights, models), workers=args.workers,
-                      quiet=args.quiet, command=shlex.join(["mbench", "run-baselines", *sys.argv[2:]]))
+                      quiet=args.quiet, cluster=args if executor.wanted(args) else None, command=shlex.join(["mbench", "run-baselines", *sys.argv[2:]]))
     rows = run_baselines(opts)
     if not args.quiet:
         print(summary_table(rows))

@@ -27,6 +27,9 @@ a ``.toml`` file is read the same way. Layout (every table optional unless said)
 
     [predict]
     chunk = 16                        # frames per forward call (state carried between calls)
+    speed_sizes = [[512, 288], [1920, 1080]]  # where the method card's speed and peak memory are
+                                      # measured besides the table's resolution (baselines/speed.py)
+    speed_repeats = 3                 # timed runs; the card gives their median
 
     [reference.bgdiff]                # the background-difference reference row
     threshold = 0.1                   # max over channels of |com - bgr| above which alpha = 1
@@ -77,11 +80,8 @@ PLAN_KEYS = ("threads",)  # [train] or model table, not a stage
 HR_KEYS = ("seq_len", "batch", "size", "size_range", "forward")
 DATA_TRAIN_KEYS = ("recipe", "split", "clips")
 DATA_VALID_KEYS = ("recipe", "splits", "size", "clips", "frames")
-PREDICT_KEYS = ("chunk",)
+PREDICT_KEYS = ("chunk", "speed_sizes", "speed_repeats")
 BGDIFF_KEYS = ("threshold", "sigma")
-
-# DeepLabV3's ASPP (bgmv2, convlstm) batch-normalises a pooled 1x1 map: two frames per batch at least.
-MIN_FRAMES = {"bgmv2": 2, "convlstm": 2}
 
 DEFAULTS: dict[str, Any] = {
     "steps": 100, "batch": 2, "seq_len": 4, "size": [224, 224], "size_range": None, "grad_clip": 1.0,
@@ -163,6 +163,8 @@ class Preset:
     bgdiff: dict[str, float]
     models: dict[str, ModelPlan]
     raw: dict = field(repr=False)
+    speed_sizes: tuple[tuple[int, int], ...] = ((512, 288), (1920, 1080))
+    speed_repeats: int = 3
 
     def plan(self, model: str) -> ModelPlan:
         if model not in self.models:
@@ -256,11 +258,11 @@ def _stage(name: str, merged: dict, index: int, where: str, ctx: str) -> Stage:
     segmentation = merged["segmentation"]
     if not isinstance(segmentation, bool):
         raise BadInput(f"'{ctx}.segmentation' must be true or false", where)
-    if segmentation and "seg" not in spec.outputs:
+    if segmentation and "segmentation" not in spec.preset_keys:
         raise BadInput(f"'{ctx}.segmentation': {name} has no segmentation head", where)
     for p in (main, hr):
-        if p is not None and p.batch * p.seq_len < MIN_FRAMES.get(name, 1):
-            raise BadInput(f"'{ctx}': {name} needs batch * seq_len >= {MIN_FRAMES[name]} frames per "
+        if p is not None and p.batch * p.seq_len < spec.min_frames:
+            raise BadInput(f"'{ctx}': {name} needs batch * seq_len >= {spec.min_frames} frames per "
                            f"training batch (batch norm over its ASPP's pooled 1x1 map)", where)
     return Stage(str(merged.get("name", f"stage{index + 1}")), _int(merged["steps"], 0, where, f"{ctx}.steps"),
                  lrs, main, hr, segmentation, _number(merged["grad_clip"], where, f"{ctx}.grad_clip"))
@@ -301,6 +303,12 @@ def _model(name: str, table: Any, train: dict, where: str) -> ModelPlan:
                      bool(base["amp"]), init_from,
                      _int(table.get("bn_recalibration", 0), 0, where, f"{ctx}.bn_recalibration"),
                      _int(base["threads"], 0, where, f"{ctx}.threads"))
+
+
+def _list(value: Any, where: str, ctx: str) -> list:
+    if not isinstance(value, list):
+        raise BadInput(f"'{ctx}' must be a list", where)
+    return value
 
 
 def load_preset(spec: str) -> Preset:
@@ -347,4 +355,8 @@ def load_preset(spec: str) -> Preset:
                   train_clips=(_int(train_data["clips"], 1, where, "data.train.clips")
                                if "clips" in train_data else None),
                   valid=valid_data, chunk=_int(predict.get("chunk", 16), 1, where, "predict.chunk"),
-                  bgdiff=bgdiff, models=models, raw=raw)
+                  bgdiff=bgdiff, models=models, raw=raw,
+                  speed_sizes=tuple(_pair(p, 8, where, "predict.speed_sizes")
+                                    for p in _list(predict.get("speed_sizes", [[512, 288], [1920, 1080]]),
+                                                   where, "predict.speed_sizes")),
+                  speed_repeats=_int(predict.get("speed_repeats", 3), 1, where, "predict.speed_repeats"))

@@ -1,6 +1,6 @@
 """The trainer: one model, the stages of a preset, checkpoints, resume, distributed data parallel.
 
-Writes into ``RUNS/<model>/`` (DESIGN.md 2.4): ``config.json`` (what is trained, on what),
+Writes into ``RUNS/<model>/`` (docs/design.md 2.4): ``config.json`` (what is trained, on what),
 ``train_log.csv`` (step, stage, loss and its terms, learning rates, seconds), the periodic
 ``training_state.safetensors`` (:mod:`.checkpoint`) and, when done, ``checkpoint.safetensors`` (the
 final weights; the training state is then removed).
@@ -47,7 +47,7 @@ from . import SPECS, ModelOutput, build
 from .checkpoint import STATE_FILE, load_state, save_state
 from .data import Batches, TrainingSource
 from .devices import cpu_threads
-from .losses import LOSSES, NEEDS, TERMS
+from .losses import SEG_NEEDS
 from .losses.rvm import seg_loss
 from .presets import ModelPlan, Pass, Stage
 from .run_folder import (CHECKPOINT, CONFIG, LOG, check_config, clear_training, finished_seconds, fingerprint,
@@ -113,7 +113,7 @@ class Trainer:
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp)
 
     def columns(self) -> list[str]:
-        cols = ["step", "stage", "loss", *TERMS[self.name]]
+        cols = ["step", "stage", "loss", *SPECS[self.name].loss_terms]
         if any(s.hr for s in self.plan.stages):
             cols.append("hr_loss")
         if any(s.segmentation for s in self.plan.stages):
@@ -146,7 +146,8 @@ class Trainer:
         kwargs = dict(p.forward)
         if self.spec.needs_background:
             kwargs["bgr"] = batch["bgr"]
-        terms = LOSSES[self.name](self._forward(batch["com"], NEEDS[self.name], **kwargs), batch)
+        spec = SPECS[self.name]
+        terms = spec.loss(self._forward(batch["com"], spec.loss_needs, **kwargs), batch)
         self._optimise(terms["total"], stage)
         return {k: float(v.detach()) for k, v in terms.items()}
 
@@ -154,7 +155,7 @@ class Trainer:
         src, pha = batch["com"].to(self.device), batch["pha"].to(self.device)
         if image:  # seed 001: images are sequences of one frame, batch B*T
             src, pha = src.flatten(0, 1).unsqueeze(1), pha.flatten(0, 1).unsqueeze(1)
-        loss = seg_loss(self._forward(src, NEEDS["segmentation"]), {"pha": pha})["total"]
+        loss = seg_loss(self._forward(src, SEG_NEEDS), {"pha": pha})["total"]
         self._optimise(loss, stage)
         return float(loss.detach())
 

@@ -32,12 +32,18 @@ class Options:
     resamples: int = 10_000
     level: float = 0.95
     alpha: float = 0.05
+    figures: bool = False
+    figure_frames: tuple[str, ...] = ()   # CLIP:FRAME; empty: picked where the methods disagree most
 
     def check(self) -> None:
         if not 100 <= self.resamples <= 1_000_000:
             raise BadInput("must be between 100 and 1000000", f"--resamples {self.resamples}")
         if self.seed < 0:
             raise BadInput("must be >= 0", f"--seed {self.seed}")
+        from .figures import parse_frame
+
+        for text in self.figure_frames:
+            parse_frame(text)
 
 
 @dataclass

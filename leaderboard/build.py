@@ -2,7 +2,8 @@
 
 ``BOARD/`` holds ``leaderboard.md``, ``leaderboard.tex``, ``leaderboard.csv``, ``index.html``,
 the plots (``<table>_<plot>.png`` and ``.svg``), ``board.json`` (how it was made, so that
-``mbench leaderboard submit`` rebuilds it the same way) and, with ``--hf``, ``hf/``. A failed
+``mbench leaderboard submit`` rebuilds it the same way), with ``--hf`` ``hf/``, and with
+``--figures`` ``figures/<table>_qualitative.{pdf,svg,png,tex}`` plus a viewer on the page. A failed
 build leaves the previous board untouched.
 """
 
@@ -68,8 +69,9 @@ def build(evaluations: list[Evaluation], out: Path, options: Options, *, command
         (tmp / "leaderboard.csv").write_text(tables.to_csv(results), encoding="utf-8")
         bar.update()
         written = plots.write_plots(results, tmp)
+        viewers = write_figures(results, options, tmp / "figures") if options.figures else {}
         bar.update()
-        page = site.render_page(results, options, written, tmp, command)
+        page = site.render_page(results, options, written, tmp, command, viewers)
         (tmp / "index.html").write_text(page, encoding="utf-8")
         bar.update()
         if options.hf:
@@ -86,6 +88,23 @@ def build(evaluations: list[Evaluation], out: Path, options: Options, *, command
         if before_commit is not None:
             before_commit()
     return results
+
+
+def write_figures(results: list[TableResult], options: Options, folder: Path) -> dict[str, str]:
+    """Every table's qualitative grid into ``folder``; returns each table's viewer section."""
+    from . import figure_grid, viewer
+    from .figures import examples, parse_frame
+
+    chosen = [parse_frame(text) for text in options.figure_frames]
+    sections = {}
+    for r in results:
+        clips = set(r.table.clips)
+        items = examples(r, [c for c in chosen if c[0] in clips])
+        if not items:
+            continue
+        figure_grid.write(r, items, folder)
+        sections[r.slug] = viewer.section(r, items[0].clip)
+    return sections
 
 
 def summary_line(results: list[TableResult], out: Path) -> str:

@@ -76,6 +76,12 @@ def _board_options(p: argparse.ArgumentParser) -> None:
                    help="also write BOARD/hf/: the results as Hugging Face datasets with a dataset card")
     p.add_argument("--seed", type=count(0), default=0, help="seed of the bootstrap draws (default 0)")
     p.add_argument("--resamples", type=count(100), default=10_000, help="bootstrap resamples (default 10000)")
+    p.add_argument("--figures", action="store_true",
+                   help="also write BOARD/figures/: qualitative comparison grids (PDF, SVG, PNG) with a LaTeX "
+                        "snippet, and a per-clip viewer on the page; needs the predictions and ground truth "
+                        "that summary.json names (frames picked where the methods disagree most)")
+    p.add_argument("--figure-frame", action="append", default=[], metavar="CLIP:FRAME",
+                   help="show this frame in the figures instead of the automatic pick; repeatable")
 
 
 def _submit_parser(prog: str) -> argparse.ArgumentParser:
@@ -117,7 +123,8 @@ def run_board(args: argparse.Namespace, command: str) -> int:
     from .store import load_store
 
     options = Options(sort=args.sort, reported=args.reported, hf=args.hf, seed=args.seed,
-                      resamples=args.resamples)
+                      resamples=args.resamples, figures=args.figures or bool(args.figure_frame),
+                      figure_frames=tuple(args.figure_frame))
     options.check()
     evaluations = load_store(args.store, quiet=args.quiet)
     results = build(evaluations, args.out, options, command=command, stores=[args.store], quiet=args.quiet)

@@ -1,4 +1,4 @@
-"""Reading one evaluation folder (DESIGN.md section 2.3) and checking that its files agree.
+"""Reading one evaluation folder (docs/design.md section 2.3) and checking that its files agree.
 
 The leaderboard's statistics are computed from ``per_frame.csv``: for every clip and metric, the
 sum of the per-frame values and the number of frames they cover (NaN frames left out). A dataset
@@ -139,7 +139,7 @@ def _check_metric_names(names: list[str], convention: str, path: Path) -> tuple[
     return tuple(m for m in allowed if m in names)
 
 
-def _read_summary(path: Path) -> dict:
+def read_summary(path: Path) -> dict:
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -190,7 +190,7 @@ def read_evaluation(folder: Path, rel: str, method: Method, method_path: Path) -
             raise BadInput(f"evaluation is missing {name} (an evaluation holds {', '.join(FILES)})",
                            folder / name)
     summary_path = folder / "summary.json"
-    summary = _read_summary(summary_path)
+    summary = read_summary(summary_path)
     convention = summary["convention"]
 
     frame_path = folder / "per_frame.csv"

@@ -8,6 +8,8 @@ Schema (every key but ``name`` optional; ``null`` means unknown)::
       "gmacs": 4.57,                        # multiply-accumulates per frame, in billions
       "fps": 131.9,                         # frames per second, measured on `hardware`
       "hardware": "1x RTX 3090, FP16",
+      "speed": [{"size": [512, 288], "fps": 131.9, "peak_memory_mb": 97.1,   # per resolution, measured
+                 "repeats": 3, "statistic": "median", "device": "cuda", "threads": null}],
       "preset": "rvm-stage4",               # training preset
       "training": "4 stages, 40 epochs",    # training notes
       "notes": "input 512x288",
@@ -40,6 +42,7 @@ SCHEMA: Mapping[str, tuple[str, str]] = {
     "gmacs": ("number", "GMACs per frame"),
     "fps": ("positive", "frames per second"),
     "hardware": ("text", "hardware the speed was measured on"),
+    "speed": ("speed", "speed and peak memory per resolution"),
     "preset": ("text", "training preset"),
     "training": ("text", "training notes"),
     "notes": ("text", "notes"),
@@ -60,6 +63,7 @@ class Method:
     gmacs: float | None = None
     fps: float | None = None
     hardware: str | None = None
+    speed: tuple[Mapping[str, Any], ...] = ()
     preset: str | None = None
     training: str | None = None
     notes: str | None = None
@@ -75,6 +79,8 @@ class Method:
         out = {k: getattr(self, k) for k in SCHEMA if getattr(self, k) not in (None, ())}
         if self.commands:
             out["commands"] = list(self.commands)
+        if self.speed:
+            out["speed"] = [dict(entry) for entry in self.speed]
         out.update(self.extra)
         return out
 
@@ -131,7 +137,22 @@ def _check_label(v: Any) -> str | None:
     return None
 
 
-_CHECKS = {"name": _check_name, "label": _check_label, "count": _check_count, "number": _check_number,
+def _check_speed(v: Any) -> str | None:
+    problem = "must be a list of {\"size\": [W, H], \"fps\": > 0, \"peak_memory_mb\": >= 0, ...}"
+    if not isinstance(v, list):
+        return problem
+    for entry in v:
+        if not isinstance(entry, dict) or not isinstance(entry.get("size"), list) or len(entry["size"]) != 2:
+            return problem
+        if not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in entry["size"]):
+            return problem
+        if _check_positive(entry.get("fps")) or (entry.get("peak_memory_mb") is not None
+                                                and _check_number(entry["peak_memory_mb"])):
+            return problem
+    return None
+
+
+_CHECKS = {"name": _check_name, "label": _check_label, "speed": _check_speed, "count": _check_count, "number": _check_number,
            "positive": _check_positive, "text": _check_text, "date": _check_date,
            "commands": _check_commands}
 
@@ -166,6 +187,8 @@ def parse_method(obj: Any, path: str | os.PathLike) -> Method:
     for key in ("gmacs", "fps"):
         if key in values:
             values[key] = float(values[key])
+    if "speed" in values:
+        values["speed"] = tuple(dict(entry) for entry in values["speed"])
     if "commands" in values:
         c = values["commands"]
         values["commands"] = (c,) if isinstance(c, str) else tuple(c)

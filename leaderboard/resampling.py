@@ -114,16 +114,15 @@ def block_weights(frames: Sequence[int], block: int, resamples: int,
     done = 0
     while done < resamples:
         b = min(CHUNK, resamples - done)
-        weights = np.zeros((b, total))
-        rows = np.arange(b)[:, None]
+        flat = []
         for t, offset in zip(frames, offsets):
             length = min(block, t)
             count = -(-t // length)
             starts = rng.integers(0, t - length + 1, size=(b, count))
             index = (starts[:, :, None] + np.arange(length)).reshape(b, -1)[:, :t] + offset
-            np.add.at(weights, (np.broadcast_to(rows, index.shape), index), 1.0)
+            flat.append((index + total * np.arange(b)[:, None]).ravel())
         done += b
-        yield weights
+        yield np.bincount(np.concatenate(flat), minlength=b * total).reshape(b, total).astype(np.float64)
 
 
 def holm(pvalues: Sequence[float]) -> list[float]:

@@ -20,6 +20,7 @@ from mbench import __version__
 from .board import Options, Row, TableResult
 from .plots import Plot
 from . import published
+from .viewer import STYLE as VIEWER_STYLE
 from .tables import (DASH, cell, extra_columns, first_text, fmt_extra, fmt_p, legend, marks, p_header, p_text,
                      rank_text)
 
@@ -125,14 +126,33 @@ def method_card(result: TableResult, row: Row, i: int) -> str:
         words += ["--trimap", "TRIMAPS"]
     reconstructed = shlex.join(words + ["--out", ev.rel])
     return (f'<article class="card" id="method-{_e(result.slug)}-{i}"><h3>{_e(m.name)}</h3>'
-            f'{_dl(fields) if fields else ""}<h4>Evaluation</h4>{_dl(evaluation)}'
+            f'{_dl(fields) if fields else ""}{_speed_table(m)}<h4>Evaluation</h4>{_dl(evaluation)}'
             f'<h4>Commands (from method.json)</h4>{commands}'
             f'<h4>Scoring (from summary.json, run from the store)</h4>'
             f'<pre><code>{_e(reconstructed)}</code></pre></article>')
 
 
+def _speed_table(m) -> str:
+    """The method's speed and peak memory per resolution, as measured (baselines/speed.py)."""
+    if not m.speed:
+        return ""
+    rows = []
+    for entry in m.speed:
+        w, h = entry["size"]
+        memory = entry.get("peak_memory_mb")
+        how = ", ".join(str(x) for x in (
+            entry.get("device"), f"{entry['threads']} thread(s)" if entry.get("threads") else None,
+            f"{entry.get('statistic', 'median')} of {entry['repeats']} runs" if entry.get("repeats") else None)
+            if x)
+        rows.append(f"<tr><td>{w}x{h}</td><td>{entry['fps']:.4g}</td>"
+                    f"<td>{DASH if memory is None else f'{memory:.4g}'}</td><td>{_e(how)}</td></tr>")
+    return ('<h4>Speed and memory (batch 1, frame by frame, warm-up excluded)</h4>'
+            '<table class="speed"><thead><tr><th>size</th><th>frames/s</th><th>peak MiB</th><th>measured</th>'
+            f'</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
 def render_page(results: list[TableResult], options: Options, plots: dict[str, list[Plot]], folder: Path,
-                command: str) -> str:
+                command: str, viewers: dict[str, str] | None = None) -> str:
     """The page, with the PNG plots already written into ``folder`` inlined."""
     template = resources.files("mbench.leaderboard").joinpath("site_template.html").read_text()
     n_methods = sum(len(r.rows) for r in results)
@@ -146,7 +166,9 @@ def render_page(results: list[TableResult], options: Options, plots: dict[str, l
                 "<p>The commands that produced each method's numbers are on its card above.</p>")
     values = {
         "version": _e(__version__), "title": "mbench leaderboard", "meta": _e(meta), "nav": nav,
-        "tables": "\n".join(table_section(r, options, plots.get(r.slug, []), folder) for r in results)
+        "tables": (f"<style>{VIEWER_STYLE}</style>" if viewers else "")
+        + "\n".join(table_section(r, options, plots.get(r.slug, []), folder) + (viewers or {}).get(r.slug, "")
+                    for r in results)
         + published.html_sections(results),
         "cards": "\n".join(method_card(r, row, i) for r in results for i, row in enumerate(r.rows)),
         "commands": commands,

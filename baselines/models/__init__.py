@@ -1,4 +1,9 @@
-"""The four baseline models and their spec table.
+"""The four baseline models and their registry: everything about a model lives in its spec.
+
+:data:`SPECS` is the one table keyed by model name (as timm's model registry): architecture,
+backbones, parameter counts, loss and its terms, training constraints, model-specific preset
+entries and where official weights come from. ``--models`` defaults and help, the trainer, the
+preset reader and the weights loader all read it; adding a model is one module plus one entry.
 
 Interface (what training, prediction and measurement rely on)
 -------------------------------------------------------------
@@ -32,11 +37,12 @@ over a pooled 1x1 map, so training batches need B*T >= 2 frames.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from ..losses import attention_memory_loss, bgmv2_loss, convlstm_loss, rvm_loss
 from .attention_memory import AttentionMemoryMatting
 from .base import ModelOutput, MattingModel, auto_downsample_ratio
 from .bgmv2 import BGMv2
@@ -76,6 +82,22 @@ class ModelSpec:
         The seed's learning rate per :meth:`MattingModel.param_groups` group (first stage).
     paper_parameters : mapping
         Published parameter count per backbone, where the papers give one.
+    loss : callable
+        The seed's matting loss, ``loss(out, batch) -> {term: tensor, ..., "total": tensor}``
+        (:mod:`mbench.baselines.losses`).
+    loss_terms : tuple of str
+        The loss terms in log order (``train_log.csv`` columns).
+    loss_needs : tuple of str
+        The :class:`ModelOutput` fields the loss reads (the trainer returns only these from the
+        forward, so DistributedDataParallel sees exactly the outputs that reach the loss).
+    min_frames : int
+        Least frames per training batch (batch x seq_len): DeepLabV3's ASPP batch-normalises a
+        pooled 1x1 map, so bgmv2 and convlstm need two.
+    preset_keys : tuple of str
+        Model-specific entries its preset table may hold (``segmentation``: interleaved
+        segmentation steps, for the models with a segmentation head).
+    official_weights : mapping
+        Backbone -> the released checkpoint and where it comes from (none for seeds 000, 002).
     """
 
     name: str
@@ -91,6 +113,16 @@ class ModelSpec:
     optimizer: str
     learning_rates: Mapping[str, float]
     paper_parameters: Mapping[str, float]
+    loss: Callable[..., dict]
+    loss_terms: tuple[str, ...]
+    loss_needs: tuple[str, ...]
+    min_frames: int = 1
+    preset_keys: tuple[str, ...] = ()
+    official_weights: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def describe(self) -> str:
+        """One line for ``--help``: name, paper, default backbone."""
+        return f"{self.name} (seed {self.seed}, {self.title}; {self.default_backbone})"
 
     @property
     def options(self) -> dict[str, Any]:
@@ -110,14 +142,21 @@ SPECS: Mapping[str, ModelSpec] = MappingProxyType({
         learning_rates=MappingProxyType({"backbone": 1e-4, "aspp": 5e-4, "decoder": 5e-4,
                                          "refiner": 3e-4}),
         paper_parameters=MappingProxyType({"mobilenetv2": 5_006_839, "resnet50": 40.2e6,
-                                           "resnet101": 59.2e6})),
+                                           "resnet101": 59.2e6}),
+        loss=bgmv2_loss, loss_terms=("pha_l1", "pha_sobel", "fgr_l1", "err_mse"),
+        loss_needs=("pha", "fgr", "err", "pha_coarse", "fgr_coarse"), min_frames=2,
+        official_weights=MappingProxyType({
+            b: f"pytorch_{b}.pth from the BackgroundMattingV2 release (github.com/PeterL1n/BackgroundMattingV2)"
+            for b in ("resnet50", "resnet101", "mobilenetv2")})),
     "convlstm": ModelSpec(
         name="convlstm", model=ConvLSTMMatting, seed="000", title="Video Matting with Convolutional LSTM",
         default_backbone="resnet50", backbones=("resnet50", "resnet101", "mobilenetv2"),
         needs_background=False, recurrent=True, outputs=("pha", "fgr", "err", "hid"),
         forward_options=(), optimizer="adamw",
         learning_rates=MappingProxyType({"backbone": 1e-4, "aspp": 5e-4, "decoder": 5e-4}),
-        paper_parameters=MappingProxyType({"resnet50": 40.2e6 + 1.64e6})),
+        paper_parameters=MappingProxyType({"resnet50": 40.2e6 + 1.64e6}),
+        loss=convlstm_loss, loss_terms=("pha_l1", "pha_sobel", "fgr_l1", "err_l1"),
+        loss_needs=("pha", "fgr", "err"), min_frames=2),
     "rvm": ModelSpec(
         name="rvm", model=RVM, seed="001", title="Robust High-Resolution Video Matting",
         default_backbone="mobilenetv3", backbones=("mobilenetv3", "resnet50"),
@@ -126,7 +165,12 @@ SPECS: Mapping[str, ModelSpec] = MappingProxyType({
         # Stage 1; the Deep Guided Filter joins in stage 3 at 2e-4.
         learning_rates=MappingProxyType({"backbone": 1e-4, "aspp": 2e-4, "decoder": 2e-4,
                                          "refiner": 2e-4}),
-        paper_parameters=MappingProxyType({"mobilenetv3": 3_748_633, "resnet50": 26_890_461})),
+        paper_parameters=MappingProxyType({"mobilenetv3": 3_748_633, "resnet50": 26_890_461}),
+        loss=rvm_loss, loss_terms=("pha_l1", "pha_laplacian", "pha_coherence", "fgr_l1", "fgr_coherence"),
+        loss_needs=("pha", "fgr"), preset_keys=("segmentation",),
+        official_weights=MappingProxyType({
+            b: f"rvm_{b}.pth from the RobustVideoMatting release (github.com/PeterL1n/RobustVideoMatting)"
+            for b in ("mobilenetv3", "resnet50")})),
     "attention_memory": ModelSpec(
         name="attention_memory", model=AttentionMemoryMatting, seed="002",
         title="Attention-based Memory video portrait matting",
@@ -136,7 +180,10 @@ SPECS: Mapping[str, ModelSpec] = MappingProxyType({
         forward_options=("downsample_ratio",), optimizer="adam",
         learning_rates=MappingProxyType({"backbone": 1e-4, "aspp": 2e-4, "memory": 2e-4,
                                          "decoder": 2e-4, "refiner": 2e-4}),
-        paper_parameters=MappingProxyType({})),
+        paper_parameters=MappingProxyType({}),
+        loss=attention_memory_loss,
+        loss_terms=("pha_l1", "pha_laplacian", "composition", "aggregation", "coherence"),
+        loss_needs=("pha", "fgr", "pha_lr", "fgr_lr"), preset_keys=("segmentation",)),
 })
 
 __all__ = ["SPECS", "AttentionMemoryMatting", "BGMv2", "ConvLSTMMatting", "MattingModel",

@@ -44,6 +44,9 @@ def test_smoke_preset_end_to_end_writes_the_design_layout(smoke_run):
         assert method["name"] == m and method["preset"] == "smoke" and method["steps"] == 3
         assert method["parameters"] > 0 and method["gmacs"] > 0 and method["fps"] > 0
         assert method["eval_size"] == [64, 64] and method["seconds"] > 0 and method["hardware"]
+        (speed,) = method["speed"]                    # the smoke preset measures the table's size only
+        assert speed["size"] == [64, 64] and speed["fps"] == method["fps"] and speed["peak_memory_mb"] > 0
+        assert method["dataset"] == "smoke 64x64/valid (seed 0)"
         assert len(open(folder / "train_log.csv").read().splitlines()) == 4
     assert json.loads((out / "convlstm" / "config.json").read_text())["init_from"] == "bgmv2"
     for ref in ("empty", "bgdiff"):
@@ -53,6 +56,7 @@ def test_smoke_preset_end_to_end_writes_the_design_layout(smoke_run):
     assert all(f",{name}," in board for name in ROWS)
     assert (out / "leaderboard" / "index.html").is_file()
     assert all(name in proc.stdout for name in ROWS)  # the summary table
+    assert "## smoke 64x64/valid (seed 0)" in (out / "leaderboard" / "leaderboard.md").read_text()
 
 
 def test_a_second_run_skips_finished_work_and_force_redoes_a_model(smoke_run, cli):
@@ -132,7 +136,7 @@ def test_out_that_is_a_file_is_refused(cli, bad_input, tmp_path):
     (["--models", "rvm", "--weights", "rvm={files}/corrupt.safetensors"], ["corrupt.safetensors", "not a readable"]),
     (["--models", "rvm", "--weights", "rvm={files}/corrupt.pt"], ["corrupt.pt", "not a readable"]),
     (["--models", "rvm", "--weights", "bgmv2={files}/rvm.pt"], ["--weights bgmv2=", "not among those run"]),
-    (["--workers", "0"], ["--workers 0"]),
+    (["--workers", "0"], ["--workers", "must be at least 1"]),
     (["--models", "bgmv2", "--preset", "{files}/badoption.toml"],
      ["badoption.toml", "'models.bgmv2.options'", "could not convert"]),
     (["--models", "rvm", "--preset", "{files}/badpredict.toml"],

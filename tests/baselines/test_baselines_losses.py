@@ -7,8 +7,7 @@ import math
 import pytest
 import torch
 
-from mbench.baselines import build
-from mbench.baselines.losses import LOSSES, TERMS
+from mbench.baselines import SPECS, build
 from mbench.baselines.losses.attention_memory import pool_to_memory_size, video_loss
 from mbench.baselines.losses.bgmv2 import base_loss, refine_loss
 from mbench.baselines.losses.convlstm import frame_loss
@@ -154,15 +153,17 @@ def test_seed002_low_resolution_truth_has_the_size_of_the_models_direct_supervis
     assert pool_to_memory_size(torch.zeros(2, 1, 70, 90)).shape[-2:] == out.pha_lr.shape[-2:] == (5, 6)
 
 
-@pytest.mark.parametrize("name", list(LOSSES))
+@pytest.mark.parametrize("name", list(SPECS))
 def test_every_model_loss_runs_on_its_own_output_and_reaches_the_weights(name):
     model = build(name, "mobilenetv2" if name in ("bgmv2", "convlstm") else None, width_mult=0.25).train()
     g = torch.Generator().manual_seed(0)
     batch = {"com": torch.rand(1, 2, 3, 32, 32, generator=g), "fgr": torch.rand(1, 2, 3, 32, 32, generator=g),
              "pha": torch.rand(1, 2, 1, 32, 32, generator=g), "bgr": torch.rand(1, 2, 3, 32, 32, generator=g)}
     kwargs = {"bgr": batch["bgr"]} if name == "bgmv2" else {}
-    terms = LOSSES[name](model(batch["com"], **kwargs), batch)
-    assert list(terms) == [*TERMS[name], "total"]
+    out = model(batch["com"], **kwargs)
+    assert all(getattr(out, field) is not None for field in SPECS[name].loss_needs)
+    terms = SPECS[name].loss(out, batch)
+    assert list(terms) == [*SPECS[name].loss_terms, "total"]
     total = float(terms["total"].detach())
     assert total > 0 and math.isfinite(total)
     terms["total"].backward()

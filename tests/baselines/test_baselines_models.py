@@ -245,3 +245,27 @@ def test_macs_match_the_published_conv_counts():
     conv = torch.nn.Conv2d(4, 6, 3, padding=1, groups=2)
     macs = count_macs(torch.nn.Sequential(conv), torch.zeros(1, 4, 5, 7))
     assert macs.total == 6 * 5 * 7 * 2 * 9
+
+
+def test_the_registry_holds_everything_about_a_model():
+    """One spec per model (timm-like): loss, terms, minimum frames, preset entries, default
+    backbone, parameter counts, official weights; the CLI's --models default and help read it."""
+    import argparse
+
+    from mbench.baselines import SPECS
+    from mbench.baselines.cli import add_arguments
+
+    for name, spec in SPECS.items():
+        assert spec.name == name and spec.default_backbone in spec.backbones
+        assert callable(spec.loss) and spec.loss_terms and set(spec.loss_needs) <= set(spec.outputs) | {
+            "pha_coarse", "fgr_coarse", "pha_lr", "fgr_lr"}
+        assert spec.min_frames >= 1
+        assert set(spec.official_weights) <= set(spec.backbones)
+        assert ("segmentation" in spec.preset_keys) == ("seg" in spec.outputs)
+    assert set(SPECS["rvm"].official_weights) == {"mobilenetv3", "resnet50"}
+    assert SPECS["bgmv2"].min_frames == 2 and not SPECS["convlstm"].official_weights
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    models = next(a for a in parser._actions if a.dest == "models")
+    assert models.default.split(",") == list(SPECS)
+    assert all(spec.title in models.help for spec in SPECS.values())

@@ -107,3 +107,19 @@ def test_a_bad_dataset_label_in_method_json_is_bad_input(tmp_path):
     evaluation(tmp_path, "A", 1.0, gt="/x/a", dataset="two\nlines")
     with pytest.raises(BadInput, match='"dataset" must be one non-empty line'):
         board(tmp_path)
+
+
+def test_the_method_card_shows_speed_and_memory_per_resolution(tmp_path):
+    from mbench.leaderboard.site import method_card
+
+    folder = evaluation(tmp_path, "A", 1.0, gt="/x/a", dataset="d")
+    method = json.loads((folder / "method.json").read_text())
+    method["speed"] = [{"size": [64, 48], "fps": 310.5, "peak_memory_mb": 12.25, "repeats": 3,
+                        "statistic": "median", "device": "cpu", "threads": 2},
+                       {"size": [1920, 1080], "fps": 1.5, "peak_memory_mb": 900.0, "repeats": 3}]
+    (folder / "method.json").write_text(json.dumps(method))
+    (result,) = board(tmp_path)
+    card = method_card(result, result.rows[0], 0)
+    assert "<td>64x48</td><td>310.5</td><td>12.25</td><td>cpu, 2 thread(s), median of 3 runs</td>" in card
+    assert "<td>1920x1080</td><td>1.5</td><td>900</td>" in card
+    assert "/x/a" not in card
