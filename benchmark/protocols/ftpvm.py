@@ -166,6 +166,15 @@ def workbook_figures(lengths: list[int], values: list[list[float]]
             sum(means) / len(means))
 
 
+def check_inputs(pred: Path, gt: Path, options: Options) -> None:
+    """Refuse, before any work, a clip whose GT has no pha/ or trimap/ folder."""
+    for ds, clip in _clips(Path(pred), Path(gt)):
+        for sub in ("pha", "trimap"):
+            if not (Path(gt) / ds / clip / sub).is_dir():
+                raise BadInput(f"missing GT/<dataset>/<clip>/{sub} for a predicted clip",
+                               Path(gt) / ds / clip / sub)
+
+
 def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score ``ROOT/<model>`` against ``ROOT/GT`` as FTP-VM's ``evaluate_lr.py`` does."""
     refuse_full_precision(options, CARD.name)

@@ -318,6 +318,15 @@ def _score_video(item):
     return rows, files
 
 
+def check_inputs(pred: Path, gt: Path, options: Options) -> None:
+    """Refuse, before any work, a split folder without its frames, instances or guidance masks."""
+    for sub, what in (("pha", "per-instance alphas pha/<video>/<frame>/<instance>.png"),
+                      ("fgr", "frames fgr/<video>/<frame>.jpg"),
+                      ("xmem", "guidance masks xmem/<video>/<frame>/<instance>.png")):
+        if not (Path(gt) / sub).is_dir():
+            raise BadInput(f"missing {what} (GT is the V-HIM split folder)", Path(gt) / sub)
+
+
 def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score MaGGIe's saved predictions ``pred`` against the V-HIM split folder ``gt``."""
     refuse_full_precision(options, CARD.name)

@@ -151,6 +151,12 @@ def _video_means(rows: list[dict]) -> dict[str, float]:
     return out
 
 
+def check_inputs(pred: Path, gt: Path, options: Options) -> None:
+    """Refuse, before any work, a data root without ``frame_corr.json``."""
+    if not (Path(gt) / "frame_corr.json").is_file():
+        raise BadInput("missing frame_corr.json (GT is the VM108 data root)", Path(gt) / "frame_corr.json")
+
+
 def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score ``pred`` against the VM108 data root ``gt`` as TCVOM's ``calc_metric.py`` does."""
     refuse_full_precision(options, CARD.name)

@@ -174,3 +174,20 @@ def test_sixteen_bit_and_rgba_files_warn_once(tmp_path):
     # values follow the original's reading: 16-bit high byte, colour channels (here = gt) as gray
     ref = run_arrays(tmp_path / "ref", pred, gt).per_frame
     assert res.per_frame.sad[1] == ref.sad[1] and res.per_frame.sad[0] == ref.sad[0]
+
+
+def test_cli_writes_per_frame_and_summary(tmp_path):
+    import subprocess
+    import sys
+
+    pred, gt = mattes.clip(24, 32, 3, 2)
+    p, g, _ = write_tree(tmp_path, {"c": (pred, gt)})
+    out = tmp_path / "eval"
+    r = subprocess.run([sys.executable, "-m", "mbench", "evaluate", str(p), str(g), "--protocol", "dvm",
+                        "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["card"]["name"] == "dvm" and "messddt_fix" in summary["extra"]
+    want = dvm.run(p, g, Options())
+    assert close(summary["metrics"]["conn"], want.metrics["conn"])
+    assert (out / "per_frame.csv").read_text().splitlines()[0].startswith("clip,frame,sad,mse,grad,conn")

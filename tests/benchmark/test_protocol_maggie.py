@@ -158,3 +158,17 @@ def test_transition_band_equals_opencv_morphology(seed):
         assert (vk.transition_band(img, k) == want).all()
         tri = vk.transition_band(img, k, inside=1, fg=2, fg_from=128)
         assert (tri == np.where(want, 1, np.where(img >= 128, 2, 0))).all()
+
+
+def test_cli_refuses_missing_guidance_masks_with_one_line(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    pred, gt = write_vim(tmp_path, {"a": make_videos()["b"]})
+    shutil.rmtree(gt / "xmem")
+    out = tmp_path / "eval"
+    r = subprocess.run([sys.executable, "-m", "mbench", "evaluate", str(pred), str(gt), "--protocol", "maggie",
+                        "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 2 and not out.exists()
+    assert r.stderr.strip().count("\n") == 0 and "guidance masks" in r.stderr

@@ -184,3 +184,16 @@ def test_missing_flow_and_single_channel_gt_are_bad_input(tmp_path):
     cv2.imwrite(str(d / "FG_done" / "v1" / "00000.png"), np.zeros((32, 40), np.uint8))
     with pytest.raises(BadInput, match="RGBA"):
         tcvom.run(p, d, Options(flow=d / "flow_png"))
+
+
+def test_cli_refuses_missing_flow_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    pred, data = make_vm108(tmp_path)
+    (data / "flow_png" / "v1" / "flow_00002_00003.png").unlink()
+    out = tmp_path / "eval"
+    r = subprocess.run([sys.executable, "-m", "mbench", "evaluate", str(pred), str(data), "--protocol", "tcvom",
+                        "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 2 and not out.exists()
+    assert r.stderr.strip().count("\n") == 0 and "flow_00002_00003.png: missing flow" in r.stderr
