@@ -168,7 +168,7 @@ def test_cli_refuses_missing_guidance_masks_with_one_line(tmp_path):
     pred, gt = write_vim(tmp_path, {"a": make_videos()["b"]})
     shutil.rmtree(gt / "xmem")
     out = tmp_path / "eval"
-    r = subprocess.run([sys.executable, "-m", "mbench", "evaluate", str(pred), str(gt), "--protocol", "maggie",
-                        "--out", str(out), "--quiet"], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "mbench", "evaluate", str(pred), str(gt),
+                        "--protocol", "maggie", "--out", str(out), "--quiet"], capture_output=True, text=True)
     assert r.returncode == 2 and not out.exists()
     assert r.stderr.strip().count("\n") == 0 and "guidance masks" in r.stderr

@@ -193,7 +193,7 @@ def test_cli_refuses_missing_flow_with_one_line(tmp_path):
     pred, data = make_vm108(tmp_path)
     (data / "flow_png" / "v1" / "flow_00002_00003.png").unlink()
     out = tmp_path / "eval"
-    r = subprocess.run([sys.executable, "-m", "mbench", "evaluate", str(pred), str(data), "--protocol", "tcvom",
-                        "--out", str(out), "--quiet"], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "mbench", "evaluate", str(pred), str(data),
+                        "--protocol", "tcvom", "--out", str(out), "--quiet"], capture_output=True, text=True)
     assert r.returncode == 2 and not out.exists()
     assert r.stderr.strip().count("\n") == 0 and "flow_00002_00003.png: missing flow" in r.stderr
