@@ -61,6 +61,10 @@ def kernel_x() -> np.ndarray:
     return np.outer(g, d).astype(np.float32)  # hx[i, j] = G(i) G'(j), unit norm
 
 
+def rgba_alpha(path) -> np.ndarray:
+    return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)[..., -1]
+
+
 def gray(path) -> np.ndarray:
     return cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
 
@@ -153,7 +157,8 @@ def ref_maggie(pred_root: Path, gt_root: Path) -> None:
                 flow = torch.from_numpy(np.stack([cached_flow(g8[j], g8[j + 1]) for j in range(len(tg) - 1)]))
                 b, h, w = tp[:-1].shape
                 yy, xx = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
-                idx = (xx[None] + flow[..., 0]).clamp(0, h - 1) * w + (yy[None] + flow[..., 1]).clamp(0, w - 1)
+                idx = ((xx[None] + flow[..., 0]).clamp(0, h - 1) * w
+                       + (yy[None] + flow[..., 1]).clamp(0, w - 1))
                 tpt, tgt = torch.from_numpy(tp), torch.from_numpy(tg)
                 e1 = (torch.take(tpt[1:], idx) - torch.take(tgt[1:], idx)) ** 2
                 ((tpt[:-1] - tgt[:-1]) ** 2 - e1).abs().sum().item()
@@ -165,13 +170,13 @@ def ref_tcvom(pred_root: Path, data_root: Path) -> None:
     for i, fid in enumerate(fids):
         a = np.float32(gray(pred_root / f"{fid}_pred.png") / 255.0)
         t = gray(pred_root / f"{fid}_tri.png")
-        g = np.float32(cv2.imread(str(data_root / "FG_done" / f"{fid}.png"), cv2.IMREAD_UNCHANGED)[..., -1] / 255.0)
+        g = np.float32(rgba_alpha(data_root / "FG_done" / f"{fid}.png") / 255.0)
         m = (t > 0) * (t < 255)
         np.mean(np.abs(a[m] - g[m])), np.mean((a[m] - g[m]) ** 2), np.sqrt(np.sum((a[m] - g[m]) ** 2))
         if i + 1 < len(fids) and fids[i + 1].split("/")[0] == fid.split("/")[0]:
             nxt = fids[i + 1]
             ha = np.float32(gray(pred_root / f"{nxt}_pred.png") / 255.0)
-            hg = np.float32(cv2.imread(str(data_root / "FG_done" / f"{nxt}.png"), cv2.IMREAD_UNCHANGED)[..., -1] / 255.0)
+            hg = np.float32(rgba_alpha(data_root / "FG_done" / f"{nxt}.png") / 255.0)
             np.sqrt(np.sum(((a - ha)[m] - (g - hg)[m]) ** 2))
             x = cv2.imread(str(data_root / "flow_png" / fid.split("/")[0] /
                                f"flow_{fid.split('/')[1]}_{nxt.split('/')[1]}.png"), cv2.IMREAD_UNCHANGED)
@@ -244,7 +249,8 @@ def write(path: Path, a: np.ndarray) -> None:
 def trees(root: Path, w: int, h: int, frames: int) -> dict[str, tuple[Path, Path]]:
     gt = realistic_mattes.ground_truth(w, h, 1, frames)[0]
     pred = realistic_mattes.prediction(gt, 0)
-    band = np.stack([cv2.dilate(((a > 0) & (a < 255)).astype(np.uint8), np.ones((9, 9), np.uint8)) for a in gt])
+    square = np.ones((9, 9), np.uint8)
+    band = np.stack([cv2.dilate(((a > 0) & (a < 255)).astype(np.uint8), square) for a in gt])
     tri = np.where(band > 0, 128, np.where(gt == 255, 255, 0)).astype(np.uint8)  # a band as datasets ship
     for f in range(frames):
         s = f"{f:04d}"
@@ -258,7 +264,8 @@ def trees(root: Path, w: int, h: int, frames: int) -> dict[str, tuple[Path, Path
         write(root / "ftpvm/GT/d/c/trimap" / f"{s}.png", tri[f])
         write(root / "ftpvm/m/d/c/pha" / f"{s}.png", pred[f])
         for v in ("v", "w"):  # tcvom: the last video ("w") is never evaluated by the original
-            write(root / f"tcvom/data/FG_done/{v}" / f"{s}.png", np.dstack([np.zeros((h, w, 3), np.uint8), gt[f]]))
+            rgba = np.dstack([np.zeros((h, w, 3), np.uint8), gt[f]])
+            write(root / f"tcvom/data/FG_done/{v}" / f"{s}.png", rgba)
             write(root / f"tcvom/pred/{v}" / f"{s}_pred.png", pred[f])
             write(root / f"tcvom/pred/{v}" / f"{s}_tri.png", tri[f])
             if f + 1 < frames:
@@ -271,7 +278,8 @@ def trees(root: Path, w: int, h: int, frames: int) -> dict[str, tuple[Path, Path
     keys = {f"{v}/{f:04d}.jpg": 0 for v in ("v", "w") for f in range(frames)}
     (root / "tcvom/data/frame_corr.json").write_text(json.dumps(keys))
     return {"dvm": (root / "dvm/pred", root / "dvm/gt"), "maggie": (root / "maggie/pred", root / "maggie/gt"),
-            "tcvom": (root / "tcvom/pred", root / "tcvom/data"), "ftpvm": (root / "ftpvm/m", root / "ftpvm/GT")}
+            "tcvom": (root / "tcvom/pred", root / "tcvom/data"),
+            "ftpvm": (root / "ftpvm/m", root / "ftpvm/GT")}
 
 
 def best(fn, repeat: int) -> float:
@@ -318,7 +326,8 @@ def main() -> None:
                 ratios = sorted(r / o for o, r in pairs)
                 n = frames * (2 if name == "tcvom" else 1)
                 print(f"| {w}x{h} | {name} | {ref * 1e3 / n:.1f} | {ours * 1e3 / n:.1f} | "
-                      f"{statistics.median(ratios):.1f}x ({ratios[0]:.1f}-{ratios[-1]:.1f}) | {fb} |", flush=True)
+                      f"{statistics.median(ratios):.1f}x ({ratios[0]:.1f}-{ratios[-1]:.1f}) | {fb} |",
+                      flush=True)
 
 
 if __name__ == "__main__":
