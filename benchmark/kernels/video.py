@@ -8,12 +8,13 @@ The Grad and Conn helpers drive the shared kernels of :mod:`.grad`, :mod:`.conn`
   all (x and y swapped, every pair reading the first "next" frame), and its corrected form;
   MaGGIe reuses the same code.
 - :func:`bilinear_warp_error`: TCVOM's ``flow_dt`` (``grid_sample``, bilinear, align_corners,
-  zero padding).
+  zero padding) straight from the flow PNG's 16-bit channels; :func:`tcvom_sums` its per-frame sums.
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -26,6 +27,8 @@ from mbench.benchmark.kernels.workspace import Workspace
 
 _TAPS = grad_kernels.kernel_taps()
 # DVM's Farneback parameters: pyr_scale, levels, winsize, iterations, poly_n, poly_sigma, flags
+_UNIT8 = np.arange(256, dtype=np.float32) / np.float32(255)  # code / 255 in float32, as torch divides
+_UNIT8_64 = np.float32(np.arange(256) / 255.0)  # np.float32(code / 255.0): float64 division, rounded
 FARNEBACK_DVM = (0.5, 5, 10, 2, 7, 1.5, cv2.OPTFLOW_FARNEBACK_GAUSSIAN)
 
 
@@ -67,21 +70,88 @@ def grad_sum(p: np.ndarray, g: np.ndarray, sp: float, sg: float, region: np.ndar
                                              region_value, grad_kernels.TILE, scratch))
 
 
-def grad_sum_zero_border(p: np.ndarray, g: np.ndarray, sp: float, sg: float, ws: Workspace) -> float:
-    """:func:`grad_sum` over the whole frame with a zero border instead of replicate (MaGGIe's
-    ``conv2d(padding=4)``): the mattes are framed by 4 zeros, and the replicated zero frame is the
-    zero padding; only the original pixels are summed."""
+def grad_sum_zero_border(p: np.ndarray, g: np.ndarray, sp: float, sg: float, ws: Workspace,
+                         tiles=None, offsets: tuple[int, int] = (0, 0)) -> float:
+    """:func:`grad_sum` of ``p - offsets[0]`` and ``g - offsets[1]`` over the whole frame with a zero
+    border instead of replicate (MaGGIe's ``conv2d(padding=4)``): the shifted mattes are framed by
+    zeros, whose replicated frame is the zero padding, and only the original pixels are summed.
+
+    ``tiles``: the flat-tile maps of ``p`` and ``g`` themselves (from the 8-bit scan), usable when
+    both sides are multiples of the tile size; the frame is then one tile wide, so the padded maps
+    are the given ones shifted by one tile (flatness does not change with the offset).
+    """
     h, w = p.shape
-    pad = grad_kernels.HALF
-    region = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
-    region[pad:pad + h, pad:pad + w] = 1
-    return grad_sum(np.pad(p, pad), np.pad(g, pad), sp, sg, region, 1, ws)
+    t = grad_kernels.TILE
+    aligned = tiles is not None and h % t == 0 and w % t == 0
+    pad = t if aligned else grad_kernels.HALF
+    shape = (h + 2 * pad, w + 2 * pad)
+    pp, gp = ws.array("zpad_p", shape, p.dtype), ws.array("zpad_g", shape, g.dtype)
+    for buf, src, off in ((pp, p, offsets[0]), (gp, g, offsets[1])):
+        buf[:pad] = 0
+        buf[-pad:] = 0
+        buf[:, :pad] = 0
+        buf[:, -pad:] = 0
+        np.subtract(src, src.dtype.type(off), out=buf[pad:-pad, pad:-pad])
+    if aligned:
+        maps = []
+        for flat, value, off in ((tiles[0], tiles[1], offsets[0]), (tiles[2], tiles[3], offsets[1])):
+            f = np.ones((flat.shape[0] + 2, flat.shape[1] + 2), np.bool_)
+            v = np.zeros(f.shape, np.float64)
+            f[1:-1, 1:-1] = flat
+            v[1:-1, 1:-1] = value - off
+            maps += [f, v]
+        padded = tuple(maps)
+    else:
+        padded = (*grad_kernels.tile_map(pp, t), *grad_kernels.tile_map(gp, t))
+    scratch = ws.array("grad", (grad_kernels.scratch_size(shape[1]),), np.float64)
+    return float(_grad_window_sum(pp, gp, sp, sg, _TAPS, padded, pad, pad + h, pad, pad + w, t, scratch))
+
+
+@njit(nogil=True, cache=True)
+def _grad_window_sum(p, g, sp, sg, taps, tiles, y0, y1, x0, x1, tile, scratch):
+    """Sum of ``(sg |grad g| - sp |grad p|)^2`` over rows y0..y1-1 and columns x0..x1-1 only."""
+    h, w = p.shape
+    half = grad_kernels.HALF
+    flat_p, val_p, flat_g, val_g = tiles
+    nty, ntx = flat_p.shape
+    bw = w + 2 * half
+    a, b = (tile + 2 * half) * bw, tile * bw
+    buf = scratch[:a].reshape((tile + 2 * half, bw))
+    sv = scratch[a:a + b].reshape((tile, bw))
+    dv = scratch[a + b:a + 2 * b].reshape((tile, bw))
+    mp = scratch[a + 2 * b:a + 2 * b + tile * w].reshape((tile, w))
+    mg = scratch[a + 2 * b + tile * w:a + 2 * b + 2 * tile * w].reshape((tile, w))
+    still_p = grad_kernels._still_map(flat_p, val_p)
+    still_g = grad_kernels._still_map(flat_g, val_g)
+    total = 0.0
+    for ty in range(nty):
+        active = ~(still_p[ty] & still_g[ty])
+        tx = 0
+        while tx < ntx:
+            if not active[tx]:
+                tx += 1
+                continue
+            t0 = tx
+            while tx < ntx and active[tx]:
+                tx += 1
+            r0, c0 = ty * tile, t0 * tile
+            th, tw = min(h, r0 + tile) - r0, min(w, tx * tile) - c0
+            grad_kernels._magnitude(p, r0, c0, th, tw, taps, buf, sv, dv, mp)
+            grad_kernels._magnitude(g, r0, c0, th, tw, taps, buf, sv, dv, mg)
+            j0, j1 = max(x0 - c0, 0), min(x1 - c0, tw)
+            for i in range(max(y0 - r0, 0), min(y1 - r0, th)):
+                rp, rg = mp[i], mg[i]
+                for j in range(j0, j1):
+                    e = sg * rg[j] - sp * rp[j]
+                    total += e * e
+    return total
 
 
 def farneback_rint(g0: np.ndarray, g1: np.ndarray) -> np.ndarray:
-    """DVM's flow from 8-bit frame ``g0`` to ``g1``, rounded half to even: int64 (H, W, 2) of (dx, dy)."""
+    """DVM's flow from 8-bit frame ``g0`` to ``g1``, rounded half to even: (H, W, 2) of (dx, dy), int32
+    (the original's int64 holds the same values; half the memory for the warp to read)."""
     flow = cv2.calcOpticalFlowFarneback(g0, g1, None, *FARNEBACK_DVM)
-    return np.rint(flow).astype(np.int64)
+    return np.rint(flow).astype(np.int32)
 
 
 @njit(nogil=True, cache=True)
@@ -95,7 +165,6 @@ def dvm_warp_error(p0, g0, m0, p1, g1, m1, flow, fixed):
     ``(clamp(y + dy), clamp(x + dx))``.
     """
     h, w = p0.shape
-    s = np.float32(255.0)
     total = 0.0
     for y in range(h):
         for x in range(w):
@@ -107,11 +176,10 @@ def dvm_warp_error(p0, g0, m0, p1, g1, m1, flow, fixed):
             else:
                 r = min(max(x + dx, 0), h - 1)
                 c = min(max(y + dy, 0), w - 1)
-            k = r * w + c
-            rr = k // w
-            cc = k - rr * w
-            d0 = np.float32(np.float32(p0[y, x]) / s) - np.float32(np.float32(g0[y, x]) / s)
-            d1 = np.float32(np.float32(p1[rr, cc]) / s) - np.float32(np.float32(g1[rr, cc]) / s)
+            rr = r  # flat index r * W + c with c < W: the row is r, the column c
+            cc = c
+            d0 = _UNIT8[p0[y, x]] - _UNIT8[g0[y, x]]
+            d1 = _UNIT8[p1[rr, cc]] - _UNIT8[g1[rr, cc]]
             e0 = np.float32(np.float32(d0 * d0) * np.float32(m0[y, x]))
             e1 = np.float32(np.float32(d1 * d1) * np.float32(m1[rr, cc]))
             total += abs(np.float32(e0 - e1))
@@ -119,22 +187,50 @@ def dvm_warp_error(p0, g0, m0, p1, g1, m1, flow, fixed):
 
 
 @njit(nogil=True, cache=True)
-def bilinear_warp_error(a, g, ha, hg, m, flow):
-    """TCVOM's ``flow_dt`` on one pair: the next frame's ``ha - hg`` (float32 [0, 1]) sampled at
-    ``(x + dx, y + dy)`` bilinearly (align_corners, zero outside), over pixels of ``m`` whose flow
-    is valid (not NaN). Returns (sum |e - e~|, sum |e^2 - e~^2|, valid pixels), e = a - g."""
-    h, w = a.shape
+def tcvom_sums(a8, g8, t8, ha8, hg8, has_next):
+    """TCVOM's per-frame sums over m = 0 < trimap < 255, values float32(code / 255.0) per pixel:
+    (sum |a-g|, sum (a-g)^2, |m|, sum ((a-ha)-(g-hg))^2), float32 terms summed in float64."""
+    sa = 0.0
+    ss = 0.0
+    st = 0.0
+    n = 0
+    for y in range(a8.shape[0]):
+        for x in range(a8.shape[1]):
+            t = t8[y, x]
+            if t == 0 or t == 255:
+                continue
+            d = np.float32(_UNIT8_64[a8[y, x]] - _UNIT8_64[g8[y, x]])
+            sa += abs(d)
+            ss += np.float32(d * d)
+            n += 1
+            if has_next:
+                e = np.float32(np.float32(_UNIT8_64[a8[y, x]] - _UNIT8_64[ha8[y, x]])
+                               - np.float32(_UNIT8_64[g8[y, x]] - _UNIT8_64[hg8[y, x]]))
+                st += np.float32(e * e)
+    return sa, ss, n, st
+
+
+@njit(nogil=True, cache=True)
+def bilinear_warp_error(a8, g8, ha8, hg8, t8, raw):
+    """TCVOM's ``flow_dt`` on one pair, from 8-bit frames (float32(code / 255.0)), the trimap
+    (m = 0 < t < 255) and the flow PNG as read (uint16 B, G, R): dx, dy = int16(B), int16(G) / 100
+    in float32, R == 0 invalid. The next frame's prediction and GT are sampled at (x + dx, y + dy)
+    bilinearly (align_corners, zero outside) over valid pixels of m. Returns
+    (sum |e - e~|, sum |e^2 - e~^2|, valid pixels), e = a - g, e~ = ha~ - hg~."""
+    h, w = a8.shape
     s_fix = 0.0
     s_sq = 0.0
     n = 0
+    hundred = np.float32(100.0)
     for y in range(h):
         for x in range(w):
-            if not m[y, x]:
+            t = t8[y, x]
+            if t == 0 or t == 255 or raw[y, x, 2] == 0:
                 continue
-            dx = flow[y, x, 0]
-            dy = flow[y, x, 1]
-            if math.isnan(dx) or math.isnan(dy):
-                continue
+            bx = np.int32(raw[y, x, 0])
+            by = np.int32(raw[y, x, 1])
+            dx = np.float32(bx - 65536 if bx >= 32768 else bx) / hundred
+            dy = np.float32(by - 65536 if by >= 32768 else by) / hundred
             fx = np.float32(np.float32(x) + dx)
             fy = np.float32(np.float32(y) + dy)
             x0 = math.floor(fx)
@@ -155,9 +251,9 @@ def bilinear_warp_error(a, g, ha, hg, m, flow):
                     if xx < 0 or xx >= w:
                         continue
                     wgt = np.float32(wy * (wx1 if i else wx0))
-                    va = np.float32(va + np.float32(ha[yy, xx] * wgt))
-                    vg = np.float32(vg + np.float32(hg[yy, xx] * wgt))
-            e = np.float32(a[y, x] - g[y, x])
+                    va = np.float32(va + np.float32(_UNIT8_64[ha8[yy, xx]] * wgt))
+                    vg = np.float32(vg + np.float32(_UNIT8_64[hg8[yy, xx]] * wgt))
+            e = np.float32(_UNIT8_64[a8[y, x]] - _UNIT8_64[g8[y, x]])
             ew = np.float32(va - vg)
             s_fix += abs(np.float32(e - ew))
             s_sq += abs(np.float32(np.float32(e * e) - np.float32(ew * ew)))
@@ -166,44 +262,45 @@ def bilinear_warp_error(a, g, ha, hg, m, flow):
 
 
 @njit(nogil=True, cache=True)
-def class_sums3(p, g, pp, gp, tri, lut, prev_cls, cls, use_prev):
-    """Per class c = lut[tri] (0, 1, 2) of 8-bit codes: sum |p-g|, sum (p-g)^2 and pixels (exact
-    int64); with ``use_prev``, sum ((p-pp)-(g-gp))^2 and pixels over the union of class c in this
-    frame and in ``prev_cls`` (FTP-VM's regional dtSSD). Writes each pixel's class into ``cls``.
-    Arrays are raveled; scalar accumulators keep the loop free of memory round trips."""
+def class_sums3(p, g, pp, gp, cls, prev_cls, use_prev):
+    """Per class c = cls (0, 1, 2) of 8-bit codes: sum |p-g|, sum (p-g)^2 and pixels (exact int64);
+    with ``use_prev``, sum ((p-pp)-(g-gp))^2 and pixels over the union of class c in ``cls`` and in
+    ``prev_cls`` (FTP-VM's regional dtSSD). Arrays are raveled; scalar accumulators and 0/1 weights
+    keep the loops free of memory round trips and branches, so they vectorise."""
     a0 = a1 = a2 = s0 = s1 = s2 = n0 = n1 = n2 = np.int64(0)
     u0 = u1 = u2 = m0 = m1 = m2 = np.int64(0)
     for i in range(p.size):
-        c = lut[tri[i]]
-        cls[i] = c
+        c = cls[i]
         d = np.int64(p[i]) - np.int64(g[i])
         ad = abs(d)
         d2 = d * d
-        if c == 0:
-            a0 += ad
-            s0 += d2
-            n0 += 1
-        elif c == 1:
-            a1 += ad
-            s1 += d2
-            n1 += 1
-        else:
-            a2 += ad
-            s2 += d2
-            n2 += 1
-        if use_prev:
-            t = d - (np.int64(pp[i]) - np.int64(gp[i]))
-            e2 = t * t
+        k0 = np.int64(c == 0)
+        k1 = np.int64(c == 1)
+        k2 = np.int64(c == 2)
+        a0 += ad * k0
+        a1 += ad * k1
+        a2 += ad * k2
+        s0 += d2 * k0
+        s1 += d2 * k1
+        s2 += d2 * k2
+        n0 += k0
+        n1 += k1
+        n2 += k2
+    if use_prev:
+        for i in range(p.size):
+            c = cls[i]
             c2 = prev_cls[i]
-            if c == 0 or c2 == 0:
-                u0 += e2
-                m0 += 1
-            if c == 1 or c2 == 1:
-                u1 += e2
-                m1 += 1
-            if c == 2 or c2 == 2:
-                u2 += e2
-                m2 += 1
+            t = (np.int64(p[i]) - np.int64(g[i])) - (np.int64(pp[i]) - np.int64(gp[i]))
+            e2 = t * t
+            k0 = np.int64((c == 0) | (c2 == 0))
+            k1 = np.int64((c == 1) | (c2 == 1))
+            k2 = np.int64((c == 2) | (c2 == 2))
+            u0 += e2 * k0
+            u1 += e2 * k1
+            u2 += e2 * k2
+            m0 += k0
+            m1 += k1
+            m2 += k2
     return (np.array((a0, a1, a2)), np.array((s0, s1, s2)), np.array((n0, n1, n2)),
             np.array((u0, u1, u2)), np.array((m0, m1, m2)))
 
@@ -257,3 +354,96 @@ def grad_class_sums(p: np.ndarray, g: np.ndarray, sp: float, sg: float, cls: np.
     scratch = ws.array("grad", (grad_kernels.scratch_size(p.shape[1]),), np.float64)
     return _grad_class_sums(p, g, sp, sg, _TAPS, tiles, np.ascontiguousarray(cls, np.uint8), n_cls,
                             grad_kernels.TILE, scratch)
+
+
+def transition_band(a: np.ndarray, element: np.ndarray, inside: int = 1, fg: int = 0,
+                    fg_from: int = 256) -> np.ndarray:
+    """``(cv2.dilate(a, element) - cv2.erode(a, element)) > 0`` (the default border, which ignores
+    pixels outside the image) for a row-convex, 4-connected structuring element, as uint8: ``inside``
+    in the band, elsewhere ``fg`` where ``a >= fg_from`` and 0 otherwise (a trimap in one pass).
+
+    A window that is 4-connected holds two different values exactly when it holds two 4-adjacent
+    pixels with different values; those pairs are counted with prefix sums, first over the window's
+    bounding square (a pair-free square settles the pixel in O(1)), then row by row of the element.
+    """
+    lo, hi = _element_rows(element.tobytes(), element.shape)
+    return _band(np.ascontiguousarray(a), lo, hi, element.shape[0] // 2, inside, fg, fg_from)
+
+
+@lru_cache(maxsize=8)
+def _element_rows(data: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's first and last column of a structuring element, relative to its centre."""
+    rows = [np.flatnonzero(r) for r in np.frombuffer(data, np.uint8).reshape(shape)]
+    lo = np.array([r[0] if r.size else 1 for r in rows], np.int64) - shape[1] // 2
+    hi = np.array([r[-1] if r.size else -1 for r in rows], np.int64) - shape[1] // 2
+    return lo, hi
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _box(s, r0, r1, c0, c1):
+    """Sum of the counted map over rows r0..r1-1 and columns c0..c1-1 (2-D prefix sums ``s``)."""
+    return s[r1, c1] - s[r0, c1] - s[r1, c0] + s[r0, c0]
+
+
+@njit(nogil=True, cache=True)
+def _band(a, lo, hi, cy, inside, fg, fg_from):
+    h, w = a.shape
+    tile = 8
+    # 8x8 blocks whose whole neighbourhood (the window reaches 12 pixels: two blocks each way) is
+    # one constant value cannot be in the band: they are filled without looking at their pixels
+    flat, value = grad_kernels.tile_map(a, tile)
+    nty, ntx = flat.shape
+    reach = (max(cy, -lo.min(), hi.max()) + tile - 1) // tile
+    sh = np.zeros((h + 1, w + 1), np.int32)  # 2-D prefix sums of a[y, x] != a[y, x + 1]
+    sv = np.zeros((h + 1, w + 1), np.int32)  # ... and of a[y, x] != a[y + 1, x]
+    for y in range(h):
+        rh = np.int32(0)
+        rv = np.int32(0)
+        for x in range(w):
+            if x + 1 < w:
+                rh += np.int32(a[y, x] != a[y, x + 1])
+            if y + 1 < h:
+                rv += np.int32(a[y, x] != a[y + 1, x])
+            sh[y + 1, x + 1] = sh[y, x + 1] + rh
+            sv[y + 1, x + 1] = sv[y, x + 1] + rv
+    n = lo.size
+    rx = max(-lo.min(), hi.max())
+    out = np.empty((h, w), np.uint8)
+    for ty in range(nty):
+        for tx in range(ntx):
+            v = value[ty, tx]
+            settled = True
+            for uy in range(max(ty - reach, 0), min(ty + reach + 1, nty)):
+                for ux in range(max(tx - reach, 0), min(tx + reach + 1, ntx)):
+                    if not flat[uy, ux] or value[uy, ux] != v:
+                        settled = False
+            y_end, x_end = min(ty * tile + tile, h), min(tx * tile + tile, w)
+            if settled:
+                c = fg if v >= fg_from else 0
+                for y in range(ty * tile, y_end):
+                    for x in range(tx * tile, x_end):
+                        out[y, x] = c
+                continue
+            for y in range(ty * tile, y_end):
+                ya, yb = max(y - cy, 0), min(y - cy + n - 1, h - 1)
+                for x in range(tx * tile, x_end):
+                    out[y, x] = fg if a[y, x] >= fg_from else 0
+                    xa, xb = max(x - rx, 0), min(x + rx, w - 1)
+                    # pairs with both pixels in the bounding square; none: the window is constant
+                    if _box(sh, ya, yb + 1, xa, xb) + _box(sv, ya, yb, xa, xb + 1) == 0:
+                        continue
+                    for k in range(n):  # from the widest (middle) row outwards: most hits come early
+                        i = cy + (k + 1) // 2 if k % 2 else cy - k // 2
+                        r = y - cy + i
+                        if r < 0 or r >= h or lo[i] > hi[i]:
+                            continue
+                        c0, c1 = max(x + lo[i], 0), min(x + hi[i], w - 1)
+                        if c1 > c0 and _box(sh, r, r + 1, c0, c1) > 0:
+                            out[y, x] = inside
+                            break
+                        if i + 1 < n and r + 1 < h and lo[i + 1] <= hi[i + 1]:
+                            d0, d1 = max(c0, x + lo[i + 1], 0), min(c1, x + hi[i + 1], w - 1)
+                            if d1 >= d0 and _box(sv, r, r + 1, d0, d1 + 1) > 0:
+                                out[y, x] = inside
+                                break
+    return out

@@ -22,13 +22,13 @@ from mbench.benchmark.kernels import pixel
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
 from mbench.frames import read_alpha
 from mbench.layout import check_same_frames, discover_clips, pair_clips, trimap_layer
 from mbench.parallel import ordered_map
+from mbench.progress import progress
 
-FRAME_METRICS = ("sad", "mse", "grad", "conn", "ssda")
-PAIR_METRICS = ("dtssd", "messddt", "messddt_fix")
 COLUMNS = ("sad", "mse", "grad", "conn", "ssda", "ssda_num", "dtssd", "dtssd_num", "messddt",
            "messddt_num", "messddt_fix")
 
@@ -143,20 +143,23 @@ def _score_clip(item) -> tuple[list[dict], list[Path]]:
 def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score ``pred`` against ``gt`` as DVM's ``BatchMetric`` does, one clip per batch."""
     rows, files = [], []
-    for r, f in ordered_map(_score_clip, _pairs(Path(pred), Path(gt), options), options.workers):
+    refuse_full_precision(options, CARD.name)
+    pairs = _pairs(Path(pred), Path(gt), options)
+    for r, f in progress(ordered_map(_score_clip, pairs, options.workers), total=len(pairs), desc="dvm",
+                         unit="clip", quiet=options.quiet):
         rows += r
         files += f
     df = pd.DataFrame(rows, columns=("clip", "frame") + COLUMNS)
-    metrics: dict[str, float | None] = {k: _finite(df[k].mean()) for k in ("sad", "mse", "grad", "conn")}
+    metrics = {k: finite_or_none(df[k].mean()) if len(df) else None for k in ("sad", "mse", "grad", "conn")}
     for k in ("ssda", "dtssd", "messddt"):
         metrics[k] = _ratio(df[k].sum(), df[f"{k}_num"].sum())
     extra = {"messddt_fix": _ratio(df["messddt_fix"].sum(), df["messddt_num"].sum())}
-    return Result(per_frame=df, metrics=metrics, extra=extra, gt_files=files)
+    preds = [f for p, _, _ in pairs for f in p.layers["pha"].files]
+    return Result(per_frame=df, metrics=metrics, extra=extra, gt_files=files,
+                  warnings=reading_warnings(preds + files, "gray8"))
 
 
 def _ratio(a: float, b: float) -> float | None:
     return float(a) / float(b) if b > 0 else None
 
 
-def _finite(v: float) -> float | None:
-    return float(v) if np.isfinite(v) else None

@@ -23,9 +23,11 @@ from mbench.benchmark.context import FrameContext
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.image_folders import reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
 from mbench.frames import read_alpha
 from mbench.parallel import ordered_map
+from mbench.progress import progress
 
 PREFIXES = ("", "fg_", "tran_", "bg_")
 COLUMNS = ("pha_mad", "pha_sad", "pha_mse", "pha_grad", "pha_conn", "pha_dtssd") + tuple(
@@ -44,7 +46,8 @@ CARD = Card(
     needs=("trimap",),
     metrics=COLUMNS,
     rules={
-        "layout": "PRED = ROOT/<model>/<dataset>/<clip>/pha/<name>, GT = ROOT/GT/<dataset>/<clip>/{pha,trimap}/<name>; "
+        "layout": "PRED = ROOT/<model>/<dataset>/<clip>/pha/<name>, "
+                  "GT = ROOT/GT/<dataset>/<clip>/{pha,trimap}/<name>; "
                   "datasets and clips: sorted sub-folders of PRED; frames: sorted names in the GT pha folder",
         "reading": "cv2 IMREAD_GRAYSCALE, float32 / 255; trimap raw uint8",
         "regions": {"fg": "trimap >= 254", "tran": "2 <= trimap <= 253", "bg": "trimap <= 1"},
@@ -83,8 +86,8 @@ def _clips(pred: Path, gt: Path) -> list[tuple[str, str]]:
     return out
 
 
-def _read(path: Path, what: str) -> np.ndarray:
-    if not path.is_file():
+def _read(path: str, what: str) -> np.ndarray:
+    if not os.path.isfile(path):
         raise BadInput(f"missing {what}", path)
     return read_alpha(path, reading="gray8")
 
@@ -96,27 +99,32 @@ def _score_clip(job):
         raise BadInput("missing ground truth (expected GT/<dataset>/<clip>/pha)", gdir / "pha")
     names = sorted(os.listdir(gdir / "pha"))
     ws = Workspace()
-    rows, files, prev = [], [], None
+    rows, files, preds, prev = [], [], [], None
+    # plain strings: at 512x288 a frame's kernels take about a millisecond, and pathlib joins
+    # would add a visible share
+    folders = (gdir / "pha", gdir / "trimap", pred / ds / clip / "pha")
+    gpha, gtri, ppha = (os.path.join(d, "") for d in folders)
     for name in names:
-        g = _read(gdir / "pha" / name, "ground-truth frame")
-        p = _read(pred / ds / clip / "pha" / name, "prediction frame (the ground truth has it)")
-        t = _read(gdir / "trimap" / name, "trimap (GT/<dataset>/<clip>/trimap/<name>)")
+        files += [gpha + name, gtri + name]
+        preds.append(ppha + name)
+        g = _read(files[-2], "ground-truth frame")
+        p = _read(preds[-1], "prediction frame (the ground truth has it)")
+        t = _read(files[-1], "trimap (GT/<dataset>/<clip>/trimap/<name>)")
         if p.shape != g.shape or t.shape != g.shape:
-            raise BadInput(f"size differs from the ground truth's {g.shape[1]}x{g.shape[0]}",
-                           pred / ds / clip / "pha" / name)
-        files += [gdir / "pha" / name, gdir / "trimap" / name]
+            raise BadInput(f"size differs from the ground truth's {g.shape[1]}x{g.shape[0]}", preds[-1])
         ctx = FrameContext(p, g, pred_prev=None if prev is None else prev[0],
                            gt_prev=None if prev is None else prev[1], workspace=ws)
         sa, ss, st, n = ctx.pixel_sums
-        cls = np.empty(g.shape, np.uint8)
+        cls = np.take(_CLASS, t)  # np.take: fancy indexing is 7x slower here
         pp, gp, cp = prev if prev is not None else (p, g, cls)
-        csa, css, cn, cst, cnt = vk.class_sums3(p.ravel(), g.ravel(), pp.ravel(), gp.ravel(), t.ravel(),
-                                                _CLASS, cp.ravel(), cls.ravel(), prev is not None)
+        csa, css, cn, cst, cnt = vk.class_sums3(p.ravel(), g.ravel(), pp.ravel(), gp.ravel(), cls.ravel(),
+                                                cp.ravel(), prev is not None)
         sp, sg = ctx._minmax_scales
         grads = vk.grad_class_sums(p, g, sp, sg, cls, 3, ws, ctx.tiles) / 1000
         row = {"clip": f"{ds}/{clip}", "frame": os.path.splitext(name)[0],
-               "pha_mad": sa / n * 1e3, "pha_sad": sa, "pha_mse": ss / n * 1e3, "pha_grad": float(grads.sum()),
-               "pha_conn": ctx.conn_sum / 1000, "pha_dtssd": math.sqrt(st / n) * 1e2 if prev is not None else 0}
+               "pha_mad": sa / n * 1e3, "pha_sad": sa, "pha_mse": ss / n * 1e3,
+               "pha_grad": float(grads.sum()), "pha_conn": ctx.conn_sum / 1000,
+               "pha_dtssd": math.sqrt(st / n) * 1e2 if prev is not None else 0}
         for c, r in enumerate(PREFIXES[1:]):
             k = int(cn[c])
             row[f"{r}pha_sad"] = csa[c] / 255.0
@@ -127,10 +135,11 @@ def _score_clip(job):
                 if prev is not None else 0
         rows.append(row)
         prev = (p, g, cls)
-    return rows, files
+    return rows, files, preds
 
 
-def workbook_figures(lengths: list[int], values: list[list[float]]) -> tuple[float | None, float | None, float | None]:
+def workbook_figures(lengths: list[int], values: list[list[float]]
+                     ) -> tuple[float | None, float | None, float | None]:
     """(frame-wise B2, clip-wise C2, corrected frame-wise) of one metric sheet, rows in clip order.
 
     A frame-index column gets its AVERAGE cell only where the original's header code creates it:
@@ -157,18 +166,31 @@ def workbook_figures(lengths: list[int], values: list[list[float]]) -> tuple[flo
             sum(means) / len(means))
 
 
+def check_inputs(pred: Path, gt: Path, options: Options) -> None:
+    """Refuse, before any work, a clip whose GT has no pha/ or trimap/ folder."""
+    for ds, clip in _clips(Path(pred), Path(gt)):
+        for sub in ("pha", "trimap"):
+            if not (Path(gt) / ds / clip / sub).is_dir():
+                raise BadInput(f"missing GT/<dataset>/<clip>/{sub} for a predicted clip",
+                               Path(gt) / ds / clip / sub)
+
+
 def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score ``ROOT/<model>`` against ``ROOT/GT`` as FTP-VM's ``evaluate_lr.py`` does."""
+    refuse_full_precision(options, CARD.name)
     pred, gt = Path(pred), Path(gt)
     jobs = [(pred, gt, ds, c) for ds, c in _clips(pred, gt)]
-    rows, files, lengths = [], [], []
-    for r, f in ordered_map(_score_clip, jobs, options.workers):
+    rows, files, preds, lengths = [], [], [], []
+    for r, f, p in progress(ordered_map(_score_clip, jobs, options.workers), total=len(jobs), desc="ftpvm",
+                            unit="clip", quiet=options.quiet):
         rows.append(r)
         files += f
+        preds += p
         lengths.append(len(r))
     frame, clip, fixed = {}, {}, {}
     for k in COLUMNS:
         frame[k], clip[k], fixed[k] = workbook_figures(lengths, [[row[k] for row in r] for r in rows])
     df = pd.DataFrame([row for r in rows for row in r], columns=("clip", "frame") + COLUMNS)
-    return Result(per_frame=df, metrics=frame, gt_files=files,
+    return Result(per_frame=df, metrics=frame, gt_files=[Path(f) for f in files],
+                  warnings=reading_warnings(preds + files, "gray8"),
                   extra={"metrics_clip_wise": clip, "frame_wise_corrected": fixed})

@@ -19,13 +19,17 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from mbench.benchmark.context import FrameContext
+from mbench.benchmark.kernels import conn as conn_kernels
 from mbench.benchmark.kernels import pixel
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
-from mbench.frames import probe_image, read_alpha
+from mbench.frames import read_alpha
 from mbench.parallel import ordered_map
+from mbench.progress import progress
 
 COLUMNS = ("mad", "mse", "sad", "grad", "conn", "dtssd", "messddt", "mad_fg", "mad_bg", "mad_unk")
 MAX_INST = 10
@@ -61,7 +65,8 @@ CARD = Card(
                        "round-down map float32"},
         "connectivity": 4, "tie_rule": "lowest skimage label (first in raster order)",
         "messddt": "DVM's warp: Farneback (0.5, 5, 10, 2, 7, 1.5, GAUSSIAN) on (g*255 float32) truncated "
-                   "to uint8, rint; pixel (y, x) reads flat index clamp(x+dx, 0, H-1)*W + clamp(y+dy, 0, W-1) "
+                   "to uint8, rint; pixel (y, x) reads flat index "
+                   "clamp(x+dx, 0, H-1)*W + clamp(y+dy, 0, W-1) "
                    "of the call's second frame for every pair",
         "counts": "non-temporal: frames x instances per call; dtSSD and MESSDdt: instances per call",
         "aggregation": "per-window row = score/count of that call; dataset = total score / (total count "
@@ -179,9 +184,9 @@ def plan(n: int, skipped, prev, where: Path) -> tuple[list[Call], object]:
 
 
 def _read_gt(path: Path) -> np.ndarray:
-    info = probe_image(path)
-    if info.format == "png" and info.channels == 1 and info.bit_depth == 8:
-        return read_alpha(path, reading="gray8")
+    img = read_alpha(path, reading="unchanged")
+    if img.ndim == 2 and img.dtype == np.uint8:  # 8-bit gray: PIL's "L" is the file itself
+        return img
     from PIL import Image  # PIL's own "L" conversion for anything else, as the original
 
     with Image.open(path) as im:
@@ -202,7 +207,7 @@ class _Frames:
             if p.shape != g.shape:
                 raise BadInput(f"prediction is {p.shape[-1]}x{p.shape[-2]}, ground truth "
                                f"{g.shape[-1]}x{g.shape[-2]}", self.video.pred[f][0])
-            p = _CLAMP[p]
+            p = np.take(_CLAMP, p)
             t = np.stack([_trimap(a) for a in g])
             self.cache[f] = (p, g, t)
         return self.cache[f]
@@ -213,14 +218,20 @@ class _Frames:
 
 
 def _trimap(a: np.ndarray) -> np.ndarray:
-    trans = (cv2.dilate(a, _KERNEL) - cv2.erode(a, _KERNEL)) > 0
-    return np.where(trans, 1, np.where(a >= 128, 2, 0)).astype(np.uint8)
+    # 1 where (cv2.dilate - cv2.erode) > 0 with the 25x25 ellipse, else 2 where a >= 128, else 0
+    return vk.transition_band(a, _KERNEL, inside=1, fg=2, fg_from=128)
 
 
 _T64 = np.arange(0, 1 + 0.1, 0.1)
-_CLAMP = np.where(np.arange(256) <= 1, 0, np.where(np.arange(256) >= 254, 255, np.arange(256))).astype(np.uint8)
-_IDENTITY3 = np.arange(256).astype(np.uint8)  # the trimap already holds the classes 0 (bg), 1 (unk), 2 (fg)
+# float64 thresholds against float32 code / 255 give the same level for every 8-bit code as the
+# float32 thresholds of the shared kernels (checked here, not assumed)
+_STANDARD_LEVELS = bool((vk.level_lut_u8(_T64) == conn_kernels.level_lut(255)).all())
+_CODES = np.arange(256)
+_CLAMP = np.where(_CODES <= 1, 0, np.where(_CODES >= 254, 255, _CODES)).astype(np.uint8)
+# Farneback's input: (g * 255).astype(uint8) with g = code / 255 in float32 (truncation; with
+# IEEE float32 every code comes back unchanged, which this table checks rather than assumes)
 _TRUNC = (np.arange(256, dtype=np.float32) / np.float32(255) * np.float32(255)).astype(np.uint8)
+_TRUNC_IDENTITY = bool((_TRUNC == np.arange(256)).all())
 
 
 def _spatial(frames: _Frames, call: Call, ws: Workspace, lut: np.ndarray) -> dict[str, float]:
@@ -233,11 +244,10 @@ def _spatial(frames: _Frames, call: Call, ws: Workspace, lut: np.ndarray) -> dic
                        frames.video.pred[call.pred[0]][0])
     n, h, w = gs.shape
     hw = float(h * w)
-    cls = np.empty(h * w, np.uint8)
     out = dict.fromkeys(("sad", "mad", "mse", "mad_fg", "mad_bg", "mad_unk"), 0.0)
     for i in range(n):
         p, g = ps[i].ravel(), gs[i].ravel()
-        ca, cs, cn, _, _ = vk.class_sums3(p, g, p, g, ts[i].ravel(), _IDENTITY3, cls, cls, False)
+        ca, cs, cn, _, _ = vk.class_sums3(p, g, p, g, ts[i].ravel(), ts[i].ravel(), False)
         sa, ss = ca.sum() / 255.0, cs.sum() / 65025.0
         out["sad"] += sa * 1e-3
         out["mad"] += sa / hw / (hw + 1e-6) * 1e10
@@ -247,24 +257,31 @@ def _spatial(frames: _Frames, call: Call, ws: Workspace, lut: np.ndarray) -> dic
     glo, ghi, plo, phi = int(gs.min()), int(gs.max()), int(ps.min()), int(ps.max())
     sg = (1 / 255) / ((ghi - glo) / 255 + 1e-6)
     sp = (1 / 255) / ((phi - plo) / 255 + 1e-6)
-    out["grad"] = sum(vk.grad_sum_zero_border(ps[i] - np.uint8(plo), gs[i] - np.uint8(glo), sp, sg, ws)
-                      for i in range(n)) * 1e-3
-    out["conn"] = sum(vk.conn_sum_u8(ps[i], gs[i], lut, None, 0, ws) for i in range(n)) * 1e-3
+    grad = conn = 0.0
+    for i in range(n):
+        ctx = FrameContext(ps[i], gs[i], workspace=ws)  # one 8-bit scan: Conn's runs, Grad's tile maps
+        if _STANDARD_LEVELS:  # the shared scan computes exactly these levels
+            conn += ctx.conn_sum
+        else:
+            conn += vk.conn_sum_u8(ps[i], gs[i], lut, None, 0, ws)
+        grad += vk.grad_sum_zero_border(ps[i], gs[i], sp, sg, ws, ctx.tiles, (plo, glo))
+    out["grad"], out["conn"] = grad * 1e-3, conn * 1e-3
     return {k: (v, n) for k, v in out.items()}
 
 
 def _temporal(frames: _Frames, call: Call, ws: Workspace) -> dict[str, tuple[float, int]]:
-    ps = np.stack([frames.get(f)[0] for f in call.temporal_pred])  # (F, I, H, W)
-    gs = np.stack([frames.get(f)[1] for f in call.temporal_gt])
-    if ps.shape != gs.shape:
+    ps = [frames.get(f)[0] for f in call.temporal_pred]  # F arrays of (I, H, W)
+    gs = [frames.get(f)[1] for f in call.temporal_gt]
+    if len(ps) != len(gs):
         raise BadInput("the original's window bookkeeping pairs unequal frame counts here and fails",
                        frames.video.pred[call.temporal_pred[0]][0])
-    nf, ni, h, w = gs.shape
+    nf = len(gs)
+    ni, h, w = gs[0].shape
     cls0 = np.zeros(0, np.uint8)
     dt = 0.0
     for i in range(ni):
-        st = sum(pixel.int_sums(ps[k + 1, i].ravel(), gs[k + 1, i].ravel(), ps[k, i].ravel(), gs[k, i].ravel(),
-                                cls0, True, False, 0)[2] for k in range(nf - 1))
+        st = sum(pixel.int_sums(ps[k + 1][i].ravel(), gs[k + 1][i].ravel(), ps[k][i].ravel(),
+                                gs[k][i].ravel(), cls0, True, False, 0)[2] for k in range(nf - 1))
         dt += 0.1 * math.sqrt(st / 65025.0)
     if nf < 2:  # the original's MESSDdt raises on one frame, prints it and skips every instance
         return {"dtssd": (dt, ni), "messddt": (0.0, 0)}
@@ -273,8 +290,11 @@ def _temporal(frames: _Frames, call: Call, ws: Workspace) -> dict[str, tuple[flo
     for i in range(ni):
         err = 0.0
         for k in range(nf - 1):
-            flow = vk.farneback_rint(_TRUNC[gs[k, i]], _TRUNC[gs[k + 1, i]])
-            err += vk.dvm_warp_error(ps[k, i], gs[k, i], ones, ps[1, i], gs[1, i], ones, flow, False)
+            g0, g1 = gs[k][i], gs[k + 1][i]
+            if not _TRUNC_IDENTITY:
+                g0, g1 = np.take(_TRUNC, g0), np.take(_TRUNC, g1)
+            flow = vk.farneback_rint(g0, g1)
+            err += vk.dvm_warp_error(ps[k][i], gs[k][i], ones, ps[1][i], gs[1][i], ones, flow, False)
         mes += err / ((nf - 1) * (h * w + 1.0)) * 1e4
     return {"dtssd": (dt, ni), "messddt": (mes, ni)}
 
@@ -298,8 +318,18 @@ def _score_video(item):
     return rows, files
 
 
+def check_inputs(pred: Path, gt: Path, options: Options) -> None:
+    """Refuse, before any work, a split folder without its frames, instances or guidance masks."""
+    for sub, what in (("pha", "per-instance alphas pha/<video>/<frame>/<instance>.png"),
+                      ("fgr", "frames fgr/<video>/<frame>.jpg"),
+                      ("xmem", "guidance masks xmem/<video>/<frame>/<instance>.png")):
+        if not (Path(gt) / sub).is_dir():
+            raise BadInput(f"missing {what} (GT is the V-HIM split folder)", Path(gt) / sub)
+
+
 def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score MaGGIe's saved predictions ``pred`` against the V-HIM split folder ``gt``."""
+    refuse_full_precision(options, CARD.name)
     pred, gt = Path(pred), Path(gt)
     names = sorted(n for n in os.listdir(gt / "pha")) if (gt / "pha").is_dir() else None
     if not names:
@@ -310,7 +340,8 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
         calls, prev = plan(len(video.frames), video.mask_empty, prev, gt / "fgr" / name)
         jobs.append((video, calls))
     rows, files = [], []
-    for r, f in ordered_map(_score_video, jobs, options.workers):
+    for r, f in progress(ordered_map(_score_video, jobs, options.workers), total=len(jobs), desc="maggie",
+                         unit="video", quiet=options.quiet):
         rows += r
         files += f
     totals = {k: [0.0, 0] for k in COLUMNS}
@@ -320,5 +351,6 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
             totals[k][1] += c
     df = pd.DataFrame([r for r, _ in rows], columns=("clip", "frame") + COLUMNS)
     metrics = {k: s / (c + 1e-6) for k, (s, c) in totals.items()}
-    return Result(per_frame=df, metrics={k: (v if math.isfinite(v) else None) for k, v in metrics.items()},
-                  gt_files=files)
+    preds = [p for video, _ in jobs for fr in video.pred for p in fr]
+    return Result(per_frame=df, metrics={k: finite_or_none(v) for k, v in metrics.items()},
+                  gt_files=files, warnings=reading_warnings(preds, "gray8"))

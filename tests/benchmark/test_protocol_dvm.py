@@ -158,3 +158,36 @@ def test_missing_trimap_is_bad_input(tmp_path):
     with pytest.raises(BadInput, match="no trimaps"):
         dvm.run(p, g, Options(trimap=tmp_path / "tri"))
 
+
+
+def test_sixteen_bit_and_rgba_files_warn_once(tmp_path):
+    pred, gt = mattes.clip(24, 32, 2, 6)
+    p, g, _ = write_tree(tmp_path, {"c": (pred, gt)})
+    import cv2
+
+    cv2.imwrite(str(p / "c" / "pha" / "0001.png"), pred[1].astype(np.uint16) * 257)
+    cv2.imwrite(str(g / "c" / "pha" / "0000.png"), np.dstack([gt[0]] * 3 + [np.full_like(gt[0], 9)]))
+    res = dvm.run(p, g, Options())
+    assert len(res.warnings) == 2
+    assert "0001.png: 16-bit image" in res.warnings[0] and "precision dropped" in res.warnings[0]
+    assert "0000.png: image has colour/alpha channels" in res.warnings[1]
+    # values follow the original's reading: 16-bit high byte, colour channels (here = gt) as gray
+    ref = run_arrays(tmp_path / "ref", pred, gt).per_frame
+    assert res.per_frame.sad[1] == ref.sad[1] and res.per_frame.sad[0] == ref.sad[0]
+
+
+def test_cli_writes_per_frame_and_summary(tmp_path):
+    import subprocess
+    import sys
+
+    pred, gt = mattes.clip(24, 32, 3, 2)
+    p, g, _ = write_tree(tmp_path, {"c": (pred, gt)})
+    out = tmp_path / "eval"
+    r = subprocess.run([sys.executable, "-m", "mbench", "evaluate", str(p), str(g), "--protocol", "dvm",
+                        "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["card"]["name"] == "dvm" and "messddt_fix" in summary["extra"]
+    want = dvm.run(p, g, Options())
+    assert close(summary["metrics"]["conn"], want.metrics["conn"])
+    assert (out / "per_frame.csv").read_text().splitlines()[0].startswith("clip,frame,sad,mse,grad,conn")

@@ -125,3 +125,18 @@ def test_missing_prediction_and_trimap_are_bad_input(tmp_path):
 def test_golden_exercises_the_header_bug(tmp_path):
     res = ftpvm.run(*make_root(tmp_path), Options())
     assert res.metrics["pha_mad"] != pytest.approx(res.extra["frame_wise_corrected"]["pha_mad"], rel=1e-3)
+
+
+def test_cli_refuses_missing_trimaps_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    pred, gt = make_root(tmp_path)
+    for f in (gt / "d2" / "c0" / "trimap").iterdir():
+        f.unlink()
+    (gt / "d2" / "c0" / "trimap").rmdir()
+    out = tmp_path / "eval"
+    r = subprocess.run([sys.executable, "-m", "mbench", "evaluate", str(pred), str(gt), "--protocol", "ftpvm",
+                        "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 2 and not out.exists()
+    assert r.stderr.strip().count("\n") == 0 and "trimap" in r.stderr

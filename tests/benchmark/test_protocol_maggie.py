@@ -89,7 +89,8 @@ def test_window_plan():
 
 def one_video(tmp_path, pred, gt):
     """A 3-frame single-instance video whose first window is both first and last (after another)."""
-    vids = {"a": make_videos()["b"], "b": (pred[:, None], gt[:, None], np.full(gt[:, None].shape, 255, np.uint8))}
+    full = np.full(gt[:, None].shape, 255, np.uint8)
+    vids = {"a": make_videos()["b"], "b": (pred[:, None], gt[:, None], full)}
     df = maggie.run(*write_vim(tmp_path, vids), Options()).per_frame
     return df[df["clip"] == "b"].iloc[0]
 
@@ -141,3 +142,33 @@ def test_missing_instances_and_masks_are_bad_input(tmp_path):
     (pred / "a" / "00002.png").unlink()
     with pytest.raises(BadInput):
         maggie.run(pred, gt / "missing", Options())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_transition_band_equals_opencv_morphology(seed):
+    from mbench.benchmark.kernels import video as vk
+
+    rng = np.random.default_rng(seed)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (25, 25))
+    h, w = rng.integers(1, 70, 2)
+    a = mattes.clip(max(h, 8), max(w, 8), 1, seed)[1][0][:h, :w]
+    a[rng.random(a.shape) < 0.01] = 7
+    for img in (a, np.zeros_like(a), (rng.random(a.shape) < 0.002).astype(np.uint8)):
+        want = (cv2.dilate(img, k) - cv2.erode(img, k)) > 0
+        assert (vk.transition_band(img, k) == want).all()
+        tri = vk.transition_band(img, k, inside=1, fg=2, fg_from=128)
+        assert (tri == np.where(want, 1, np.where(img >= 128, 2, 0))).all()
+
+
+def test_cli_refuses_missing_guidance_masks_with_one_line(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    pred, gt = write_vim(tmp_path, {"a": make_videos()["b"]})
+    shutil.rmtree(gt / "xmem")
+    out = tmp_path / "eval"
+    r = subprocess.run([sys.executable, "-m", "mbench", "evaluate", str(pred), str(gt),
+                        "--protocol", "maggie", "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 2 and not out.exists()
+    assert r.stderr.strip().count("\n") == 0 and "guidance masks" in r.stderr

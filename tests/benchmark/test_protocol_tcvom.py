@@ -21,14 +21,15 @@ DATA = Path(__file__).parent / "data" / "golden_tcvom.json"
 VIDEOS = (("v0", 3, 0), ("v1", 4, 1), ("v2", 2, 2), ("v3", 3, 3))  # v2 misses a frame; v3 is last
 
 
-def write_flow(path: Path, flow: np.ndarray, valid: np.ndarray) -> None:
-    x = np.zeros(flow.shape[:2] + (3,), np.uint16)
+def raw_flow(flow: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The flow PNG's channels as OpenCV reads them (B, G = dx, dy x 100 as uint16; R = validity)."""
     q = np.round(flow * 100).astype(np.int64)
-    x[..., 0] = q[..., 0] & 0xFFFF
-    x[..., 1] = q[..., 1] & 0xFFFF
-    x[..., 2] = valid.astype(np.uint16) * 65535
+    return np.dstack([q[..., 0] & 0xFFFF, q[..., 1] & 0xFFFF, valid * 65535]).astype(np.uint16)
+
+
+def write_flow(path: Path, flow: np.ndarray, valid: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(path), x)
+    cv2.imwrite(str(path), raw_flow(flow, valid))
 
 
 def make_vm108(root: Path, h: int = 32, w: int = 40) -> tuple[Path, Path]:
@@ -87,10 +88,14 @@ def test_equals_tcvom_calc_metric(tmp_path):
 
 def test_slow_restatement_of_the_warp():
     rng = np.random.default_rng(3)
-    a, g, ha, hg = (rng.random((6, 7)).astype(np.float32) for _ in range(4))
-    m = rng.random((6, 7)) > 0.3
-    flow = rng.normal(0, 2, (6, 7, 2)).astype(np.float32)
-    flow[0, 0] = np.nan
+    a8, g8, ha8, hg8 = (rng.integers(0, 256, (6, 7)).astype(np.uint8) for _ in range(4))
+    a, g, ha, hg = (np.float32(x / 255.0) for x in (a8, g8, ha8, hg8))
+    t = rng.choice(np.array([0, 1, 128, 254, 255], np.uint8), (6, 7))
+    m = (t > 0) & (t < 255)
+    valid = np.ones((6, 7), bool)
+    valid[0, 0] = False
+    flow = np.round(rng.normal(0, 2, (6, 7, 2)), 2)
+    flow[~valid] = np.nan
     fix = sq = 0.0
     n = 0
     for y in range(6):
@@ -108,19 +113,20 @@ def test_slow_restatement_of_the_warp():
             fix += abs(e - v)
             sq += abs(e * e - v * v)
             n += 1
-    got = vk.bilinear_warp_error(a, g, ha, hg, m, flow)
+    got = vk.bilinear_warp_error(a8, g8, ha8, hg8, t, raw_flow(np.nan_to_num(flow), valid))
     assert close(got[0], fix) and close(got[1], sq) and got[2] == n
 
 
 def test_spec_warp_table():
-    a = np.array([[1, 0], [0, 0]], np.float32)
-    z = np.zeros((2, 2), np.float32)
-    ha = np.array([[0, 1], [0, 0]], np.float32)
-    m = np.array([[True, False], [False, False]])
+    a = np.array([[255, 0], [0, 0]], np.uint8)
+    z = np.zeros((2, 2), np.uint8)
+    ha = np.array([[0, 255], [0, 0]], np.uint8)
+    t = np.array([[128, 0], [0, 0]], np.uint8)
     for dx, fix, sq in ((1.0, 0, 0), (0.0, 1, 1), (0.5, 0.5, 0.75)):
-        flow = np.zeros((2, 2, 2), np.float32)
+        flow = np.zeros((2, 2, 2))
         flow[0, 0, 0] = dx
-        assert vk.bilinear_warp_error(a, z, ha, z, m, flow) == (pytest.approx(fix), pytest.approx(sq), 1)
+        got = vk.bilinear_warp_error(a, z, ha, z, t, raw_flow(flow, np.ones((2, 2), bool)))
+        assert got == (pytest.approx(fix), pytest.approx(sq), 1)
 
 
 def write_small(root: Path, preds, gts, tris, videos=("A", "B")):
@@ -178,3 +184,16 @@ def test_missing_flow_and_single_channel_gt_are_bad_input(tmp_path):
     cv2.imwrite(str(d / "FG_done" / "v1" / "00000.png"), np.zeros((32, 40), np.uint8))
     with pytest.raises(BadInput, match="RGBA"):
         tcvom.run(p, d, Options(flow=d / "flow_png"))
+
+
+def test_cli_refuses_missing_flow_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    pred, data = make_vm108(tmp_path)
+    (data / "flow_png" / "v1" / "flow_00002_00003.png").unlink()
+    out = tmp_path / "eval"
+    r = subprocess.run([sys.executable, "-m", "mbench", "evaluate", str(pred), str(data),
+                        "--protocol", "tcvom", "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 2 and not out.exists()
+    assert r.stderr.strip().count("\n") == 0 and "flow_00002_00003.png: missing flow" in r.stderr
