@@ -7,6 +7,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from mbench import executor
+
 DESCRIPTION = """\
 Train the four seed architectures (rvm, bgmv2, convlstm, attention_memory) on synthesized data,
 predict the validation clips, score them with 'mbench evaluate' and build a leaderboard, beside
@@ -52,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="use these weights for model NAME instead of training it (official or own "
                              "checkpoint: .safetensors, or a torch file read with weights_only=True); repeatable")
     parser.add_argument("--workers", type=count(1), help="threads for data, encoding and scoring (default: CPU count)")
+    executor.add_arguments(parser)  # prediction and scoring as shards; training stays here (or torchrun)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     models = parse_models(args.models)
     opts = RunOptions(preset=args.preset, models=models, device=args.device, data=args.data, out=args.out,
                       force=args.force, weights=parse_weights(args.weights, models), workers=args.workers,
-                      quiet=args.quiet, command=shlex.join(["mbench", "run-baselines", *sys.argv[2:]]))
+                      quiet=args.quiet, cluster=args if executor.wanted(args) else None, command=shlex.join(["mbench", "run-baselines", *sys.argv[2:]]))
     rows = run_baselines(opts)
     if not args.quiet:
         print(summary_table(rows))

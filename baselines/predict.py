@@ -1,4 +1,4 @@
-"""Prediction: mattes for every clip of a dataset, written in the clip layout (DESIGN.md 2.1).
+"""Prediction: mattes for every clip of a dataset, written in the clip layout (docs/design.md 2.1).
 
 ``PRED/<clip>/pha/<stem>.png`` (8-bit alpha) and ``PRED/<clip>/fgr/<stem>.png`` (RGB foreground),
 with the ground truth's clip ids and frame stems, so ``mbench evaluate PRED GT`` pairs them.

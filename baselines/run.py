@@ -1,6 +1,6 @@
 """``mbench run-baselines``: data -> train -> predict -> evaluate -> leaderboard, resumable per model.
 
-Layout (DESIGN.md 2.4)::
+Layout (docs/design.md 2.4)::
 
     RUNS/data/<recipe>-<WxH>-<hash>/      the validation clips, synthesized once (unless --data)
     RUNS/<model>/config.json              what was trained, on what (a changed preset is refused)
@@ -66,6 +66,7 @@ class RunOptions:
     workers: int | None = None
     quiet: bool = False
     command: str = "mbench run-baselines"
+    cluster: Any = None     # --executor local|slurm arguments: predict and score as shards (shards.py)
 
 
 def parse_models(text: str) -> list[str]:
@@ -279,11 +280,16 @@ class Run:
             net = _build(m, plan, self.preset.seed)
             load_weights(net, folder / CHECKPOINT)
         spec = SPECS[m]
-        predictor = model_predictor(net, device=self.device, chunk=self.preset.chunk, forward=plan.predict,
-                                    needs_background=spec.needs_background, recurrent=spec.recurrent,
-                                    workers=self.workers)
-        write_predictions(self.clips, folder / "pred", predictor, layers=("pha", "fgr"), workers=self.workers,
-                          quiet=self.opts.quiet, desc=f"predicting {m}")
+        if self.opts.cluster is not None:
+            self._predict_sharded(folder, {"kind": "model", "name": m, "plan": plan, "seed": self.preset.seed,
+                                           "checkpoint": str(folder / CHECKPOINT), "device": self.device,
+                                           "chunk": self.preset.chunk, "layers": ("pha", "fgr")})
+        else:
+            predictor = model_predictor(net, device=self.device, chunk=self.preset.chunk, forward=plan.predict,
+                                        needs_background=spec.needs_background, recurrent=spec.recurrent,
+                                        workers=self.workers)
+            write_predictions(self.clips, folder / "pred", predictor, layers=("pha", "fgr"), workers=self.workers,
+                              quiet=self.opts.quiet, desc=f"predicting {m}")
         self._evaluate(folder)
         write_method(folder, self._method(m, net, steps, seconds), self.dataset)
         return self._row(m)
@@ -295,8 +301,12 @@ class Run:
         folder = self.out / name
         if not self._scored(folder):
             options = self.preset.bgdiff if name == "bgdiff" else {}
-            write_predictions(self.clips, folder / "pred", method.factory(**options), layers=method.writes,
-                              workers=self.workers, quiet=self.opts.quiet, desc=f"predicting {name}")
+            if self.opts.cluster is not None:
+                self._predict_sharded(folder, {"kind": "reference", "name": name, "options": options,
+                                               "layers": method.writes})
+            else:
+                write_predictions(self.clips, folder / "pred", method.factory(**options), layers=method.writes,
+                                  workers=self.workers, quiet=self.opts.quiet, desc=f"predicting {name}")
             self._evaluate(folder)
             width, height = check_frame_size(self.clips, self.gt_root)
             write_method(folder, {
@@ -307,10 +317,21 @@ class Run:
                 "eval_size": [width, height]}, self.dataset)
         return self._row(name)
 
+    def _predict_sharded(self, folder: Path, spec: dict[str, Any]) -> None:
+        from .shards import predict_sharded
+
+        predict_sharded(self.opts.cluster, dict(spec, gt_root=str(Path(self.gt_root).absolute()),
+                                                eval_layers=self.eval_layers, pred=str(folder / "pred"),
+                                                workers=self.workers))
+
     def _evaluate(self, folder: Path) -> None:
         from mbench.benchmark import evaluate
 
-        if not (folder / "eval" / "summary.json").is_file():
+        if self.opts.cluster is not None and not (folder / "eval" / "summary.json").is_file():
+            from .shards import evaluate_sharded
+
+            evaluate_sharded(self.opts.cluster, folder / "pred", self.gt_root, folder / "eval", self.workers)
+        elif not (folder / "eval" / "summary.json").is_file():
             evaluate(folder / "pred", self.gt_root, out=folder / "eval", workers=self.workers, quiet=self.opts.quiet)
 
     def _method(self, m: str, net: torch.nn.Module, steps: int, seconds: float) -> dict[str, Any]:

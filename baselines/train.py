@@ -1,6 +1,6 @@
 """The trainer: one model, the stages of a preset, checkpoints, resume, distributed data parallel.
 
-Writes into ``RUNS/<model>/`` (DESIGN.md 2.4): ``config.json`` (what is trained, on what),
+Writes into ``RUNS/<model>/`` (docs/design.md 2.4): ``config.json`` (what is trained, on what),
 ``train_log.csv`` (step, stage, loss and its terms, learning rates, seconds), the periodic
 ``training_state.safetensors`` (:mod:`.checkpoint`) and, when done, ``checkpoint.safetensors`` (the
 final weights; the training state is then removed).

@@ -1,8 +1,10 @@
 """``mbench.benchmark``: the matting metrics engine behind ``mbench evaluate``.
 
-- :func:`evaluate` scores a predictions tree against a ground-truth tree and writes
-  ``per_frame.csv``, ``per_clip.csv`` and ``summary.json`` (DESIGN.md 2.3);
+- :func:`evaluate` scores a predictions tree against a ground-truth tree under a named protocol
+  (``protocol=``; docs/protocols.md) and writes ``per_frame.csv`` and ``summary.json``
+  (docs/design.md 2.3);
 - :func:`evaluate_arrays` scores in-memory arrays (T, H, W) as one clip;
+- :mod:`mbench.benchmark.protocols` holds the protocols, one module each, and the shared runner;
 - :func:`merge` combines ``--shard K/N`` evaluations;
 - :func:`conventions` lists the named conventions (``rvm``, ``dim``), read from
   ``conventions.toml``.

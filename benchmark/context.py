@@ -59,11 +59,18 @@ class FrameContext:
         Where the per-pixel metrics and Grad run (Conn always runs on the CPU).
     workspace : Workspace, optional
         Scratch buffers to reuse (one per thread); a fresh one by default.
+    conn : bool
+        Conn will be asked for: on ``cuda`` the CPU scan Conn needs then also gives the per-pixel
+        sums and the min-max scales, and the GPU does not compute them again (it runs Grad).
+    minmax : bool
+        Grad on min-max normalised mattes (``evaluate_lr.py``, DIM); False: on the mattes as they
+        are, ``x / max`` (``evaluate_hr.py``).
     """
 
     def __init__(self, pred, gt, *, pred_prev=None, gt_prev=None, region=None, region_prev=None,
                  region_value=128, pred_fgr=None, gt_fgr=None, column_major=False, device="cpu",
-                 spatial=True, workspace: Workspace | None = None):
+                 spatial=True, workspace: Workspace | None = None, minmax: bool = True,
+                 conn: bool = False):
         self.integer = pred.dtype == gt.dtype and pred.dtype in _INT_MAX
         conv = np.ascontiguousarray if self.integer else _unit
         self.max_value = _INT_MAX[pred.dtype] if self.integer else 1
@@ -79,6 +86,8 @@ class FrameContext:
         self.column_major = bool(column_major)
         self.device = device
         self.spatial = spatial
+        self.minmax = bool(minmax)
+        self.conn = bool(conn)
         self.pred_fgr, self.gt_fgr = pred_fgr, gt_fgr
         self.shape = self.pred.shape
         self.workspace = workspace if workspace is not None else Workspace()
@@ -107,10 +116,15 @@ class FrameContext:
         ws = self.workspace
         return ws.array("runs", (n, 4), np.int32), ws.array("diffs", (n, 2), np.int32)
 
+    @property
+    def _scan_on_cpu(self) -> bool:
+        """Whether the fused CPU scan runs anyway (Conn needs its runs), so its sums are free."""
+        return self.conn and self._fast_scan is not None
+
     @cached_property
     def pixel_sums(self) -> tuple[float, float, float, int]:
         """(sum |d|, sum d^2, sum dt^2, pixels) in units of the [0, 1] scale."""
-        if self.device == "cuda":
+        if self.device == "cuda" and not self._scan_on_cpu:
             from mbench.benchmark.kernels import cuda
 
             sa, ss, st, n = cuda.pixel_sums(self)
@@ -147,8 +161,11 @@ class FrameContext:
 
     @cached_property
     def _minmax_scales(self) -> tuple[float, float]:
-        """1 / (max - min) of pred and of gt (0 for a constant matte, which normalises to zeros)."""
-        if self.device == "cpu" and self._fast_scan is not None:  # the GPU path runs no scan
+        """1 / (max - min) of pred and of gt (0 for a constant matte, which normalises to zeros);
+        1 / max_value for both without min-max normalisation."""
+        if not self.minmax:
+            return 1.0 / self.max_value, 1.0 / self.max_value
+        if (self.device == "cpu" or self._scan_on_cpu) and self._fast_scan is not None:
             lo_p, hi_p, lo_g, hi_g = self._fast_scan[7]
         else:
             lo_p, hi_p, lo_g, hi_g = self.pred.min(), self.pred.max(), self.gt.min(), self.gt.max()

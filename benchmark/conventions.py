@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
@@ -26,6 +26,13 @@ class Convention:
     region_value: int
     column_major: bool                # Conn tie-break order
     params: Mapping[str, Mapping[str, object]]
+    reading: str = "full"             # how alpha files are read (mbench.frames.READINGS)
+    minmax_grad: bool = True          # Grad on min-max normalised mattes (False: on x / max)
+    kinds: Mapping[str, str] = field(default_factory=dict)  # column -> metric (pha_mad -> mad)
+
+    def kind(self, column: str) -> str:
+        """The metric (a key of :data:`mbench.benchmark.metrics.METRICS`) behind a column name."""
+        return self.kinds.get(column, column)
 
     @property
     def needs_trimap(self) -> bool:
@@ -49,7 +56,8 @@ def conventions() -> Mapping[str, Convention]:
             optional=tuple(c["optional"]), region=c["region"],
             region_value=int(c.get("region_value", 0)),
             column_major=c["component_order"] == "column-major",
-            params=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in c["params"].items()}))
+            params=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in c["params"].items()}),
+            reading=c.get("reading", "full"))
     return MappingProxyType(out)
 
 

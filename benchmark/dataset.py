@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mbench.benchmark.conventions import Convention, select_metrics
+from mbench.benchmark.metrics import needs_fgr
 from mbench.errors import BadInput
+from mbench.executor import parse_shard  # one reader of "K/N" for every command that shards
 from mbench.frames import probe_image
 from mbench.layout import Clip, Layer, check_same_frames, discover_clips, pair_clips, trimap_layer
 
@@ -50,23 +52,11 @@ class EvalPlan:
     trimap_root: Path | None
     total_clips: int          # before sharding
     shard: tuple[int, int] | None
+    reading: str = "full"     # how alpha files are read (mbench.frames.READINGS)
 
     @property
     def n_frames(self) -> int:
         return sum(len(j.stems) for j in self.jobs)
-
-
-def parse_shard(text: str | None) -> tuple[int, int] | None:
-    """``"K/N"`` (0 <= K < N) -> (K, N)."""
-    if text is None:
-        return None
-    try:
-        k, n = (int(v) for v in str(text).split("/"))
-    except ValueError:
-        raise BadInput("shard must be K/N with whole numbers, e.g. 0/4", text) from None
-    if n < 1 or not 0 <= k < n:
-        raise BadInput("shard K/N needs 0 <= K < N", text)
-    return k, n
 
 
 def plan_evaluation(pred_root, gt_root, convention: Convention, metrics: list[str] | None,
@@ -88,7 +78,7 @@ def plan_evaluation(pred_root, gt_root, convention: Convention, metrics: list[st
         # A shard may hold no clip (a fixed-size job array over a small set): it scores nothing and
         # writes an empty evaluation that --merge accepts.
         pairs = [pg for i, pg in enumerate(pairs) if i % shard[1] == shard[0]]
-    want_fgr = any(n.startswith("fgr_") for n in names)
+    want_fgr = needs_fgr(convention, names)
     jobs = []
     for p, g in pairs:
         tri = None

@@ -12,7 +12,7 @@ from mbench.benchmark.results import read_csv, summary, write_evaluation
 from mbench.errors import BadInput
 from mbench.paths import check_output
 
-_SAME = ("convention", "pred", "gt", "trimap", "mbench_version")
+_SAME = ("convention", "pred", "gt", "trimap", "mbench_version", "card")
 
 
 def _read_shard(folder: Path) -> tuple[dict, pd.DataFrame]:
@@ -67,6 +67,13 @@ def merge(out, shard_dirs: list) -> pd.DataFrame:
     per_frame = per_frame.sort_values("clip", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
     info = summary(per_frame, metrics, convention=first["convention"], pred=first["pred"],
                    gt=first["gt"], trimap=first.get("trimap"))
+    if "card" in first:  # the protocol keys, with the ground-truth hash over every shard's files
+        from mbench.benchmark.protocols.runner import engine_keys, load_protocol
+
+        hashes = {k: v for _, shard_info, _ in shards for k, v in shard_info.get("gt_files", {}).items()}
+        info.update(engine_keys(load_protocol(first["protocol"]["name"]), per_frame, metrics, info,
+                                hashes, False, False))
+        info["card"] = first["card"]
     with atomic_dir(out) as tmp:
         write_evaluation(tmp, per_frame, metrics, info)
     return per_frame

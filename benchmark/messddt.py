@@ -1,6 +1,6 @@
 """MESSDdt, the motion-aware temporal error of Erofeev et al. (BMVC 2015), as mbench defines it.
 
-No official code is public and existing ports differ (REFERENCE.md 1.3). mbench's variant:
+No official code is public and existing ports differ (docs/reference.md 1.3). mbench's variant:
 
 - ``E_t = (p_t - g_t)^2`` on the [0, 1] scale, ``M_t`` the scored region (whole frame, or the
   trimap's unknown region);

@@ -1,7 +1,7 @@
 """The matting metrics, one class each with a uniform interface (as TrackEval does).
 
 A metric is built from its convention's parameters (``reduce``, ``scale``) and computes one frame's
-value from a :class:`~mbench.benchmark.context.FrameContext`. Definitions: REFERENCE.md section 1.
+value from a :class:`~mbench.benchmark.context.FrameContext`. Definitions: docs/reference.md section 1.
 """
 
 from __future__ import annotations
@@ -12,16 +12,33 @@ from typing import Mapping
 from mbench.benchmark.context import FrameContext
 
 
+NEEDS = ("previous", "fgr", "trimap", "flow", "instances")  # what a metric may declare it reads
+
+
 class Metric:
-    """Base class: ``name``, whether it needs the previous frame or foregrounds, and ``compute``."""
+    """Base class: a metric declares what it reads and how it is read, and computes one frame.
+
+    ``needs``: inputs beyond the two mattes (of :data:`NEEDS`); the runner loads foregrounds only
+    for metrics that need ``fgr``, and gives a clip's first frame no ``previous`` (the metric
+    returns its frame-0 value). ``higher_is_better``: the leaderboard's ranking direction.
+    ``aggregate``: how frame values become a dataset figure (``mean`` over frames, NaN frames left
+    out; a protocol may aggregate as its original does instead).
+    """
 
     name = ""
-    temporal = False          # needs the previous frame (value of a clip's first frame: 0)
-    needs_fgr = False
+    needs: tuple[str, ...] = ()
+    higher_is_better = False
+    aggregate = "mean"
 
     def __init__(self, params: Mapping[str, object]):
         self.scale = float(params.get("scale", 1.0))
         self.reduce = str(params.get("reduce", "sum"))
+
+    @classmethod
+    def declaration(cls) -> dict:
+        """What the metric declares, as data (for tables, the leaderboard and the docs)."""
+        return {"needs": list(cls.needs), "higher_is_better": cls.higher_is_better,
+                "aggregate": cls.aggregate}
 
     def _reduced(self, total: float, count: int) -> float:
         if self.reduce == "mean":
@@ -78,7 +95,7 @@ class DtSSD(Metric):
     """sqrt(sum(((p_t - p_t-1) - (g_t - g_t-1))^2) / pixels) x 1e2; 0 on a clip's first frame."""
 
     name = "dtssd"
-    temporal = True
+    needs = ("previous",)
 
     def compute(self, ctx):
         if not ctx.has_prev:
@@ -91,7 +108,7 @@ class ForegroundMAD(Metric):
     """Mean |F_p - F_g| over pixels with true alpha > 0 and all channels, x1e3."""
 
     name = "fgr_mad"
-    needs_fgr = True
+    needs = ("fgr",)
 
     def compute(self, ctx):
         sa, _, n = ctx.fgr_sums
@@ -100,7 +117,7 @@ class ForegroundMAD(Metric):
 
 class ForegroundMSE(Metric):
     name = "fgr_mse"
-    needs_fgr = True
+    needs = ("fgr",)
 
     def compute(self, ctx):
         _, ss, n = ctx.fgr_sums
@@ -114,7 +131,7 @@ class MESSDdt(Metric):
     """
 
     name = "messddt"
-    temporal = True
+    needs = ("previous",)
 
     def compute(self, ctx):
         from mbench.benchmark.messddt import messddt_sum
@@ -129,5 +146,25 @@ METRICS = {cls.name: cls for cls in (AbsoluteError, SAD, MSE, Grad, Conn, DtSSD,
 
 
 def build_metrics(convention, names) -> list[Metric]:
-    """Instantiate ``names`` with ``convention``'s parameters."""
-    return [METRICS[n](convention.params.get(n, {})) for n in names]
+    """Instantiate ``names`` (column names) with ``convention``'s parameters."""
+    out = []
+    for n in names:
+        metric = METRICS[convention.kind(n)](convention.params.get(n, {}))
+        metric.name = n
+        out.append(metric)
+    return out
+
+
+def needs_fgr(convention, names) -> bool:
+    """Whether any of the columns ``names`` reads the foreground layers."""
+    return any("fgr" in METRICS[convention.kind(n)].needs for n in names)
+
+
+def metric_class(convention, column: str) -> type[Metric]:
+    """The metric class behind a column of ``convention`` (for its declarations)."""
+    return METRICS[convention.kind(column)]
+
+
+def declarations(convention, names) -> dict[str, dict]:
+    """{column: its metric's declarations} for a summary (the leaderboard ranks by them)."""
+    return {n: metric_class(convention, n).declaration() for n in names}

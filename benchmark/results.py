@@ -1,4 +1,4 @@
-"""The evaluation files of DESIGN.md 2.3: per_frame.csv, per_clip.csv, summary.json.
+"""The evaluation files of docs/design.md 2.3: per_frame.csv, per_clip.csv, summary.json.
 
 Values are written with ``repr`` (shortest exact round trip), so shards merged from their CSV files
 give the very bytes a single run writes. Undefined values are ``nan`` in the CSVs, left out of the
@@ -108,5 +108,7 @@ def summary_table(info: dict) -> str:
     widths = [max(len(n), len(c)) for n, c in zip(names, cells)]
     head = "  ".join(n.upper().rjust(w) for n, w in zip(names, widths))
     body = "  ".join(c.rjust(w) for c, w in zip(cells, widths))
-    title = f"{info['convention']} convention, {info['n_clips']} clips, {info['n_frames']} frames"
+    name = info["protocol"]["name"] if "protocol" in info else info["convention"]
+    rows = f"{info['n_clips']} clips, {info['n_frames']} frames" if "n_clips" in info else f"{info['frames']} rows"
+    title = f"protocol {name}, {rows}"
     return f"{title}\n{head}\n{body}"

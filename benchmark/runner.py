@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from mbench.benchmark.dataset import ClipJob, EvalPlan
 from mbench.benchmark.kernels.workspace import Workspace
-from mbench.benchmark.metrics import build_metrics
-from mbench.benchmark.scoring import frame_context, score_frame, warn_undefined
+from mbench.benchmark.scoring import Frame, FrameScorer
 from mbench.errors import BadInput
+from mbench.frames import read_alpha_noting_loss
 from mbench.parallel import default_workers, ordered_map
 from mbench.progress import progress
 
@@ -30,31 +29,67 @@ _TRIMAP_VALUES = np.zeros(256, np.bool_)
 _TRIMAP_VALUES[[0, 128, 255]] = True
 
 
-@dataclass
-class Frame:
-    """One decoded frame of a clip."""
-
-    job: ClipJob
-    index: int
-    pred: np.ndarray
-    gt: np.ndarray
-    trimap: np.ndarray | None = None
-    pred_fgr: np.ndarray | None = None
-    gt_fgr: np.ndarray | None = None
-
-
 def _where(layer, index: int) -> str:
     return str(layer.frame_path(index))
 
 
-def decode(job: ClipJob, index: int) -> Frame:
-    """Read frame ``index`` of ``job`` (both alphas, and foregrounds / trimap when scored)."""
+class ReadingNotes:
+    """What the reading dropped (16-bit precision, an alpha channel), and the first file it did so
+    in: the first in (clip, frame) order, whichever thread read it first."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._first: dict[str, tuple[tuple[int, int], str]] = {}
+
+    def add(self, loss: str, key: tuple[int, int], path: str) -> None:
+        with self._lock:
+            if loss not in self._first or key < self._first[loss][0]:
+                self._first[loss] = (key, path)
+
+    def messages(self) -> list[str]:
+        """One line per kind of loss, naming its first file."""
+        hint = {"16-bit precision dropped": "read as 8-bit (high byte), as the original does; "
+                                            "--full-precision reads all 16 bits",
+                "RGBA alpha ignored": "gray from the colour channels, as the original reads it; "
+                                      "--full-precision reads the alpha channel"}
+        return [f"{path}: {loss} ({hint[loss]})"
+                for loss, (_, path) in sorted(self._first.items(), key=lambda kv: kv[1][0])]
+
+
+def _read_pha(layer, index: int, reading: str, notes: ReadingNotes | None, key: tuple[int, int]):
+    if layer.is_video or reading == "full":
+        return layer.read_alpha(index)
+    img, loss = read_alpha_noting_loss(layer.files[index], reading)
+    if loss is not None and notes is not None:
+        notes.add(loss, key, str(layer.files[index]))
+    return img
+
+
+def _read_fgr(layer, index: int, reading: str, notes: ReadingNotes | None, key: tuple[int, int]):
+    """A foreground frame; under ``gray8`` 8-bit as cv2.IMREAD_COLOR reads it (a 16-bit file keeps
+    its high byte, like the alpha)."""
+    img = layer.read_color(index)
+    if reading == "gray8" and img.dtype == np.uint16:
+        if notes is not None:
+            notes.add("16-bit precision dropped", key, str(layer.frame_path(index)))
+        img = (img >> 8).astype(np.uint8)
+    return img
+
+
+def decode(job: ClipJob, index: int, reading: str = "full", notes: ReadingNotes | None = None,
+           order: int = 0) -> Frame:
+    """Read frame ``index`` of ``job`` (both alphas, and foregrounds / trimap when scored).
+
+    ``reading`` is how alpha files are read (``mbench.frames.READINGS``); what it drops is recorded
+    in ``notes`` under the key ``(order, index)``.
+    """
     pl, gl = job.pred.layers["pha"], job.gt.layers["pha"]
-    pred, gt = pl.read_alpha(index), gl.read_alpha(index)
+    pred = _read_pha(pl, index, reading, notes, (order, 4 * index))
+    gt = _read_pha(gl, index, reading, notes, (order, 4 * index + 1))
     if pred.shape != gt.shape:
         raise BadInput(f"alpha is {pred.shape[1]}x{pred.shape[0]} but the ground truth is "
                        f"{gt.shape[1]}x{gt.shape[0]}", _where(pl, index))
-    frame = Frame(job, index, pred, gt)
+    frame = Frame(pred, gt)
     if job.trimap is not None:
         tri = job.trimap.read_alpha(index)
         if tri.dtype != np.uint8 or tri.shape != gt.shape:
@@ -65,8 +100,8 @@ def decode(job: ClipJob, index: int) -> Frame:
                            _where(job.trimap, index))
         frame.trimap = tri
     if job.fgr:
-        frame.pred_fgr = job.pred.layers["fgr"].read_color(index)
-        frame.gt_fgr = job.gt.layers["fgr"].read_color(index)
+        frame.pred_fgr = _read_fgr(job.pred.layers["fgr"], index, reading, notes, (order, 4 * index + 2))
+        frame.gt_fgr = _read_fgr(job.gt.layers["fgr"], index, reading, notes, (order, 4 * index + 3))
         for side, arr in (("pred", frame.pred_fgr), ("gt", frame.gt_fgr)):
             if arr.shape[:2] != gt.shape:
                 layer = (job.pred if side == "pred" else job.gt).layers["fgr"]
@@ -98,7 +133,8 @@ def frames_per_task(job: ClipJob, total_frames: int, workers: int) -> int:
 
 def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu", quiet: bool = True,
              skip: set[str] = frozenset(),
-             on_clip: Callable[[ClipJob, list[dict]], None] | None = None) -> dict[str, list[dict]]:
+             on_clip: Callable[[ClipJob, list[dict]], None] | None = None,
+             notes: ReadingNotes | None = None) -> dict[str, list[dict]]:
     """Score every clip of ``plan`` not in ``skip``; return {clip id: rows in frame order}.
 
     Each task decodes and scores a run of consecutive frames of one clip (see
@@ -108,38 +144,37 @@ def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu",
     has not started.
     """
     workers = workers or default_workers()
-    metrics = build_metrics(plan.convention, plan.metrics)
-    jobs = [j for j in plan.jobs if j.id not in skip]
+    scorer = FrameScorer(plan.convention, plan.metrics, device)
+    order = {j.id: n for n, j in enumerate(plan.jobs)}
+    jobs = [j for j in plan.jobs if j.id not in skip and j.stems]
     total = sum(len(j.stems) for j in jobs)
     spans = []
     for j in jobs:
         k = frames_per_task(j, total, workers)
         spans += [(j, a, min(a + k, len(j.stems))) for a in range(0, len(j.stems), k)]
     handoffs = [_Handoff() for _ in spans]
-    conv = plan.convention
+
+    def read(job: ClipJob, t: int) -> Frame:
+        return decode(job, t, plan.reading, notes, order[job.id])
+
     scratch = threading.local()  # one kernel workspace per worker thread
 
     def score(job: ClipJob, t: int, frame: Frame, prev: Frame | None) -> dict:
         if not hasattr(scratch, "workspace"):
             scratch.workspace = Workspace()
-        ctx = frame_context(conv, frame.pred, frame.gt, prev and prev.pred, prev and prev.gt,
-                            frame.trimap, prev and prev.trimap, frame.pred_fgr, frame.gt_fgr, device,
-                            plan.metrics, scratch.workspace)
-        values = score_frame(metrics, ctx)
         stem = job.stems[t]
-        warn_undefined(values, f"{job.gt.layers['pha'].path}/{stem}")
-        return {"clip": job.id, "frame": stem, **values}
+        return scorer(job.id, stem, frame, prev, scratch.workspace, f"{job.gt.layers['pha'].path}/{stem}")
 
     def task(n: int) -> list[dict]:
         job, start, stop = spans[n]
         try:  # the run's last frame first: the next run's task may be waiting for it
-            last = handoffs[n].frame = decode(job, stop - 1)
+            last = handoffs[n].frame = read(job, stop - 1)
         finally:
             handoffs[n].ready.set()
         rows: list[dict] = []
-        first = prev = decode(job, start) if stop - start > 1 else last
+        first = prev = read(job, start) if stop - start > 1 else last
         for t in range(start + 1, stop):
-            frame = last if t == stop - 1 else decode(job, t)
+            frame = last if t == stop - 1 else read(job, t)
             rows.append(score(job, t, frame, prev))
             prev = frame
         before = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ def check_array(a: np.ndarray, what: str) -> np.ndarray:
 
 def evaluate_arrays(pred, gt, convention: str = "rvm", metrics: list[str] | None = None,
                     trimap=None, clip: str = "clip", pred_fgr=None, gt_fgr=None,
-                    device: str = "cpu") -> pd.DataFrame:
+                    device: str = "cpu", protocol: str | None = None) -> pd.DataFrame:
     """Score in-memory mattes of shape (T, H, W) as one clip (dtSSD runs across T).
 
     Parameters
@@ -69,13 +70,22 @@ def evaluate_arrays(pred, gt, convention: str = "rvm", metrics: list[str] | None
     pred_fgr, gt_fgr : array_like (T, H, W, 3), optional
         Foregrounds, for fgr_mad / fgr_mse.
     device : {"cpu", "cuda"}
+    protocol : str, optional
+        Score by a protocol's per-frame rules and column names instead (``rvm``, ``rvm_hr``,
+        ``matanyone``, ``matanyone_crgnn``, ``dim``); a protocol whose original needs files (a
+        dataset layout, flow, instances) is refused with :class:`BadInput`.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``clip``, ``frame`` (``0000``, ...), then one column per metric.
     """
-    conv = get_convention(convention)
+    if protocol is not None:
+        from mbench.benchmark.protocols.runner import protocol_convention
+
+        conv = protocol_convention(protocol)
+    else:
+        conv = get_convention(convention)
     p, g = check_array(pred, "pred"), check_array(gt, "gt")
     if p.shape != g.shape:
         raise BadInput(f"shape {p.shape} differs from gt {g.shape}", "pred")
@@ -93,19 +103,44 @@ def evaluate_arrays(pred, gt, convention: str = "rvm", metrics: list[str] | None
         pred_fgr, gt_fgr = np.asarray(pred_fgr), np.asarray(gt_fgr)
         if pred_fgr.shape != p.shape + (3,) or gt_fgr.shape != p.shape + (3,):
             raise BadInput(f"foregrounds must have shape {p.shape + (3,)}", "fgr")
-    built = build_metrics(conv, names)
-    rows = []
+    scorer = FrameScorer(conv, names, device)
     workspace = Workspace()
+    rows, prev = [], None
     for t in range(p.shape[0]):
-        ctx = frame_context(conv, p[t], g[t], p[t - 1] if t else None, g[t - 1] if t else None,
-                            None if tri is None else tri[t],
-                            None if tri is None or t == 0 else tri[t - 1],
-                            pred_fgr[t] if have_fgr else None, gt_fgr[t] if have_fgr else None,
-                            device, names, workspace)
-        values = score_frame(built, ctx)
-        warn_undefined(values, f"{clip} frame {t:04d}")
-        rows.append({"clip": clip, "frame": f"{t:04d}", **values})
+        frame = Frame(p[t], g[t], None if tri is None else tri[t],
+                      pred_fgr[t] if have_fgr else None, gt_fgr[t] if have_fgr else None)
+        rows.append(scorer(clip, f"{t:04d}", frame, prev, workspace, f"{clip} frame {t:04d}"))
+        prev = frame
     return pd.DataFrame(rows, columns=["clip", "frame", *names])
+
+
+@dataclass
+class Frame:
+    """One frame's decoded inputs (a file's or an array's)."""
+
+    pred: np.ndarray
+    gt: np.ndarray
+    trimap: np.ndarray | None = None
+    pred_fgr: np.ndarray | None = None
+    gt_fgr: np.ndarray | None = None
+
+
+class FrameScorer:
+    """The one per-frame step of every evaluation (files or arrays): a frame and the one before it
+    in, a row of metric values out, undefined values warned about by name."""
+
+    def __init__(self, conv: Convention, names: tuple[str, ...], device: str = "cpu"):
+        self.conv, self.names, self.device = conv, tuple(names), device
+        self.metrics = build_metrics(conv, self.names)
+
+    def __call__(self, clip: str, stem: str, frame: Frame, prev: Frame | None,
+                 workspace: Workspace, where: str) -> dict:
+        ctx = frame_context(self.conv, frame.pred, frame.gt, prev and prev.pred, prev and prev.gt,
+                            frame.trimap, prev and prev.trimap, frame.pred_fgr, frame.gt_fgr,
+                            self.device, self.names, workspace)
+        values = score_frame(self.metrics, ctx)
+        warn_undefined(values, where)
+        return {"clip": clip, "frame": stem, **values}
 
 
 def frame_context(conv: Convention, pred, gt, pred_prev, gt_prev, region, region_prev, pred_fgr,
@@ -113,7 +148,8 @@ def frame_context(conv: Convention, pred, gt, pred_prev, gt_prev, region, region
                   workspace: Workspace | None = None) -> FrameContext:
     """A :class:`FrameContext` set up as ``conv`` scores frames, for ``metrics``."""
     return FrameContext(pred, gt, pred_prev=pred_prev, gt_prev=gt_prev,
-                        spatial=bool({"grad", "conn"} & set(metrics)),
+                        spatial=bool({"grad", "conn"} & {conv.kind(m) for m in metrics}),
+                        minmax=conv.minmax_grad, conn="conn" in {conv.kind(m) for m in metrics},
                         region=region if conv.needs_trimap else None,
                         region_prev=region_prev if conv.needs_trimap else None,
                         region_value=conv.region_value, pred_fgr=pred_fgr, gt_fgr=gt_fgr,

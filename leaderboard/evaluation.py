@@ -1,4 +1,4 @@
-"""Reading one evaluation folder (DESIGN.md section 2.3) and checking that its files agree.
+"""Reading one evaluation folder (docs/design.md section 2.3) and checking that its files agree.
 
 The leaderboard's statistics are computed from ``per_frame.csv``: for every clip and metric, the
 sum of the per-frame values and the number of frames they cover (NaN frames left out). A dataset

@@ -1,7 +1,7 @@
 """A results store: every evaluation under a folder, with its method, grouped into tables.
 
 An evaluation is a folder holding ``per_frame.csv``, ``per_clip.csv`` and ``summary.json``
-(DESIGN.md section 2.3). Its ``method.json`` lies in the same folder or, failing that, in the
+(docs/design.md section 2.3). Its ``method.json`` lies in the same folder or, failing that, in the
 folder above it, so a baseline run ``RUNS/<model>/eval/`` finds ``RUNS/<model>/method.json``.
 Hidden folders (names starting with ``.``, such as unfinished atomic writes) are skipped.
 

@@ -23,6 +23,7 @@ from .errors import BadInput
 COMMANDS = {
     "synth": ("mbench.synth.cli", "compose a video-matting dataset (built-in sources need no downloads)"),
     "evaluate": ("mbench.benchmark.cli", "score predicted mattes against ground truth (MAD, MSE, Grad, Conn, dtSSD, ...)"),
+    "trimap": ("mbench.benchmark.trimap_cli", "trimaps from ground-truth alpha (eroded opaque and transparent regions)"),
     "run-baselines": ("mbench.baselines.cli", "train and score the four reference architectures"),
     "leaderboard": ("mbench.leaderboard.cli", "publish evaluations as tables, plots and a web page"),
 }
@@ -36,7 +37,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    """Flags every command shares (DESIGN.md section 3)."""
+    """Flags every command shares (docs/design.md section 3)."""
     parser.add_argument("--quiet", action="store_true", help="no progress bars or summary tables")
     parser.add_argument("--debug", action="store_true",
                         help="show tracebacks and library warnings on errors")

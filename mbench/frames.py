@@ -28,7 +28,7 @@ from .errors import BadInput  # noqa: E402
 from .imagecheck import ImageInfo, check_bytes, check_file_size, check_head, open_regular  # noqa: E402
 
 __all__ = ["IMAGE_SUFFIXES", "VIDEO_SUFFIXES", "READINGS", "ImageInfo", "VideoFrames", "encode_image",
-           "probe_image", "read_alpha", "read_color", "read_rgba", "to_unit_float", "write_image"]
+           "probe_image", "read_alpha", "read_alpha_noting_loss", "read_color", "reading_loss", "read_rgba", "to_unit_float", "write_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
@@ -89,8 +89,14 @@ def probe_image(path: str | os.PathLike) -> ImageInfo:
 
 
 def _opencv_decode(path: Path, data: bytes, flags: int) -> np.ndarray:
+    """``cv2.imread(path, flags)`` of a file whose bytes ``data`` passed the checks.
+
+    imread, not imdecode of ``data``: the reference scripts call imread, and the two differ on
+    some damaged JPEGs (libjpeg's file and memory sources meet a cut segment differently).
+    """
+    del data  # checked already; OpenCV reads the same file itself
     try:
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+        img = cv2.imread(os.fspath(path), flags)
     except cv2.error:  # OpenCV's own limits raise instead of returning None
         img = None
     if img is None:
@@ -112,10 +118,13 @@ def _decode(path: Path, flags: int) -> np.ndarray:
 #                an RGBA file is converted from its colour channels (its alpha channel is ignored).
 #   "unchanged": exactly cv2.imread(path, cv2.IMREAD_UNCHANGED): every channel at its own depth,
 #                BGR(A) order; the protocol picks the channel (TCVOM takes the last one).
+#   "alpha":     "full", except that a file with an alpha channel (gray+alpha, RGBA) gives that
+#                channel: the matte as saved, whatever the colour (--full-precision).
 READINGS = {
     "full": cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH,
     "gray8": cv2.IMREAD_GRAYSCALE,
     "unchanged": cv2.IMREAD_UNCHANGED,
+    "alpha": cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH,
 }
 
 
@@ -131,24 +140,47 @@ def _fast_png(data: bytes, scan: png.Scan | None, colours: tuple[int, ...],
     return png.decode(data, scan)
 
 
+def reading_loss(info: ImageInfo, reading: str) -> str | None:
+    """What ``reading`` drops from a file with header ``info`` (None: nothing).
+
+    Only ``"gray8"`` drops anything: the alpha channel of a gray+alpha or RGBA file (OpenCV
+    converts the colour channels instead), or the low byte of a 16-bit file.
+    """
+    if reading != "gray8":
+        return None
+    if info.channels in (2, 4):
+        return "RGBA alpha ignored"
+    if info.bit_depth > 8:
+        return "16-bit precision dropped"
+    return None
+
+
+def read_alpha_noting_loss(path: str | os.PathLike, reading: str = "full") -> tuple[np.ndarray, str | None]:
+    """:func:`read_alpha`, and what the reading dropped from this file (see :func:`reading_loss`)."""
+    if reading not in READINGS:
+        raise ValueError(f"unknown reading {reading!r} (choose from {', '.join(READINGS)})")
+    path = Path(path)
+    data = _read_file(path)
+    info, scan = check_bytes(path, data)
+    loss = reading_loss(info, reading)
+    if reading == "alpha" and info.channels in (2, 4):
+        return np.ascontiguousarray(_opencv_decode(path, data, cv2.IMREAD_UNCHANGED)[..., -1]), None
+    img = _fast_png(data, scan, (0,), reading != "unchanged")
+    if img is not None:
+        if reading == "gray8" and img.dtype == np.uint16:
+            return (img >> 8).astype(np.uint8), loss  # OpenCV keeps the high byte (libpng's strip_16)
+        return img, loss
+    return _opencv_decode(path, data, READINGS[reading]), loss
+
+
 def read_alpha(path: str | os.PathLike, *, reading: str = "full") -> np.ndarray:
     """Read an alpha matte the way ``reading`` says (see :data:`READINGS`).
 
     Grayscale PNGs go through :mod:`mbench.png` where that gives exactly OpenCV's pixels for the
     reading; other files are decoded by OpenCV with the reading's flags.
-    ``"full"`` and ``"gray8"`` give a 2-D array; ``"unchanged"`` may give (H, W, C).
+    ``"full"``, ``"gray8"`` and ``"alpha"`` give a 2-D array; ``"unchanged"`` may give (H, W, C).
     """
-    if reading not in READINGS:
-        raise ValueError(f"unknown reading {reading!r} (choose from {', '.join(READINGS)})")
-    path = Path(path)
-    data = _read_file(path)
-    scan = check_bytes(path, data)[1]
-    img = _fast_png(data, scan, (0,), reading != "unchanged")
-    if img is not None:
-        if reading == "gray8" and img.dtype == np.uint16:
-            return (img >> 8).astype(np.uint8)  # OpenCV keeps the high byte (libpng's strip_16)
-        return img
-    return _opencv_decode(path, data, READINGS[reading])
+    return read_alpha_noting_loss(path, reading)[0]
 
 
 def read_color(path: str | os.PathLike) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The on-disk clip layout (DESIGN.md section 2.1): discovery, pairing and safe paths.
+"""The on-disk clip layout (docs/design.md section 2.1): discovery, pairing and safe paths.
 
 A clip is a folder holding one sub-folder per layer (``pha/`` required; ``fgr/``, ``com/``,
 ``bgr/`` optional) of frames named by zero-padded index, or a single video file per layer

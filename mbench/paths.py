@@ -37,13 +37,14 @@ SHEET_TEXT = b"mbench contact sheet"  # PNG tEXt value of the contact sheets mbe
 # kind -> the record files that mark a folder as that kind of mbench output (besides OUTPUT_RECORD)
 RECORDS: dict[str, tuple[str, ...]] = {
     "evaluation": ("summary.json",),
-    "dataset": ("manifest.json", ".synth-run.json"),
+    "dataset": ("manifest.json", ".synth-run.json", "shard.json"),
     "board": ("board.json",),
     "runs": (),
+    "trimaps": (),
 }
 FILE_KINDS = ("sheet",)  # outputs that are one file, not a folder
 KIND_NAMES = {"evaluation": "evaluation", "dataset": "synth dataset", "board": "board",
-              "runs": "runs folder", "sheet": "contact sheet"}
+              "runs": "runs folder", "sheet": "contact sheet", "trimaps": "trimap folder"}
 
 _MAX_NAME_BYTES = 255  # the longest file name common file systems allow
 

@@ -7,7 +7,7 @@ Run:  python perf/model_speed.py [--quick] [--sections params,macs,speed] [--thr
 
 Parameters are exact counts; GMACs count convolutions, linear layers and attention matrix products
 (``mbench.baselines.measure``: interpolation, cropping, normalisation and activations are not
-counted, as the papers state). Published numbers: REFERENCE.md sections 2 and 4 (RVM paper, BGMv2
+counted, as the papers state). Published numbers: docs/reference.md sections 2 and 4 (RVM paper, BGMv2
 Table 3, seed 000, seed 002). CPU speed: batch 1 at 512x288, eval mode, no grad, recurrent models
 stepping frame by frame with their state; training step: forward + backward of a plain L1 loss on
 2 clips x 2 frames at 256x256 (train mode).

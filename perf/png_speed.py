@@ -1,11 +1,17 @@
-"""Speed of mbench's PNG reader (``mbench.png``) against OpenCV's decoder, per image, one thread.
+"""Speed of mbench's frame readers against ``cv2.imread`` with the same flags, per image, one thread.
 
-Images are realistic 1080p and 512x288 frames: an alpha matte (perf/realistic_mattes.py) saved by
-OpenCV (every row Sub-filtered) and by Pillow (adaptive filters), the same matte at 16 bits, and
-an RGB foreground (a scikit-image photograph, resized). Both sides decode from bytes in memory and
-give the same array (checked); OpenCV's colour result is converted to RGB as mbench's readers do.
-mbench reads colour with OpenCV (the last rows show why); the reader serves grayscale files.
-Times are medians over ``--repeats`` alternating calls.
+Frames are realistic, at 1920x1080 and 512x288: an alpha matte (``perf/realistic_mattes.py``) and an
+RGB foreground (a scikit-image photograph, resized), 8- and 16-bit, written three ways:
+OpenCV's defaults (``cv2.imwrite``), mbench's own writer
+(``mbench.frames.write_image``: PNG level 1) and Pillow (level 6, adaptive filters; no 16-bit
+colour), plus JPEG (OpenCV, quality 95). Both sides read the same file from the page cache and give
+the same array (checked); OpenCV's colour result is converted to RGB as the reader's is.
+
+Columns: ``cv2`` is ``cv2.imread`` (+ ``cvtColor`` for colour), ``mbench`` the reader
+(``read_alpha`` for mattes, ``read_color`` for colour), then where mbench's PNG time goes:
+inflating the image data with zlib-ng (the dependency), and, for the choice of inflater, the same
+stream with CPython's zlib and with isal (``isal.isal_zlib``) when installed, and the numba
+unfilter. Medians over ``--repeats`` alternating calls.
 
     python perf/png_speed.py [--repeats 30]
 """
@@ -17,39 +23,51 @@ import io
 import platform
 import statistics
 import sys
+import tempfile
 import time
+import zlib
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image
 from skimage import data as skdata
+from zlib_ng import zlib_ng
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import realistic_mattes  # noqa: E402
-from mbench import png  # noqa: E402
+from mbench import frames, png  # noqa: E402
+
+try:
+    from isal import isal_zlib
+except ImportError:  # optional: only for the comparison column
+    isal_zlib = None
 
 
-def _cases(w: int, h: int) -> list[tuple[str, bytes, int]]:
-    """(name, PNG bytes, channels) for one frame size."""
+def _pillow(img: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _cases(w: int, h: int) -> list[tuple[str, str, bytes]]:
+    """(image, writer, file bytes) for one frame size."""
     matte = realistic_mattes.ground_truth(w, h, 1, 1)[0][0]
     photo = cv2.resize(skdata.astronaut(), (w, h), interpolation=cv2.INTER_AREA)
-    pillow = io.BytesIO()
-    Image.fromarray(matte).save(pillow, format="PNG")
-    return [
-        ("alpha, 8-bit (OpenCV-written)", cv2.imencode(".png", matte)[1].tobytes(), 1),
-        ("alpha, 8-bit (Pillow-written)", pillow.getvalue(), 1),
-        ("alpha, 16-bit", cv2.imencode(".png", matte.astype(np.uint16) * 257)[1].tobytes(), 1),
-        ("colour, RGB 8-bit", cv2.imencode(".png", photo[..., ::-1])[1].tobytes(), 3),
-    ]
-
-
-def _opencv(data: bytes, channels: int) -> np.ndarray:
-    if channels == 1:
-        return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH)
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    matte16 = matte.astype(np.uint16) * 257
+    photo16 = photo.astype(np.uint16) * 257
+    out = []
+    for name, img in (("alpha 8-bit", matte), ("alpha 16-bit", matte16), ("colour 8-bit", photo),
+                      ("colour 16-bit", photo16)):
+        bgr = img if img.ndim == 2 else img[..., ::-1]
+        out.append((name, "OpenCV default", cv2.imencode(".png", bgr)[1].tobytes()))
+        out.append((name, "mbench writer", frames.encode_image(img, ".png")))
+        if name != "colour 16-bit":
+            out.append((name, "Pillow", _pillow(img)))
+    out.append(("alpha 8-bit", "JPEG (OpenCV q95)", frames.encode_image(matte, ".jpg")))
+    out.append(("colour 8-bit", "JPEG (OpenCV q95)", frames.encode_image(photo, ".jpg")))
+    return out
 
 
 def _median_ms(fn, repeats: int) -> float:
@@ -61,21 +79,54 @@ def _median_ms(fn, repeats: int) -> float:
     return statistics.median(times) * 1e3
 
 
+def _stream(data: bytes, s: png.Scan) -> bytes:
+    return b"".join(data[a + 4:a + 4 + n] for a, n, _ in s.idat)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=30)
     args = ap.parse_args()
     cv2.setNumThreads(1)
     print(f"machine: {platform.machine()}, {platform.processor() or platform.system()}, one thread, "
-          f"OpenCV {cv2.__version__}")
-    print("\n| size | image | file KB | OpenCV ms | mbench ms | speed-up |\n|---|---|---:|---:|---:|---:|")
-    for w, h in ((1920, 1080), (512, 288)):
-        for name, data, ch in _cases(w, h):
-            ours = png.decode(data, (ch,))
-            assert ours is not None and np.array_equal(ours, _opencv(data, ch)), name
-            o = _median_ms(lambda: _opencv(data, ch), args.repeats)
-            m = _median_ms(lambda: png.decode(data, (ch,)), args.repeats)
-            print(f"| {w}x{h} | {name} | {len(data) / 1024:.0f} | {o:.2f} | {m:.2f} | {o / m:.1f}x |")
+          f"OpenCV {cv2.__version__}, zlib-ng {getattr(zlib_ng, 'ZLIBNG_VERSION', '?')}")
+    print("\n| size | image | written by | KB | cv2 ms | mbench ms | speed-up | inflate zlib-ng | zlib | "
+          "isal | unfilter |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for w, h in ((1920, 1080), (512, 288)):
+            for name, writer, data in _cases(w, h):
+                path = Path(tmp) / ("f.jpg" if writer.startswith("JPEG") else "f.png")
+                path.write_bytes(data)
+                if name.startswith("alpha"):
+                    def ours():
+                        return frames.read_alpha(path)
+
+                    def theirs():
+                        return cv2.imread(str(path), cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH)
+                else:
+                    def ours():
+                        return frames.read_color(path)
+
+                    def theirs():
+                        img = cv2.imread(str(path), cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+                        return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+                assert np.array_equal(ours(), theirs()), (name, writer)
+                o = _median_ms(theirs, args.repeats)
+                m = _median_ms(ours, args.repeats)
+                parts = ["", "", "", ""]
+                if path.suffix == ".png":
+                    s = png.scan(data)
+                    stream = _stream(data, s)
+                    raw = np.frombuffer(png.inflate(data, s) or zlib.decompress(stream), np.uint8)
+                    bpp = s.channels * s.depth // 8
+                    out = np.empty((s.height, s.width * bpp), np.uint8)
+                    parts = [f"{_median_ms(lambda: zlib_ng.decompress(stream), args.repeats):.2f}",
+                             f"{_median_ms(lambda: zlib.decompress(stream), args.repeats):.2f}",
+                             "" if isal_zlib is None else
+                             f"{_median_ms(lambda: isal_zlib.decompress(stream), args.repeats):.2f}",
+                             f"{_median_ms(lambda: png.unfilter(raw, s.height, s.width * bpp, bpp, out), args.repeats):.2f}"]
+                print(f"| {w}x{h} | {name} | {writer} | {len(data) / 1024:.0f} | {o:.2f} | {m:.2f} | "
+                      f"{o / m:.1f}x | " + " | ".join(parts) + " |")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The per-sequence draws of the augmentation (REFERENCE.md 3.3, RVM ``MotionAugmentation``).
+"""The per-sequence draws of the augmentation (docs/reference.md 3.3, RVM ``MotionAugmentation``).
 
 A *profile* (a table in a recipe: probabilities and ranges) plus a sequence key give a JSON-able
 record of everything drawn for one sequence: which operations apply and with what parameters. The

@@ -8,10 +8,11 @@ import re
 import sys
 from pathlib import Path
 
+from mbench import executor
 from mbench.errors import BadInput
 
 DESCRIPTION = """\
-Compose a video-matting dataset (DESIGN.md 2.2) from foreground clips with alpha and backgrounds,
+Compose a video-matting dataset (docs/design.md 2.2) from foreground clips with alpha and backgrounds,
 with RVM-style static and easing-driven motion augmentation, as a recipe says.
 
   mbench synth --out VideoMatte8K                       # default recipe, built-in sources
@@ -19,6 +20,9 @@ with RVM-style static and easing-driven motion augmentation, as a recipe says.
   mbench synth --out evalset --recipe rvm-eval-512x288 --fgr videomatte:/data/VM240K --bgr videos:/data/dvm
   mbench synth --out tiny --recipe smoke
   mbench synth --list-recipes | --verify DIR | --preview DIR | --check-leakage A B
+  mbench synth --out part0 --shard 0/2 && mbench synth --out part1 --shard 1/2   # anywhere, then:
+  mbench synth --merge VideoMatte8K part0 part1
+  mbench synth --out VideoMatte8K --executor slurm --shards 16 --partition cpu --time 30
 
 Sources are KIND or KIND:PATH, optionally @WEIGHT: foregrounds procedural (built in), videomatte,
 images; backgrounds builtin, images, videos. Repeat --fgr/--bgr to mix sources: weights (default 1)
@@ -38,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     what.add_argument("--check-leakage", nargs=2, metavar=("A", "B"),
                       help="list the source items (foreground clips, background images or videos) that "
                            "datasets A and B share; exit status 1 when there are any")
+    what.add_argument("--merge", nargs="+", metavar=("DIR", "SHARD"),
+                      help="join finished shards (--shard K/N runs) into the dataset DIR (docs/design.md 2.2)")
     what.add_argument("--preview", metavar="DIR",
                       help="write a contact sheet of com/pha frames (DIR/preview.png, or --sheet FILE)")
     parser.add_argument("--recipe", default="videomatte8k", metavar="NAME|FILE.toml",
@@ -57,6 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hf", action="store_true",
                         help="also write a Hugging Face DatasetDict to DIR/hf (save_to_disk)")
     parser.add_argument("--sheet", metavar="FILE.png", help="with --preview: where to write the contact sheet")
+    parser.add_argument("--shard", metavar="K/N",
+                        help="with --out: write only clips i with i %% N == K (then --merge the N shards)")
+    executor.add_arguments(parser)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -67,10 +76,12 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    modes = [m for m in ("out", "list_recipes", "verify", "preview", "check_leakage") if getattr(args, m)]
+    modes = [m for m in ("out", "list_recipes", "verify", "preview", "check_leakage", "merge") if getattr(args, m)]
     if len(modes) != 1:
         raise BadInput("give exactly one of --out DIR, --list-recipes, --verify DIR, --preview DIR, "
-                       "--check-leakage A B", "mbench synth")
+                       "--check-leakage A B, --merge DIR SHARD...", "mbench synth")
+    if args.merge:
+        return _merge(args)
     if args.check_leakage:
         return _check_leakage(args)
     if args.list_recipes:
@@ -142,9 +153,16 @@ def _synthesize(args: argparse.Namespace) -> int:
     fgr = [parse_source_arg(s) for s in (args.fgr or recipe["sources"]["fgr"])]
     bgr = [parse_source_arg(s) for s in (args.bgr or recipe["sources"]["bgr"])]
     sources = SourceSet.for_recipe(recipe, fgr, bgr)
-    summary = synthesize(recipe, args.out, seed=seed, sources=sources, workers=args.workers,
-                         force=args.force, quiet=args.quiet)
-    _warn_overlaps(args.out)
+    shard = executor.parse_shard(args.shard)
+    if shard is not None and args.hf:
+        raise BadInput("--hf exports the whole dataset: give it to --merge, not to a shard", "--hf")
+    if executor.wanted(args) and not (Path(args.out) / "manifest.json").is_file():
+        summary = _sharded(args, sources)
+    else:
+        summary = synthesize(recipe, args.out, seed=seed, sources=sources, workers=args.workers,
+                             force=args.force, quiet=args.quiet, shard=shard)
+    if shard is None:  # a shard has no manifest: --merge warns for the whole dataset
+        _warn_overlaps(args.out)
     if args.hf:
         from .hf import HF_DIR, export_hf
         from .verify import read_manifest
@@ -155,4 +173,45 @@ def _synthesize(args: argparse.Namespace) -> int:
         verb = {"complete": "already complete", "resumed": "resumed and finished", "written": "written"}
         print(f"{args.out}: recipe {recipe['name']}, seed {seed}: {summary['clips']} clips, "
               f"{summary['frames']} frames {verb[summary['state']]} ({summary['written']} clips rendered)")
+    return 0
+
+
+def _sharded(args: argparse.Namespace, sources) -> dict:
+    """``--executor local|slurm --shards N``: the shards as jobs, then the merge into --out."""
+    from mbench.paths import check_output
+
+    from .shards import merge_shards
+
+    # refused before any job: an output among the sources, or one holding anything (the merge needs it empty)
+    out = check_output(args.out, [getattr(src, "root", None) for src, _ in sources.fgr + sources.bgr],
+                       kind="dataset")
+    if out.is_dir() and any(out.iterdir()):
+        raise BadInput("holds an unfinished run; finish it without --executor, or merge into a new or empty "
+                       "folder", out)
+    merged: dict = {}
+
+    def shard_only(a: argparse.Namespace, k: int, n: int, folder: Path) -> None:
+        a.hf = False  # the merged dataset is exported once, not each shard
+
+    executor.run_sharded(args, __name__, lambda out, dirs: merged.update(merge_shards(out, dirs, quiet=args.quiet)),
+                         prepare=shard_only)
+    return merged
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from .shards import merge_shards
+
+    out, shards = args.merge[0], args.merge[1:]
+    if not shards:
+        raise BadInput("--merge takes DIR and the shard folders", "--merge")
+    summary = merge_shards(out, shards, quiet=args.quiet)
+    _warn_overlaps(out)
+    if args.hf:
+        from .hf import export_hf
+        from .verify import read_manifest
+
+        export_hf(out, read_manifest(out))
+    if not args.quiet:
+        state = "already complete" if summary["state"] == "complete" else "merged"
+        print(f"{out}: {summary['clips']} clips, {summary['frames']} frames from {len(shards)} shards {state}")
     return 0

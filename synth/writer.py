@@ -1,4 +1,4 @@
-"""Writing a dataset to disk (DESIGN.md 2.2): clip by clip, atomically, resumable, checksummed.
+"""Writing a dataset to disk (docs/design.md 2.2): clip by clip, atomically, resumable, checksummed.
 
 Each clip is rendered into a hidden temporary folder beside its final place and renamed when
 complete, so a killed run leaves finished clips and at most some temporary folders (removed on the
@@ -34,6 +34,7 @@ from .recipes import clip_lengths
 from .render import render_sequence
 
 MANIFEST = "manifest.json"
+SHARD_FILE = "shard.json"  # a finished shard (--shard K/N): the manifest of its clips, merged by shards.py
 RUN_RECORD = ".synth-run.json"
 FORMAT = "mbench-synth-1"
 
@@ -102,7 +103,8 @@ def _fingerprint(recipe: dict, seed: int, sources: SourceSet) -> dict:
 
 
 def _differences(old: dict, new: dict) -> list[str]:
-    return [k for k in ("recipe", "seed", "sources", "mbench_version", "format") if old.get(k) != new.get(k)]
+    return [k for k in ("recipe", "seed", "sources", "mbench_version", "format", "shard")
+            if old.get(k) != new.get(k)]
 
 
 def _read_json(path: Path) -> dict | None:
@@ -115,12 +117,12 @@ def _read_json(path: Path) -> dict | None:
     return value if isinstance(value, dict) else None  # e.g. a "[]" manifest: not one of ours
 
 
-def _check_out(out: Path, fingerprint: dict, force: bool) -> str:
+def _check_out(out: Path, fingerprint: dict, force: bool, done_name: str = MANIFEST) -> str:
     """What ``out`` holds, without touching it: ``missing``, ``empty``, ``replace`` (another
     dataset, with ``force``), ``resume`` or ``complete``; refuse anything else."""
     if not out.exists():
         return "missing"
-    manifest, record = out / MANIFEST, out / RUN_RECORD
+    manifest, record = out / done_name, out / RUN_RECORD
     existing = _read_json(manifest) if manifest.exists() else _read_json(record) if record.exists() else None
     if existing is None:  # check_output let it through: an empty folder
         return "empty"
@@ -148,8 +150,13 @@ def _existing_clip_sums(final: Path, plan: dict, output: dict) -> dict[str, str]
 
 
 def synthesize(recipe: dict, out: str | os.PathLike, *, seed: int, sources: SourceSet,
-               workers: int | None = None, force: bool = False, quiet: bool = False) -> dict:
+               workers: int | None = None, force: bool = False, quiet: bool = False,
+               shard: tuple[int, int] | None = None) -> dict:
     """Write the dataset of ``recipe`` to ``out``; return a summary.
+
+    With ``shard=(k, n)`` only the clips whose index in plan order (splits in recipe order, clips by
+    number) is k modulo n are written, and ``shard.json`` takes the place of the manifest
+    (:func:`mbench.synth.shards.merge_shards` joins the n shards into the dataset).
 
     Raises
     ------
@@ -162,14 +169,24 @@ def synthesize(recipe: dict, out: str | os.PathLike, *, seed: int, sources: Sour
     if seed < 0:
         raise BadInput("the seed must be a non-negative integer", str(seed))
     fingerprint = _fingerprint(recipe, seed, sources)
-    state = _check_out(out, fingerprint, force)
+    done_name = MANIFEST
+    if shard is not None:
+        fingerprint["shard"], done_name = f"{shard[0]}/{shard[1]}", SHARD_FILE
+    state = _check_out(out, fingerprint, force, done_name)
+    if state == "complete" and shard is not None:
+        plans = _read_json(out / done_name)["clips"]
+        return {"state": "complete", "out": str(out), "clips": len(plans), "written": 0,
+                "frames": sum(p["frames"] for p in plans.values())}
     if state == "complete":
         splits = recipe["splits"].values()
         return {"state": "complete", "out": str(out), "clips": sum(s["clips"] for s in splits), "written": 0,
                 "frames": sum(sum(clip_lengths(s)) for s in splits)}
     planners = {split: Planner(recipe, split, seed, sources) for split in recipe["splits"]}
-    plans = {f"{split}/{c:04d}": p.clip_plan(c) for split, p in planners.items()
-             for c in range(p.config["clips"])}  # plans first: bad sources fail before any write
+    ids = [(split, c) for split, p in planners.items() for c in range(p.config["clips"])]
+    if shard is not None:
+        ids = ids[shard[0]::shard[1]]
+    # plans first: bad sources fail before any write
+    plans = {f"{split}/{c:04d}": planners[split].clip_plan(c) for split, c in ids}
     # How a failed run restores out: remove what it made, empty what was empty or replaced, and
     # keep the finished clips of a resumed run.
     undo = {"missing": "remove", "empty": "empty", "replace": "empty", "resume": None}[state]
@@ -196,7 +213,7 @@ def synthesize(recipe: dict, out: str | os.PathLike, *, seed: int, sources: Sour
         manifest = dict(fingerprint, splits={s: {"clips": p.config["clips"], "frames": sum(p.lengths)}
                                              for s, p in planners.items()},
                         clips=plans, files=dict(sorted(sums.items())))
-        write_text(out / MANIFEST, dumps_json(manifest))
+        write_text(out / done_name, dumps_json(manifest))
         (out / RUN_RECORD).unlink()
     except BadInput:  # nothing half-written: the folder goes back to what it was
         if undo == "remove":

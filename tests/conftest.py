@@ -64,3 +64,57 @@ def cli_here(capfd):
 def bad_input():
     """``bad_input(proc, "path", "problem")`` asserts the one-line, exit-2 contract."""
     return assert_bad_input
+
+
+class _Job:
+    """A finished job of :class:`InProcessExecutor`."""
+
+    def __init__(self, fn, args, lost: bool):
+        self.value, self.lost = (None if lost else fn(*args)), lost
+
+    def done(self) -> bool:
+        return True
+
+    def result(self):
+        if self.lost:
+            raise RuntimeError("node lost")
+        return self.value
+
+    def cancel(self, check: bool = True) -> None:
+        pass
+
+
+class InProcessExecutor:
+    """submitit's executor interface, each job run in this process when submitted: the sharded code
+    path without interpreter start-ups. ``lose(args)`` says which submissions fail as a lost job."""
+
+    def __init__(self):
+        self.names: list[str] = []
+        self.submissions: list[tuple] = []
+        self.lose = lambda args: False
+
+    def update_parameters(self, **params) -> None:
+        pass
+
+    def map_array(self, fn, *columns) -> list[_Job]:
+        return [self.submit(fn, *args) for args in zip(*columns)]
+
+    def submit(self, fn, *args) -> _Job:
+        self.submissions.append(args)
+        return _Job(fn, args, self.lose(args))
+
+
+@pytest.fixture
+def in_process_executor(monkeypatch) -> InProcessExecutor:
+    """``--executor local|slurm`` runs its jobs through an :class:`InProcessExecutor`."""
+    from mbench import executor
+
+    fake = InProcessExecutor()
+
+    def make(kind, logs, args, name):
+        fake.names.append(name)
+        return fake
+
+    monkeypatch.setattr(executor, "_executor", make)
+    monkeypatch.setattr(executor, "POLL_S", 0.0)
+    return fake

@@ -35,7 +35,7 @@ RULES = ("standard", "skip_empty", "background")
 
 
 def thresholds64() -> np.ndarray:
-    """t_0..t_10 in float64 as the ports make them (``np.arange(0, 1 + 0.1, 0.1)``: 0.30000000000000004 ...)."""
+    """t_0..t_10 in float64 as the ports make them: ``np.arange(0, 1 + 0.1, 0.1)`` (0.30000000000000004 ...)."""
     return np.arange(0, 1 + 0.1, 0.1)
 
 

@@ -45,39 +45,65 @@ def _reflect(i, n):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _pair_sum(x, c, w, r, sign):
-    """scipy's symmetric / antisymmetric 1-D correlation at c of the (extended) line x."""
-    acc = x[c] * w[r]
+def _pair_rows(out, rows, c, n, w, r, sign):
+    """``out[j]`` = scipy's symmetric (sign 1) or antisymmetric (sign -1) 1-D correlation at ``c``
+    of the columns of ``rows`` (rows c - r .. c + r), for j < n: the centre tap first, then the
+    pairs from the outermost in, as scipy sums them; vectorised across j."""
+    centre = rows[c]
+    wc = w[r]
+    for j in range(n):
+        out[j] = centre[j] * wc
     for jj in range(-r, 0):
-        acc += (x[c + jj] + sign * x[c - jj]) * w[r + jj]
-    return acc
+        a, b, wj = rows[c + jj], rows[c - jj], w[r + jj]
+        for j in range(n):
+            out[j] += (a[j] + sign * b[j]) * wj
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _pair_line(out, line, n, w, r, sign):
+    """The same correlation along one line: ``out[j]`` at position j + r of ``line``, j < n."""
+    wc = w[r]
+    for j in range(n):
+        out[j] = line[j + r] * wc
+    for jj in range(-r, 0):
+        wj = w[r + jj]
+        a, b = line[r + jj:r + jj + n], line[r - jj:r - jj + n]
+        for j in range(n):
+            out[j] += (a[j] + sign * b[j]) * wj
 
 
 @njit(nogil=True, cache=True)
-def _magnitudes(img, div, r0, th, c0, tw, w0, w1, col, line, va, vb, mag):
+def _magnitudes(img, div, r0, th, c0, tw, w0, w1, buf, acc, line, va, vb, mag):
     """Float32 |grad| of rows r0..r0+th, columns c0..c0+tw of ``img / div`` into ``mag``."""
     h, w = img.shape
     r = w0.size // 2
     ext = tw + 2 * r
-    for j in range(ext):  # pass 1, down each needed (reflected) column: order 1 (A) and 0 (B)
-        cj = _reflect(c0 - r + j, w)
-        for k in range(th + 2 * r):
-            col[k] = img[_reflect(r0 - r + k, h), cj] / div
-        for i in range(th):
-            va[i, j] = np.float32(_pair_sum(col, i + r, w1, r, -1.0))
-            vb[i, j] = np.float32(_pair_sum(col, i + r, w0, r, 1.0))
-    for i in range(th):  # pass 2, along the row: order 0 on A, order 1 on B
+    for k in range(th + 2 * r):  # the block with its reflected border, as float64 alphas
+        row = img[_reflect(r0 - r + k, h)]
+        dst = buf[k]
+        for j in range(ext):
+            dst[j] = row[_reflect(c0 - r + j, w)] / div
+    for i in range(th):  # pass 1, down the columns: order 1 (A) and 0 (B), rounded to float32
+        _pair_rows(acc, buf, i + r, ext, w1, r, -1.0)
+        for j in range(ext):
+            va[i, j] = np.float32(acc[j])
+        _pair_rows(acc, buf, i + r, ext, w0, r, 1.0)
+        for j in range(ext):
+            vb[i, j] = np.float32(acc[j])
+    for i in range(th):  # pass 2, along the rows: order 0 on A, order 1 on B
         for j in range(ext):
             line[j] = va[i, j]
+        _pair_line(acc, line, tw, w0, r, 1.0)
+        m = mag[i]
         for j in range(tw):
-            a = np.float32(_pair_sum(line, j + r, w0, r, 1.0))
-            mag[i, j] = a
+            m[j] = np.float32(acc[j])
         for j in range(ext):
             line[j] = vb[i, j]
+        _pair_line(acc, line, tw, w1, r, -1.0)
         for j in range(tw):
-            b = np.float32(_pair_sum(line, j + r, w1, r, -1.0))
-            a = mag[i, j]
-            mag[i, j] = np.sqrt(np.float32(np.float32(a * a) + np.float32(b * b)))
+            a = m[j]
+            b = np.float32(acc[j])
+            m[j] = np.sqrt(np.float32(np.float32(a * a) + np.float32(b * b)))
 
 
 @njit(nogil=True, cache=True)
@@ -91,7 +117,8 @@ def grad_sum(p, g, div, w0, w1, tiles, tile):
     nty, ntx = flat_p.shape
     still_p = _still_map(flat_p, val_p)
     still_g = _still_map(flat_g, val_g)
-    col = np.empty(tile + 2 * r, np.float64)
+    buf = np.empty((tile + 2 * r, w + 2 * r), np.float64)
+    acc = np.empty(w + 2 * r, np.float64)
     line = np.empty(w + 2 * r, np.float64)
     va = np.empty((tile, w + 2 * r), np.float32)
     vb = np.empty((tile, w + 2 * r), np.float32)
@@ -109,8 +136,8 @@ def grad_sum(p, g, div, w0, w1, tiles, tile):
                 tx += 1
             r0, c0 = ty * tile, t0 * tile
             th, tw = min(h, r0 + tile) - r0, min(w, tx * tile) - c0
-            _magnitudes(p, div, r0, th, c0, tw, w0, w1, col, line, va, vb, mp)
-            _magnitudes(g, div, r0, th, c0, tw, w0, w1, col, line, va, vb, mg)
+            _magnitudes(p, div, r0, th, c0, tw, w0, w1, buf, acc, line, va, vb, mp)
+            _magnitudes(g, div, r0, th, c0, tw, w0, w1, buf, acc, line, va, vb, mg)
             for i in range(th):
                 for j in range(tw):
                     e = np.float32(mp[i, j] - mg[i, j])

@@ -1,6 +1,6 @@
 """Per-pixel sums behind MAD/SAD, MSE, dtSSD and the foreground errors, in one fused pass.
 
-Integer frames (uint8, uint16) are summed exactly in int64 (REFERENCE.md 1.4). Float frames follow
+Integer frames (uint8, uint16) are summed exactly in int64 (docs/reference.md 1.4). Float frames follow
 the reference arithmetic: differences and squares in float32 (as NumPy does on float32 arrays),
 accumulated in float64 so that summation adds no error of its own.
 """

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 # name -> module under mbench.benchmark.protocols; a module is imported only when its protocol runs.
 PROTOCOLS: dict[str, str] = {
+    "rvm": "rvm",
+    "rvm_hr": "rvm_hr",
+    "matanyone": "matanyone",
+    "matanyone_hr": "matanyone_hr",
+    "matanyone_crgnn": "matanyone_crgnn",
+    "dim": "dim",
     "gca": "gca",
     "gfm": "gfm",
     "mmagic": "mmagic",

@@ -9,7 +9,11 @@ aggregation, bugs included. Each lives in one module ``mbench.benchmark.protocol
 ``run(pred, gt, options) -> Result``
     score a prediction tree against a ground-truth tree in the protocol's native layout.
 
-and one line in the registry (``mbench.benchmark.protocols.PROTOCOLS``). The runner around it
+and one line in the registry (``mbench.benchmark.protocols.PROTOCOLS``). Optionally
+``check_inputs(pred, gt, options)`` raises :class:`mbench.errors.BadInput` before any work when an
+input the protocol needs is missing (instances, the sparse ground-truth naming, ...); ``flow`` in
+``CARD.needs`` is checked by the runner (``--flow`` or ``GT/flow_png``); trimaps, whose default place
+differs between datasets, by the module. The runner around it
 (writing ``per_frame.csv`` and ``summary.json`` atomically, the ground-truth hash, the warnings,
 refusing missing inputs) is shared; a module only computes.
 """
@@ -60,6 +64,9 @@ class Options:
     workers: int = 1
     quiet: bool = True
     full_precision: bool = False      # --full-precision: read all 16 bits / the alpha channel
+    metrics: tuple[str, ...] | None = None  # --metrics: a subset of the protocol's columns
+    device: str = "cpu"               # --device: where the compiled kernels run
+    shard: str | None = None          # --shard K/N (protocols on the clip engine: rvm, dim)
 
 
 @dataclass
@@ -80,3 +87,6 @@ class Result:
     extra: dict[str, Any] = field(default_factory=dict)
     gt_files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # {column: {"needs": [...], "higher_is_better": bool, "aggregate": str}}; empty: every column
+    # lower-is-better unless listed in CARD.higher_is_better
+    declarations: dict[str, dict] = field(default_factory=dict)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from mbench.benchmark.kernels import conn_rules, pixel
-from mbench.benchmark.kernels import grad as grad_kernels
+from mbench.benchmark.kernels import conn_rules, pixel, video
 from mbench.benchmark.kernels.workspace import Workspace
 
 from . import image_folders as folders
 from .base import Card, Options, Result
+
+# trimaps default to trimaps/ beside the GT alphas, so the runner does not demand --trimap
+TRIMAP_IN_GT = True
 
 CARD = Card(
     name="gca",
@@ -27,16 +29,15 @@ CARD = Card(
     needs=("trimap",),
     metrics=("sad", "mse", "grad", "conn"),
     rules={
-        "layout": "flat folders PRED/NAME, GT/NAME (or GT/alpha_copy, GT/alpha with Composition-1k "
-                  "composites NAME = <alpha>_<k>), trimaps from --trimap or trimaps/ beside the alphas; "
-                  "sorted name order",
-        "reading": "cv2.imread(path, 0) (8-bit gray: 16-bit by its high byte, RGBA from its colour) as float32 0..255",
+        "layout": folders.LAYOUT_COMPOSITION,
+        "reading": folders.READING_GRAY8 + ", as float32 0..255",
         "region": "U = trimap == 128 exactly; the trimap is not re-binned",
-        "scales": {"sad": "sum_U |P - G| / 255 / 1000", "mse": "sum_U ((P - G) / 255)^2 / (|U| + 1e-8), unscaled",
-                   "grad": "/1000", "conn": "/1000"},
-        "grad": "9x9 Gaussian-gradient (sigma 1.4, half 4, kernel / its L2 norm), scipy convolve mode nearest "
-                "(replicated border) on x/255, no min-max normalisation; sum_U (|grad P| - |grad G|)^2",
-        "thresholds": {"values": "arange(0, 1.1, 0.1)", "dtype": "float64", "alpha": "float32(x) / 255 in float32"},
+        "scales": {"sad": "sum_U |P - G| / 255 / 1000",
+                   "mse": "sum_U ((P - G) / 255)^2 / (|U| + 1e-8), unscaled", "grad": "/1000", "conn": "/1000"},
+        "grad": "9x9 Gaussian-gradient (sigma 1.4, half 4, kernel / its L2 norm), scipy convolve mode "
+                "nearest (replicated border) on x/255, no min-max normalisation; sum_U (|grad P| - |grad G|)^2",
+        "thresholds": {"values": "arange(0, 1.1, 0.1)", "dtype": "float64",
+                       "alpha": "float32(x) / 255 in float32"},
         "connectivity": 4,
         "tie_rule": "largest label of bincount(skimage label) including the background label 0; lowest "
                     "label on ties, so the background wins them; components numbered row-major",
@@ -53,9 +54,6 @@ CARD = Card(
     ),
 )
 
-_TAPS = grad_kernels.kernel_taps()
-
-
 def unknown_sad_mse(p: np.ndarray, g: np.ndarray, t: np.ndarray) -> tuple[float, float]:
     """``comput_sad_loss(...)[0]`` and ``compute_mse_loss`` of the port for 8-bit arrays, from exact
     integer sums: SAD = sum_U |P - G| / 255 / 1000, MSE = sum_U ((P - G) / 255)^2 / (|U| + 1e-8)."""
@@ -70,10 +68,7 @@ def image_metrics(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray, workspac
     ws = workspace if workspace is not None else Workspace()
     p, g, t = (np.ascontiguousarray(a, dtype=np.uint8) for a in (pred, gt, trimap))
     sad, mse = unknown_sad_mse(p, g, t)
-    scratch = ws.array("grad", (grad_kernels.scratch_size(p.shape[1]),), np.float64)
-    tiles = (*grad_kernels.tile_map(p, grad_kernels.TILE), *grad_kernels.tile_map(g, grad_kernels.TILE))
-    s = 1.0 / 255.0
-    grad = grad_kernels.grad_error_sum(p, g, s, s, _TAPS, tiles, t, True, 128, grad_kernels.TILE, scratch)
+    grad = video.grad_sum(p, g, 1.0 / 255.0, 1.0 / 255.0, t, 128, ws)  # no min-max: both scales 1/255
     conn = conn_rules.conn_sum(p, g, t, rule="background", values="float32", workspace=ws)
     return {"sad": sad, "mse": mse,
             "grad": float(grad) / 1000.0,
@@ -95,7 +90,5 @@ def run(pred, gt, options: Options) -> Result:
     files = [f for i in items for f in (i.pred, i.gt, i.trimap)]
     warnings = folders.reading_warnings(files, "gray8")
     rows = folders.score_images(items, _score, options, CARD.name)
-    df = folders.frame_table(items, rows, CARD.metrics)
-    metrics = {m: folders.finite_or_none(np.mean(df[m].to_numpy(np.float64))) for m in CARD.metrics}
-    gt_files = sorted({i.gt for i in items} | {i.trimap for i in items})
-    return Result(per_frame=df, metrics=metrics, gt_files=gt_files, warnings=warnings)
+    figures = {m: float(np.mean([r[m] for r in rows])) for m in CARD.metrics}  # np.array(list).mean()
+    return folders.finish(CARD, items, rows, figures, options, warnings)

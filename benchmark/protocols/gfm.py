@@ -17,13 +17,16 @@ from mbench.benchmark.kernels.workspace import Workspace
 from . import image_folders as folders
 from .base import Card, Options, Result
 
+# trimaps default to trimap/ beside the masks, so the runner does not demand --trimap
+TRIMAP_IN_GT = True
+
 METRICS = ("sad", "mse", "mad", "sad_trimap", "mse_trimap", "mad_trimap", "sad_fg", "sad_bg", "conn", "grad")
 
 CARD = Card(
     name="gfm",
     version="1",
-    source="JizhiziLi/GFM @ 4b15ee0, core/evaluate.py + core/test.py (same functions in JizhiziLi/P3M @ 9f9390f2 "
-           "and JizhiziLi/AIM @ 48e3dc8d)",
+    source="JizhiziLi/GFM @ 4b15ee0, core/evaluate.py + core/test.py (same functions in "
+           "JizhiziLi/P3M @ 9f9390f2 and JizhiziLi/AIM @ 48e3dc8d)",
     used_by="GFM (IJCV 2022) AM-2k; P3M (ACM MM 2021) P3M-500-P/NP; AIM (IJCAI 2021) AIM-500",
     region="whole image (the trimap variants force the known regions and divide by |trimap == 128|)",
     needs=("trimap",),
@@ -104,7 +107,4 @@ def run(pred, gt, options: Options) -> Result:
     files = [f for i in items for f in (i.pred, i.gt, i.trimap)]
     warnings = folders.reading_warnings(files, "pil")
     rows = folders.score_images(items, _score, options, CARD.name)
-    df = folders.frame_table(items, rows, METRICS)
-    metrics = {m: folders.finite_or_none(v) for m, v in aggregate(rows).items()}
-    gt_files = sorted({i.gt for i in items} | {i.trimap for i in items})
-    return Result(per_frame=df, metrics=metrics, gt_files=gt_files, warnings=warnings)
+    return folders.finish(CARD, items, rows, aggregate(rows), options, warnings)

@@ -26,6 +26,13 @@ from mbench.frames import IMAGE_SUFFIXES, probe_image, read_alpha
 
 _COMPOSITE = re.compile(r"^(.*)_(\d+)$")
 
+# the card rules the OpenCV-reading protocols share
+READING_GRAY8 = ("cv2.imread(path, 0): 8-bit gray (a 16-bit file by its high byte, RGBA from its colour "
+                 "channels)")
+LAYOUT_COMPOSITION = ("flat folders PRED/NAME, GT/NAME (or GT/alpha_copy, GT/alpha with Composition-1k "
+                      "composites NAME = <alpha>_<k>), trimaps from --trimap or trimaps/ beside the alphas; "
+                      "sorted name order")
+
 
 @dataclass(frozen=True)
 class ImageItem:
@@ -76,7 +83,8 @@ def trimap_folder(alphas: Path, given: Path | None, names: tuple[str, ...]) -> P
     raise BadInput(f"no trimaps: pass --trimap ROOT or put a {names[0]}/ folder beside the alphas", alphas)
 
 
-def pair_images(pred: Path, alphas: Path, trimaps: Path | None, *, skip_missing: bool = False) -> list[ImageItem]:
+def pair_images(pred: Path, alphas: Path, trimaps: Path | None, *,
+                skip_missing: bool = False) -> list[ImageItem]:
     """The images to score, in sorted name order.
 
     The names come from the ground truth, or, when no prediction is named like a GT alpha, from
@@ -99,8 +107,9 @@ def pair_images(pred: Path, alphas: Path, trimaps: Path | None, *, skip_missing:
                 if skip_missing:
                     continue
                 where = trimaps if tris is not None else Path(pred)
-                raise BadInput(f"{name}: no ground-truth alpha {name}.png (nor {name.rpartition('_')[0] or name}"
-                               f".png for a composite <alpha>_<k>) in {alphas}", where)
+                base = name.rpartition("_")[0] or name
+                raise BadInput(f"{name}: no ground-truth alpha {name}.png (nor {base}.png for a composite "
+                               f"<alpha>_<k>) in {alphas}", where)
             gt_name = m.group(1)
         p = preds.get(name)
         t = tris.get(name) if tris is not None else None
@@ -116,8 +125,8 @@ def pair_images(pred: Path, alphas: Path, trimaps: Path | None, *, skip_missing:
         if extra:
             raise BadInput(f"prediction {preds[extra[0]].name} has no ground truth in {alphas}", Path(pred))
     if not items:
-        raise BadInput(f"no image is present in all of predictions, ground truth{' and trimaps' if tris is not None else ''}",
-                       Path(pred))
+        folders = "predictions, ground truth" + (" and trimaps" if tris is not None else "")
+        raise BadInput(f"no image is present in all of {folders}", Path(pred))
     return items
 
 
@@ -171,13 +180,13 @@ def reading_warnings(files: list[Path], reading: str) -> list[str]:
             break
     out = []
     if deep is not None:
-        out.append(f"{deep}: 16-bit image; " + ("its high byte is used (16-bit precision dropped), as cv2.imread(path, 0) does"
-                                                if reading == "gray8" else
-                                                "its 0..65535 values are divided by 255, as PIL and the original do"))
+        what = ("its high byte is used (16-bit precision dropped), as cv2.imread(path, 0) does"
+                if reading == "gray8" else "its 0..65535 values are divided by 255, as PIL and the original do")
+        out.append(f"{deep}: 16-bit image; {what}")
     if colour is not None:
-        out.append(f"{colour}: image has colour/alpha channels; " + (
-            "it is converted to gray from its colour channels (RGBA alpha ignored), as cv2.imread(path, 0) does"
-            if reading == "gray8" else "its first channel is used (RGBA alpha ignored), as the original does"))
+        what = ("it is converted to gray from its colour channels (RGBA alpha ignored), as cv2.imread(path, 0) "
+                "does" if reading == "gray8" else "its first channel is used (RGBA alpha ignored), as the original does")
+        out.append(f"{colour}: image has colour/alpha channels; {what}")
     return out
 
 
@@ -224,5 +233,27 @@ def finite_or_none(x: float) -> float | None:
 def refuse_full_precision(options, name: str) -> None:
     """These protocols read files exactly as their originals do; no other reading is offered."""
     if getattr(options, "full_precision", False):
-        raise BadInput(f"protocol {name} reads 8-bit as its original does; --full-precision is not offered for it",
-                       "--full-precision")
+        raise BadInput(f"protocol {name} reads files as its original does; --full-precision is not offered "
+                       "for it", "--full-precision")
+
+
+def finish(card, items: list[ImageItem], rows: list[dict], figures: dict[str, float], options,
+           warnings: list[str]):
+    """The :class:`Result` of an image protocol: the per-image table and the dataset figures (NaN and
+    inf as ``None``), limited to ``--metrics`` when given; GT alphas and trimaps as the files read."""
+    from .base import Result
+
+    wanted = getattr(options, "metrics", None)
+    names = tuple(card.metrics)
+    if wanted:
+        unknown = [m for m in wanted if m not in names]
+        if unknown:
+            raise BadInput(f"protocol {card.name} has no metric {unknown[0]!r} (it has {', '.join(names)})",
+                           "--metrics")
+        names = tuple(m for m in names if m in wanted)
+    if getattr(options, "device", "cpu") != "cpu":
+        warnings = [*warnings, f"protocol {card.name} runs on the CPU (--device {options.device} ignored)"]
+    df = frame_table(items, rows, names)
+    metrics = {m: finite_or_none(figures[m]) for m in names}
+    gt_files = sorted({i.gt for i in items} | {i.trimap for i in items if i.trimap is not None})
+    return Result(per_frame=df, metrics=metrics, gt_files=gt_files, warnings=warnings)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from mbench.benchmark.kernels import conn_rules, trimap_sums
-from mbench.benchmark.kernels import grad as grad_kernels
+from mbench.benchmark.kernels import conn_rules, trimap_sums, video
 from mbench.benchmark.kernels.workspace import Workspace
 
 from . import image_folders as folders
 from .base import Card, Options, Result
+
+# trimaps default to trimaps/ beside the GT alphas, so the runner does not demand --trimap
+TRIMAP_IN_GT = True
 
 METRICS = ("sad", "mattingmse", "gradienterror", "connectivityerror")
 
@@ -31,12 +33,10 @@ CARD = Card(
     needs=("trimap",),
     metrics=METRICS,
     rules={
-        "layout": "flat folders PRED/NAME, GT/NAME (or GT/alpha_copy, GT/alpha with Composition-1k "
-                  "composites NAME = <alpha>_<k>), trimaps from --trimap or trimaps/ beside the alphas; "
-                  "sorted name order",
-        "reading": "8-bit grayscale (OpenCV IMREAD_GRAYSCALE: 16-bit by its high byte, RGBA from its colour); "
-                   "alpha / 255.0 in float64",
-        "masking": "prediction set to 255 where trimap == 255 and 0 where trimap == 0 (postprocess), then / 255.0",
+        "layout": folders.LAYOUT_COMPOSITION,
+        "reading": folders.READING_GRAY8 + "; alpha / 255.0 in float64",
+        "masking": "prediction set to 255 where trimap == 255 and 0 where trimap == 0 (postprocess), "
+                   "then / 255.0",
         "region": "U = trimap == 128 exactly; the trimap is not re-binned",
         "scales": {"sad": "sum over all pixels / 1000", "mattingmse": "sum over all pixels / |U|, unscaled; "
                    "the int 0 when |U| = 0", "gradienterror": "/1000", "connectivityerror": "/1000"},
@@ -44,8 +44,8 @@ CARD = Card(
                 "(sigma 1.4, kernel / its L2 norm), cv2.filter2D BORDER_REPLICATE, float64; sum over U",
         "thresholds": {"values": "arange(0, 1 + 0.1, 0.1)", "dtype": "float64"},
         "connectivity": 4,
-        "tie_rule": "cv2.connectedComponentsWithStats: largest label, background excluded, lowest (row-major) "
-                    "label on ties; an empty intersection assigns t_{i-1} to everything left",
+        "tie_rule": "cv2.connectedComponentsWithStats: largest label, background excluded, lowest "
+                    "(row-major) label on ties; an empty intersection assigns t_{i-1} to everything left",
         "conn_phi": "1 - d [d >= 0.15], d = alpha - l in float64; unassigned l = 1",
         "aggregation": "average(): running sum from 0 in sorted name order / number of images",
     },
@@ -59,9 +59,6 @@ CARD = Card(
         "Conn ties go to the row-major first component (MATLAB's bwconncomp is column-major)",
     ),
 )
-
-_TAPS = grad_kernels.kernel_taps()
-
 
 def mask_prediction(pred: np.ndarray, trimap: np.ndarray) -> np.ndarray:
     """``postprocess`` on an 8-bit prediction: 255 on trimap 255, 0 on trimap 0, else unchanged."""
@@ -83,10 +80,7 @@ def image_metrics(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray, workspac
     g, t = (np.ascontiguousarray(a, dtype=np.uint8) for a in (gt, trimap))
     p = mask_prediction(np.asarray(pred, dtype=np.uint8), t)
     _, _, fa, fs, _, _, nu, _ = trimap_sums.forced_sums(p.ravel(), g.ravel(), t.ravel(), 255, 0, 128)
-    scratch = ws.array("grad", (grad_kernels.scratch_size(p.shape[1]),), np.float64)
-    tiles = (*grad_kernels.tile_map(p, grad_kernels.TILE), *grad_kernels.tile_map(g, grad_kernels.TILE))
-    grad = grad_kernels.grad_error_sum(p, g, _scale(p), _scale(g), _TAPS, tiles, t, True, 128,
-                                       grad_kernels.TILE, scratch)
+    grad = video.grad_sum(p, g, _scale(p), _scale(g), t, 128, ws)
     conn = conn_rules.conn_sum(p, g, t, rule="standard", values="float64", workspace=ws)
     return {"sad": fa / 255.0 / 1000,
             "mattingmse": fs / 65025.0 / int(nu) if nu else 0,
@@ -120,7 +114,4 @@ def run(pred, gt, options: Options) -> Result:
     files = [f for i in items for f in (i.pred, i.gt, i.trimap)]
     warnings = folders.reading_warnings(files, "gray8")
     rows = folders.score_images(items, _score, options, CARD.name)
-    df = folders.frame_table(items, rows, METRICS)
-    metrics = {m: folders.finite_or_none(v) for m, v in aggregate(rows).items()}
-    gt_files = sorted({i.gt for i in items} | {i.trimap for i in items})
-    return Result(per_frame=df, metrics=metrics, gt_files=gt_files, warnings=warnings)
+    return folders.finish(CARD, items, rows, aggregate(rows), options, warnings)

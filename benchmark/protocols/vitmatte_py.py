@@ -15,6 +15,9 @@ from mbench.benchmark.kernels.workspace import Workspace
 
 from . import image_folders as folders
 from .base import Card, Options, Result
+
+# trimaps default to trimaps/ beside the GT alphas, so the runner does not demand --trimap
+TRIMAP_IN_GT = True
 from .gca import unknown_sad_mse
 
 CARD = Card(
@@ -26,12 +29,11 @@ CARD = Card(
     needs=("trimap",),
     metrics=("sad", "mse"),
     rules={
-        "layout": "flat folders PRED/NAME, GT/NAME (or GT/alpha_copy, GT/alpha with Composition-1k "
-                  "composites NAME = <alpha>_<k>), trimaps from --trimap or trimaps/ beside the alphas; "
-                  "sorted name order; names missing a prediction or trimap are skipped",
-        "reading": "cv2.imread(path, 0) (8-bit gray: 16-bit by its high byte, RGBA from its colour) as float32 0..255",
+        "layout": folders.LAYOUT_COMPOSITION + "; names missing a prediction or trimap are skipped",
+        "reading": folders.READING_GRAY8 + ", as float32 0..255",
         "region": "U = trimap == 128 exactly; the trimap is not re-binned; the prediction is not masked",
-        "scales": {"sad": "sum_U |P - G| / 255 / 1000", "mse": "sum_U ((P - G) / 255)^2 / (|U| + 1e-8), unscaled"},
+        "scales": {"sad": "sum_U |P - G| / 255 / 1000",
+                   "mse": "sum_U ((P - G) / 255)^2 / (|U| + 1e-8), unscaled"},
         "aggregation": "mean over the evaluated images (np.array(list).mean())",
     },
     quirks=(
@@ -63,7 +65,5 @@ def run(pred, gt, options: Options) -> Result:
         warnings.append(f"{alphas}: {skipped} ground-truth image(s) without a prediction or trimap skipped, "
                         "as ViTMatte's evaluate does")
     rows = folders.score_images(items, _score, options, CARD.name)
-    df = folders.frame_table(items, rows, CARD.metrics)
-    metrics = {m: folders.finite_or_none(np.mean(df[m].to_numpy(np.float64))) for m in CARD.metrics}
-    gt_files = sorted({i.gt for i in items} | {i.trimap for i in items})
-    return Result(per_frame=df, metrics=metrics, gt_files=gt_files, warnings=warnings)
+    figures = {m: float(np.mean([r[m] for r in rows])) for m in CARD.metrics}  # np.array(list).mean()
+    return folders.finish(CARD, items, rows, figures, options, warnings)

@@ -1,6 +1,6 @@
 """VideoMatte240K foregrounds (``--fgr videomatte:PATH``).
 
-Layouts read (REFERENCE.md 3.1):
+Layouts read (docs/reference.md 3.1):
 
 - ``ROOT/{train,test}/{fgr,pha}/<clip>/<frame>.jpg|png`` (the JPEG_SD/HD releases);
 - ``ROOT/{fgr,pha}/<clip>/...`` without split folders;

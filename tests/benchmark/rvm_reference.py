@@ -1,7 +1,7 @@
 """The straightforward numpy + OpenCV implementation of the published metrics.
 
 It restates, operation by operation, what RobustVideoMatting's ``evaluation/evaluate_lr.py`` does
-(REFERENCE.md 1.1): float32 arrays of x/255, ``cv2.normalize`` min-max, 9x9 ``cv2.filter2D`` with
+(docs/reference.md 1.1): float32 arrays of x/255, ``cv2.normalize`` min-max, 9x9 ``cv2.filter2D`` with
 replicate borders, one ``cv2.connectedComponentsWithStats`` per Conn threshold. Tests use it as the
 golden reference; ``perf/metrics_speed.py`` times it against mbench's kernels.
 """

@@ -56,7 +56,7 @@ def unknown_sad_mse(p8, g8, t8):
 
 
 def grad_dim_kernel(a, b, region, scale_a=1.0, scale_b=1.0):
-    """Sum over U of (|grad a| scale_a - |grad b| scale_b)^2 / 1000 with DIM's 9x9 kernel, replicated border."""
+    """Sum over U of (|grad a| scale_a - |grad b| scale_b)^2 / 1000: DIM's 9x9 kernel, replicated border."""
     kx = gaussian_kernel_x()
     mags = [np.sqrt(correlate_replicate(x, kx) ** 2 + correlate_replicate(x, kx.T) ** 2) for x in (a, b)]
     return float(((mags[0] * scale_a - mags[1] * scale_b) ** 2)[region == 128].sum() / 1000)

@@ -125,7 +125,8 @@ def test_dim_without_trimap_and_bad_trimaps(trees, cli, bad_input):
 
 def test_unknown_convention_metric_device_shard(trees, cli, bad_input):
     tmp, pred, gt = trees
-    run_bad(cli, bad_input, tmp, [pred, gt, "--convention", "mmagic"], "mmagic", "unknown convention")
+    run_bad(cli, bad_input, tmp, [pred, gt, "--convention", "nosuch"], "nosuch", "unknown protocol")
+    run_bad(cli, bad_input, tmp, [pred, gt, "--protocol", "nosuch"], "nosuch", "unknown protocol")
     run_bad(cli, bad_input, tmp, [pred, gt, "--metrics", "mad,sadd"], "sadd", "unknown metric")
     run_bad(cli, bad_input, tmp, [pred, gt, "--shard", "3/3"], "3/3", "0 <= K < N")
     run_bad(cli, bad_input, tmp, [pred, gt, "--workers", "0"], "--workers")

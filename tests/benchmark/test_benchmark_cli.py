@@ -137,7 +137,7 @@ def test_resume_after_interruption_equals_uninterrupted_run(tmp_path, monkeypatc
 
     decoded = []
     real_decode = runner.decode
-    monkeypatch.setattr(runner, "decode", lambda job, i: decoded.append(job.id) or real_decode(job, i))
+    monkeypatch.setattr(runner, "decode", lambda job, i, *a: decoded.append(job.id) or real_decode(job, i, *a))
     evaluate(pred, gt, out=tmp_path / "out", workers=1)
     assert sorted(set(decoded)) == ["c", "d"]  # finished clips were not scored again
     assert read_out(tmp_path / "out") == read_out(tmp_path / "ref")

@@ -77,3 +77,32 @@ def test_cuda_kernels_on_a_real_gpu_when_present():
         return
     proc = run_script({})
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-3000:]
+
+
+NO_DOUBLE_WORK = textwrap.dedent("""
+    import numpy as np
+    import sys
+    sys.path.insert(0, {tests!r})
+    import mattes
+    from mbench.benchmark import evaluate_arrays
+    from mbench.benchmark.kernels import cuda
+    calls = []
+    real = cuda.pixel_sums
+    cuda.pixel_sums = lambda ctx: calls.append(1) or real(ctx)
+    pred, gt = mattes.clip(9, 16, 2, 2)   # width a multiple of 8: the fused CPU scan applies
+    a = evaluate_arrays(pred, gt)
+    b = evaluate_arrays(pred, gt, device="cuda")            # Conn asked for: the scan runs anyway
+    for m in a.columns[2:]:
+        np.testing.assert_allclose(b[m], a[m], rtol=1e-9, atol=1e-12, err_msg=m)
+    assert not calls, "the GPU recomputed the sums the CPU scan already had"
+    evaluate_arrays(pred, gt, device="cuda", metrics=["mad", "grad"])   # no Conn: sums on the GPU
+    assert len(calls) == 2
+    print("ok")
+""")
+
+
+def test_cuda_computes_nothing_twice_on_the_simulator():
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    proc = subprocess.run([sys.executable, "-c", NO_DOUBLE_WORK.format(tests=os.path.dirname(__file__))],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-3000:]

@@ -65,7 +65,6 @@ def test_hostile_frames_bounded_memory_and_time(tmp_path):
     proc = subprocess.run([sys.executable, "-c", _RUN_ALL, json.dumps(runs)], capture_output=True,
                           text=True, timeout=120)
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(result)
     assert result["codes"] == [2] * len(runs), proc.stderr
     assert result["peak_mib"] < 1500, result
     assert result["seconds"] < 20, result

@@ -144,3 +144,34 @@ def test_bad_input(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(BadInput, match="alpha images, or one of mask"):
         gfm.run(tmp_path / "pred", tmp_path / "empty", Options())
+
+
+def options(**kw):
+    """The runner's options with --metrics / --device (fields the command line adds)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**{**Options().__dict__, "metrics": None, "device": "cpu", **kw})
+
+
+def test_16_bit_files_read_as_pil_does(tmp_path):
+    import cv2
+
+    rng = np.random.default_rng(9)
+    g16 = rng.integers(0, 65536, (6, 7)).astype(np.uint16)
+    p8 = rng.integers(0, 256, (6, 7)).astype(np.uint8)
+    t = np.full(p8.shape, 128, np.uint8)
+    cv2.imwrite(str(tmp_path / "g16.png"), g16)
+    save(tmp_path / "pred", "a", p8)
+    (tmp_path / "mask").mkdir()
+    (tmp_path / "g16.png").rename(tmp_path / "mask" / "a.png")
+    save(tmp_path / "trimap", "a", t)
+    with Image.open(tmp_path / "mask" / "a.png") as im:
+        assert np.array_equal(np.array(im), g16)  # what GFM's driver gets before / 255.
+    res = gfm.run(tmp_path / "pred", tmp_path, options(metrics=("sad", "conn"), device="cuda"))
+    want = gfm.image_metrics(p8, g16, t)
+    assert list(res.per_frame.columns) == ["clip", "frame", "sad", "conn"]
+    assert res.per_frame["sad"][0] == want["sad"] and res.per_frame["conn"][0] == want["conn"]
+    assert any("16-bit" in w and "divided by 255" in w for w in res.warnings)
+    assert any("runs on the CPU" in w for w in res.warnings)
+    with pytest.raises(BadInput, match="no metric 'pha_mad'"):
+        gfm.run(tmp_path / "pred", tmp_path, options(metrics=("pha_mad",)))
