@@ -143,11 +143,16 @@ def group_tables(evaluations: list[Evaluation]) -> list[Table]:
     groups: dict[tuple[str, str], list[Evaluation]] = {}
     for ev in evaluations:
         groups.setdefault((ev.identity, ev.protocol), []).append(ev)
+    _check_labels(groups)
     tables = []
     for (identity, protocol), evs in sorted(groups.items()):
         evs = sorted(evs, key=lambda e: (e.method.name.casefold(), e.rel))
         first = evs[0]
-        gt, convention = first.label, first.convention
+        # the table's name: the most deliberate label among its evaluations (summary.json, then
+        # method.json, then the synth manifest, then the folder name), alphabetically on ties
+        gt = min(evs, key=lambda e: (LABEL_PRIORITY.index(e.label_source)
+                                     if e.label_source in LABEL_PRIORITY else len(LABEL_PRIORITY), e.label)).label
+        convention = first.convention
         for ev in evs[1:]:
             differs = same_card(first.card, ev.card)
             if differs is not None or ev.convention != convention:
@@ -165,6 +170,24 @@ def group_tables(evaluations: list[Evaluation]) -> list[Table]:
         metrics = tuple(m for m in display.available_metrics(convention) if m in present)
         tables.append(Table(convention, gt, evs, first.clips, first.frames, metrics, protocol, identity))
     return tables
+
+
+LABEL_PRIORITY = ("summary.json", "method.json", "synth manifest", "ground-truth folder name")
+
+
+def _check_labels(groups: dict[tuple[str, str], list[Evaluation]]) -> None:
+    """One label under one protocol must name one ground truth: evaluations that share a label but
+    not a ground-truth hash (the data changed, or two datasets got one name) are refused."""
+    by_label: dict[tuple[str, str], Evaluation] = {}
+    for (identity, protocol), evs in sorted(groups.items()):
+        for ev in evs:
+            other = by_label.setdefault((ev.label, protocol), ev)
+            if other.identity != ev.identity:
+                _check_same_clips(other, ev)
+                raise BadInput(f"{other.rel} and {ev.rel} are both labelled {ev.label!r} but their ground "
+                               f"truths differ (gt_hash {str(other.gt_hash)[:12]} vs {str(ev.gt_hash)[:12]}): "
+                               f"the data changed (re-run 'mbench evaluate') or two datasets share a name "
+                               f"(give one --dataset-label)", ev.path)
 
 
 def _check_same_clips(a: Evaluation, b: Evaluation) -> None:
