@@ -76,10 +76,19 @@ def test_the_ground_truth_hash_joins_tables_whatever_the_labels(tmp_path):
     assert "protocol rvm v1" in joined.title
 
 
-def test_one_label_for_two_ground_truths_is_refused(tmp_path):
+def test_one_label_joins_evaluations_whose_hashes_cover_other_layers(tmp_path):
+    """A hash covers the files a scoring read (with or without fgr/), so one label with two hashes
+    is one table; a ground truth that really changed is caught by its clip set."""
     evaluation(tmp_path, "A", 1.0, gt="/x/a", card=CARD, gt_hash="ab" * 32, dataset="VM valid")
     evaluation(tmp_path, "B", 2.0, gt="/x/a", card=CARD, gt_hash="cd" * 32, dataset="VM valid")
-    with pytest.raises(BadInput, match="both labelled 'VM valid' but their ground truths differ"):
+    (result,) = board(tmp_path)
+    assert len(result.rows) == 2
+    folder = write_evaluation(tmp_path / "C", {"c0": {"mad": [1.0, 2.0]}}, gt="/x/a",
+                              method={"name": "C", "dataset": "VM valid"})
+    summary = json.loads((folder / "summary.json").read_text())
+    summary.update({"protocol": {"name": "rvm", "version": "1"}, "card": CARD, "gt_hash": "ef" * 32})
+    (folder / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(BadInput, match="different clip sets"):
         board(tmp_path)
 
 
