@@ -62,16 +62,14 @@ def _main_parser(prog: str) -> argparse.ArgumentParser:
 
 
 def _board_options(p: argparse.ArgumentParser) -> None:
-    from mbench.flags import count
-
     p.add_argument("--sort", metavar="METRIC",
                    help="metric the tables are sorted and ranked by (default: mad; sad for convention dim)")
     p.add_argument("--reported", action="store_true",
                    help='also show the papers\' published numbers, marked "reported, not re-measured"')
     p.add_argument("--hf", action="store_true",
                    help="also write BOARD/hf/: the results as Hugging Face datasets with a dataset card")
-    p.add_argument("--seed", type=count(0), default=0, help="seed of the bootstrap draws (default 0)")
-    p.add_argument("--resamples", type=count(100), default=10_000, help="bootstrap resamples (default 10000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap draws (default 0)")
+    p.add_argument("--resamples", type=int, default=10_000, help="bootstrap resamples (default 10000)")
 
 
 def _submit_parser(prog: str) -> argparse.ArgumentParser:

@@ -38,7 +38,8 @@ def number(minimum: float = 0.0, *, inclusive: bool = True) -> Callable[[str], f
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
         if value < minimum or (value == minimum and not inclusive):
-            bound = f"at least {minimum:g}" if inclusive else f"more than {minimum:g}"
+            bound = (f"at least {minimum:g}" if inclusive else "a positive number" if minimum == 0
+                     else f"more than {minimum:g}")
             raise argparse.ArgumentTypeError(f"must be {bound}, got {text!r}")
         return value
 

@@ -189,7 +189,7 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 def check_disjoint(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | None] = (), *,
-                   flag: str = "--out", containers: Iterable[str | os.PathLike | None] = ()) -> Path:
+                   flag: str = "--out") -> Path:
     """The checks of :func:`check_output` that do not depend on what ``out`` holds.
 
     For outputs written in place that may hold other things (a results store): ``out`` is not
@@ -213,10 +213,6 @@ def check_disjoint(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | 
             what = "is" if real == real_in else "lies inside" if _within(real, real_in) else "holds"
             raise BadInput(f"{flag} {what} the input {printable(os.fspath(item))}; outputs never overlap "
                            f"inputs, choose another folder", given)
-    for item in containers:
-        if item is not None and _within(os.path.realpath(item), real):
-            raise BadInput(f"{flag} is or holds {printable(os.fspath(item))}, which this command reads; "
-                           f"choose another folder", given)
     parent = _existing_ancestor(path.parent)
     if not parent.is_dir():
         raise BadInput(f"{flag} cannot be made: {printable(str(parent))} is not a folder", given)
@@ -226,8 +222,7 @@ def check_disjoint(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | 
 
 
 def check_output(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | None] = (), *,
-                 kind: str, flag: str = "--out",
-                 containers: Iterable[str | os.PathLike | None] = ()) -> Path:
+                 kind: str, flag: str = "--out") -> Path:
     """Refuse an output path that could destroy or mix with anything but mbench's own output.
 
     Call it before writing (or deleting) anything; write to the path it returns.
@@ -244,8 +239,6 @@ def check_output(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | No
         ``out`` is accepted only if it is empty or :func:`written_by` says it is this kind.
     flag : str
         How the user gave ``out`` (``--out``, ``--merge``, ``--store``, ``--sheet``), for the message.
-    containers : paths
-        Inputs ``out`` may lie inside but must not be or hold (a results store holding its board).
 
     Returns
     -------
@@ -259,7 +252,7 @@ def check_output(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | No
     """
     if kind not in RECORDS and kind not in FILE_KINDS:
         raise ValueError(f"unknown output kind {kind!r}")
-    path = check_disjoint(out, inputs, flag=flag, containers=containers)
+    path = check_disjoint(out, inputs, flag=flag)
     given = os.fspath(out)
     if not os.path.lexists(path):
         return path
@@ -278,8 +271,8 @@ def check_output(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | No
         empty = next(entries, None) is None
     if not empty and not written_by(path, kind):
         names = ", ".join(RECORDS[kind] + (OUTPUT_RECORD,))
-        raise BadInput(f"{flag} is not empty and holds no mbench {KIND_NAMES.get(kind, kind)} (none of {names}); "
-                       f"choose a new or empty folder", given)
+        raise BadInput(f"{flag} is not empty and is not an mbench {KIND_NAMES.get(kind, kind)} (it holds "
+                       f"none of {names}); choose a new or empty folder", given)
     if not _can_write(path):
         raise BadInput(f"{flag} is not writable", given)
     return path
