@@ -38,6 +38,8 @@ from mbench.errors import BadInput
 from mbench.paths import check_output, mark_output
 
 from . import SPECS, build
+from .architecture import plan_for_checkpoint
+from .board import METHOD_FILE, build_board, dataset_label, read_row, write_method
 from .checkpoint import STATE_FILE, read_state
 from .data import check_layers, training_source
 from .devices import hardware, resolve_device
@@ -48,8 +50,6 @@ from .reference_methods import METHODS
 from .run_folder import clear_training
 from .train import CHECKPOINT, CONFIG, check_config, train_model, training_config
 from .weights import load_weights, save_weights
-
-METHOD_FILE = "method.json"
 
 
 @dataclass
@@ -101,6 +101,8 @@ class Run:
         self.opts = opts
         self.preset: Preset = load_preset(opts.preset)
         self.plans = {m: self.preset.plan(m) for m in opts.models}
+        for name, path in opts.weights.items():  # build what the checkpoint holds, whatever the preset
+            self.plans[name] = plan_for_checkpoint(self.plans[name], path)
         self.device = resolve_device(opts.device)
         self.workers = opts.workers or max(1, os.cpu_count() or 1)
         # a runs folder is written in place: it must be new, empty or an earlier runs folder
@@ -288,7 +290,7 @@ class Run:
         write_predictions(self.clips, folder / "pred", predictor, layers=("pha", "fgr"), workers=self.workers,
                           quiet=self.opts.quiet, desc=f"predicting {m}")
         self._evaluate(folder)
-        write_json(folder / METHOD_FILE, self._method(m, net, steps, seconds))
+        write_method(folder, self._method(m, net, steps, seconds), self.dataset)
         return self._row(m)
 
     def reference(self, name: str) -> dict[str, Any] | None:
@@ -302,12 +304,12 @@ class Run:
                               workers=self.workers, quiet=self.opts.quiet, desc=f"predicting {name}")
             self._evaluate(folder)
             width, height = check_frame_size(self.clips, self.gt_root)
-            write_json(folder / METHOD_FILE, {
+            write_method(folder, {
                 "name": name, "parameters": 0, "gmacs": 0.0, "hardware": hardware("cpu"),
                 "preset": self.preset.name, "training": "none (not learned)", "notes": method.description,
                 "date": datetime.date.today().isoformat(), "mbench_version": __version__,
                 "commands": [self.opts.command], "steps": 0, "seconds": 0.0, "options": options,
-                "eval_size": [width, height]})
+                "eval_size": [width, height]}, self.dataset)
         return self._row(name)
 
     def _evaluate(self, folder: Path) -> None:
@@ -351,19 +353,16 @@ class Run:
         }
 
     def _row(self, name: str) -> dict[str, Any]:
-        import json
+        return read_row(self.out / name, name)
 
-        folder = self.out / name
-        method = json.loads((folder / METHOD_FILE).read_text("utf-8"))
-        metrics = json.loads((folder / "eval" / "summary.json").read_text("utf-8"))["metrics"]
-        keys = ("parameters", "gmacs", "fps", "steps", "seconds")
-        return {"method": name, **metrics, **{k: method.get(k) for k in keys}}
+    @property
+    def dataset(self) -> str:
+        """The label of the validation data, which names the board's table."""
+        splits = tuple(self.valid_splits) if self.opts.data else ()
+        return dataset_label(self.gt_root, None if self.opts.data else self.valid_recipe, splits)
 
     def board(self) -> None:
-        from mbench.leaderboard.cli import main as leaderboard
-
-        argv = [str(self.out), "--out", str(self.out / "leaderboard")] + (["--quiet"] if self.opts.quiet else [])
-        leaderboard(argv, "mbench leaderboard")
+        build_board(self.out, command=f"{self.opts.command} (leaderboard of {self.out})", quiet=self.opts.quiet)
 
 
 def run_baselines(opts: RunOptions) -> list[dict[str, Any]]:

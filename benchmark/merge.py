@@ -56,7 +56,9 @@ def merge(out, shard_dirs: list) -> pd.DataFrame:
     missing = sorted(set(range(n)) - set(seen))
     if missing:
         raise BadInput(f"shards missing: {', '.join(f'{k}/{n}' for k in missing)}", "--merge")
-    per_frame = pd.concat([df for _, _, df in shards], ignore_index=True)
+    # empty shards (no clip) add no rows; concatenating their column-only tables would turn the
+    # metric columns into objects
+    per_frame = pd.concat([df for _, _, df in shards if len(df)] or [first_df], ignore_index=True)
     clips = sorted(per_frame["clip"].unique())
     if len(clips) != first.get("total_clips", len(clips)):
         raise BadInput(f"the shards hold {len(clips)} clips, the evaluation has {first['total_clips']}",

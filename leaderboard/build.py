@@ -85,7 +85,8 @@ def build(evaluations: list[Evaluation], out: Path, options: Options, *, command
             bar.update()
         record = {"command": command, "mbench_version": __version__, "options": asdict(options),
                   "stores": [str(s.resolve()) for s in stores],
-                  "tables": [{"slug": r.slug, "convention": r.convention, "gt": r.table.gt,
+                  "tables": [{"slug": r.slug, "convention": r.convention, "dataset": r.table.label,
+                              "protocol": r.table.protocol, "gt_hash": r.table.gt_hash,
                               "sort": r.sort, "methods": [row.name for row in r.rows]} for r in results]}
         (tmp / MARKER).write_text(dumps_json(record), encoding="utf-8")
         bar.close()

@@ -21,13 +21,17 @@ Publish evaluations ('mbench evaluate' outputs) as tables, statistics, plots and
 A results store is any folder tree holding evaluation folders (per_frame.csv, per_clip.csv,
 summary.json) with a method.json beside each: in the evaluation folder or in the folder above it
 (RUNS/<model>/method.json for RUNS/<model>/eval/). method.json keys: name (required), parameters,
-gmacs, fps, hardware, preset, training, notes, date, mbench_version, url, commands.
+gmacs, fps, hardware, preset, training, notes, dataset, date, mbench_version, url, commands.
 
-Evaluations with the same convention and the same ground-truth root (summary.json "gt") form one
-table; other ground truths or conventions get tables of their own. Evaluations of one ground truth
-that cover different clips are refused. Statistics: 95 % bootstrap intervals over clips
-(frame-weighted), paired bootstrap and Wilcoxon signed-rank tests against the best; ranks are
-shared where a difference is not significant (both tests p < 0.05 needed).
+A table is named by a dataset label (summary.json "dataset", method.json "dataset", the synth
+manifest of the ground truth, else the last two parts of its path; never a whole local path).
+Evaluations under the same protocol (or convention) on the same ground truth (summary.json
+"gt_hash" where present, else the same label) form one table, and their protocol cards must match;
+the card is printed under the table. Evaluations of one ground truth that cover different clips are
+refused. Statistics (docs/design.md 2.5): with 6 or more clips, 95 % bootstrap intervals over clips
+and paired bootstrap + Wilcoxon tests against the best (Holm-corrected, both p < 0.05 to separate);
+with fewer, a moving-block bootstrap over frames within clips (block length stated on the table);
+too few frames for that: means only, no p-values or shared ranks.
 
 BOARD gets leaderboard.md, leaderboard.tex (booktabs), leaderboard.csv, index.html (self-contained),
 the plots (PNG and SVG) and board.json; it is replaced as a whole, only when everything succeeded.
@@ -93,6 +97,9 @@ def _submit_parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--training", help="training notes")
     p.add_argument("--notes", help="anything else worth knowing")
     p.add_argument("--url", help="link to the method (shown as text)")
+    p.add_argument("--dataset-label", metavar="LABEL",
+                   help="name of the ground truth's dataset, which names its table (default: from the "
+                        "synth manifest, else the last two parts of the GT path; never the whole path)")
     p.add_argument("--replace", action="store_true", help="replace an earlier submission of this name")
     p.add_argument("--workers", type=count(1), help="scoring workers (default: CPU count)")
     p.add_argument("--max-file-mb", type=number(0, inclusive=False), default=64, help="largest file allowed (default 64 MiB)")
@@ -123,7 +130,7 @@ def run_submit(args: argparse.Namespace, command: str) -> int:
 
     fields = {"name": args.name, "parameters": args.params, "gmacs": args.gmacs, "fps": args.fps,
               "hardware": args.hardware, "preset": args.preset, "training": args.training,
-              "notes": args.notes, "url": args.url}
+              "notes": args.notes, "url": args.url, "dataset": args.dataset_label}
     limits = Limits(int(args.max_file_mb * 2**20), int(args.max_total_gb * 2**30), args.max_files)
     final, results = submit(args.preds, args.gt, args.store, fields, convention=args.convention,
                             trimap=args.trimap, out=args.out, replace=args.replace, limits=limits,

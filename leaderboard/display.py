@@ -62,3 +62,9 @@ def metric_style(convention: str, metric: str) -> MetricStyle:
     base.update(_table()["conventions"].get(convention, {}).get("overrides", {}).get(metric, {}))
     label = base.get("label", metric.upper())
     return MetricStyle(metric, label, base.get("latex", label), int(base.get("decimals", 3)))
+
+
+def higher_is_better(metric: str) -> bool:
+    """Whether larger values of ``metric`` are better (``higher_is_better = true`` in display.toml;
+    every error metric is lower-is-better)."""
+    return bool(_table()["metrics"].get(metric, {}).get("higher_is_better", False))

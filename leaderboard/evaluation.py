@@ -20,6 +20,7 @@ import pandas as pd
 from mbench.errors import BadInput
 
 from . import display
+from .datasets import dataset_label
 from .method import Method
 
 FILES = ("per_frame.csv", "per_clip.csv", "summary.json")
@@ -45,6 +46,33 @@ class Evaluation:
     sums: np.ndarray           # (clips, metrics): sum of the defined per-frame values
     counts: np.ndarray         # (clips, metrics): number of frames with a defined value
     per_frame: pd.DataFrame    # clip, frame, metrics (floats)
+    label: str = ""            # the dataset label (see :mod:`.datasets`)
+    label_source: str = ""     # where the label came from
+
+    @property
+    def card(self) -> dict | None:
+        """The protocol card of ``summary.json`` (None for evaluations scored before cards)."""
+        card = self.summary.get("card")
+        return card if isinstance(card, dict) else None
+
+    @property
+    def gt_hash(self) -> str | None:
+        """The hash of the ground-truth files, where ``summary.json`` records one."""
+        value = self.summary.get("gt_hash")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def protocol(self) -> str:
+        """The rules the numbers follow: protocol name and version, else the convention."""
+        protocol = self.summary.get("protocol")
+        if isinstance(protocol, dict) and protocol.get("name"):
+            return f"{protocol['name']} v{protocol.get('version', '?')}"
+        return self.convention
+
+    @property
+    def identity(self) -> str:
+        """Which ground truth: its file hash where known, else its dataset label."""
+        return f"sha256:{self.gt_hash}" if self.gt_hash else f"label:{self.label}"
 
     @property
     def gt_key(self) -> str:
@@ -131,6 +159,12 @@ def _read_summary(path: Path) -> dict:
     if summary["convention"] not in display.convention_names():
         raise BadInput(f"unknown convention {summary['convention']!r} "
                        f"(known: {', '.join(display.convention_names())})", path)
+    for key in ("protocol", "card"):
+        if key in summary and not isinstance(summary[key], dict):
+            raise BadInput(f'summary.json "{key}" must be a JSON object', path)
+    for key in ("gt_hash", "dataset"):
+        if summary.get(key) is not None and not isinstance(summary[key], str):
+            raise BadInput(f'summary.json "{key}" must be a string', path)
     for name, value in summary["metrics"].items():
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise BadInput(f"metrics.{name} must be a number or null, got {json.dumps(value)[:40]}", path)
@@ -184,8 +218,10 @@ def read_evaluation(folder: Path, rel: str, method: Method, method_path: Path) -
     per_frame = pd.DataFrame({"clip": pf["clip"], "frame": pf["frame"]})
     for j, m in enumerate(metrics):
         per_frame[m] = values[:, j]
+    label, source = dataset_label(summary, method.dataset, summary["gt"])
     ev = Evaluation(folder, rel, method, method_path, convention, summary["gt"],
-                    str(summary.get("pred", "")), summary, metrics, clips, frames, sums, counts, per_frame)
+                    str(summary.get("pred", "")), summary, metrics, clips, frames, sums, counts, per_frame,
+                    label, source)
     _check_summary(summary_path, summary, ev)
     return ev
 

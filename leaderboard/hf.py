@@ -51,7 +51,7 @@ def summary_frame(results: list[TableResult]) -> pd.DataFrame:
     """leaderboard.csv as a typed DataFrame (numbers as float64, text as str)."""
     header, rows = csv_rows(results)
     df = pd.DataFrame(rows, columns=header)
-    text = {"table", "convention", "gt", "status", "sort_metric", "method", "source", "hardware", "evaluation"}
+    text = {"table", "convention", "dataset", "gt_hash", "resampling", "status", "sort_metric", "method", "source", "hardware", "evaluation"}
     for c in df.columns:
         if c not in text:
             df[c] = pd.to_numeric(df[c].replace("", np.nan), errors="raise").astype(np.float64)
@@ -68,7 +68,7 @@ def per_clip_frame(results: list[TableResult]) -> pd.DataFrame:
             ev = row.evaluation
             means = {m: ev.clip_means(m) for m in ev.metrics}
             for k, clip in enumerate(ev.clips):
-                rec = {"table": r.slug, "convention": ev.convention, "gt": ev.gt, "method": ev.method.name,
+                rec = {"table": r.slug, "convention": ev.convention, "dataset": ev.label, "method": ev.method.name,
                        "clip": clip, "frames": int(ev.frames[k])}
                 rec.update({m: float(means[m][k]) if m in means else np.nan for m in metrics})
                 records.append(rec)

@@ -11,6 +11,7 @@ Schema (every key but ``name`` optional; ``null`` means unknown)::
       "preset": "rvm-stage4",               # training preset
       "training": "4 stages, 40 epochs",    # training notes
       "notes": "input 512x288",
+      "dataset": "videomatte8k/valid (seed 0)",   # the label of the data it was scored on
       "date": "2024-05-01",                 # ISO 8601 date (a time may follow)
       "mbench_version": "0.1.0",
       "url": "https://example.org/mynet",   # shown as text, never fetched
@@ -42,6 +43,7 @@ SCHEMA: Mapping[str, tuple[str, str]] = {
     "preset": ("text", "training preset"),
     "training": ("text", "training notes"),
     "notes": ("text", "notes"),
+    "dataset": ("label", "dataset label"),
     "date": ("date", "date"),
     "mbench_version": ("text", "mbench version"),
     "url": ("text", "link (shown as text)"),
@@ -61,6 +63,7 @@ class Method:
     preset: str | None = None
     training: str | None = None
     notes: str | None = None
+    dataset: str | None = None
     date: str | None = None
     mbench_version: str | None = None
     url: str | None = None
@@ -122,7 +125,13 @@ def _check_commands(v: Any) -> str | None:
     return "must be a string or a list of strings"
 
 
-_CHECKS = {"name": _check_name, "count": _check_count, "number": _check_number,
+def _check_label(v: Any) -> str | None:
+    if not isinstance(v, str) or not v.strip() or "\n" in v or len(v) > 80:
+        return "must be one non-empty line of at most 80 characters"
+    return None
+
+
+_CHECKS = {"name": _check_name, "label": _check_label, "count": _check_count, "number": _check_number,
            "positive": _check_positive, "text": _check_text, "date": _check_date,
            "commands": _check_commands}
 
@@ -150,6 +159,8 @@ def parse_method(obj: Any, path: str | os.PathLike) -> Method:
             raise BadInput(f'"{key}" {problem}, got {json.dumps(value)[:60]}', path)
         values[key] = value
     values["name"] = values["name"].strip()
+    if "dataset" in values:
+        values["dataset"] = values["dataset"].strip()
     if "parameters" in values:
         values["parameters"] = int(values["parameters"])
     for key in ("gmacs", "fps"):
@@ -176,3 +187,13 @@ def load_method(path: str | os.PathLike) -> Method:
     except json.JSONDecodeError as e:
         raise BadInput(f"method.json is not valid JSON (line {e.lineno}: {e.msg})", path) from None
     return parse_method(obj, path)
+
+
+def write_method(method: Method, path: str | os.PathLike) -> None:
+    """Write ``method`` as ``path`` atomically: the one writer of ``method.json`` (its object is
+    checked against the schema first, so nothing unreadable is ever written)."""
+    from mbench.atomic import write_bytes
+
+    obj = method.to_json()
+    parse_method(obj, path)
+    write_bytes(Path(path), (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))

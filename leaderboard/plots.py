@@ -44,11 +44,38 @@ def _save(fig, folder: Path, name: str) -> None:
         fig.savefig(folder / f"{name}.{ext}", format=ext, **kwargs)
 
 
+MIN_WIDTH = 6.4  # inches: a two-line title and a legend fit even when there is one panel
+
+
+def _title(result: TableResult, text: str) -> str:
+    """A figure title wrapped to the figure's width (long dataset labels would be clipped)."""
+    import textwrap
+
+    return "\n".join(textwrap.fill(line, 95) for line in f"{result.title}\n{text}".split("\n"))
+
+
+def _legend_columns(width: float, labels: list[str]) -> int:
+    """How many legend entries fit side by side in ``width`` inches (9 pt text: about 0.075 in a
+    character, plus the line sample), so long method names wrap into rows instead of being cut."""
+    entry = 0.075 * max((len(label) for label in labels), default=1) + 0.7
+    return max(1, min(len(labels), int(max(width, MIN_WIDTH) // entry)))
+
+
+def _legend(fig, handles, labels) -> None:
+    """A legend under the figure (see :func:`_legend_columns`)."""
+    if labels:
+        fig.legend(handles, labels, loc="outside lower center", frameon=False,
+                   ncols=_legend_columns(fig.get_figwidth(), labels))
+
+
+LONG_NAMES = 12  # characters: longer method names go into a legend, not under the bars
+
+
 def _figure(width: float, height: float):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(max(width, MIN_WIDTH), height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
@@ -58,26 +85,37 @@ def bars(result: TableResult, colors: dict, folder: Path) -> Plot:
     ncols = len(metrics) if len(metrics) <= 5 else 4
     nrows = math.ceil(len(metrics) / ncols)
     n = len(result.rows)
-    fig = _figure(max(2.2 * ncols, 0.45 * n * ncols), 2.6 * nrows + 0.3)
+    long_names = any(len(r.name) > LONG_NAMES for r in result.rows)
+    fig = _figure(max(2.2 * ncols, 0.45 * n * ncols), (1.8 if long_names else 2.6) * nrows + 0.3
+                  + (0.25 * math.ceil(n / 2) if long_names else 0))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, metric in zip(axes, metrics):
         rows = [r for r in result.rows if math.isfinite(r.value(metric))]
         x = np.arange(len(rows))
         means = np.array([r.value(metric) for r in rows])
-        lo = np.array([r.ci[metric][0] for r in rows])
-        hi = np.array([r.ci[metric][1] for r in rows])
+        lo = np.array([r.ci.get(metric, (math.nan, math.nan))[0] for r in rows])
+        hi = np.array([r.ci.get(metric, (math.nan, math.nan))[1] for r in rows])
         err = np.vstack([np.nan_to_num(means - lo), np.nan_to_num(hi - means)])
         ax.bar(x, means, yerr=err, capsize=3, color=[colors[r.name] for r in rows], edgecolor="black",
                linewidth=0.4, error_kw={"linewidth": 0.8})
-        ax.set_xticks(x, [r.name for r in rows], rotation=35, ha="right")
-        ax.set_title(f"{result.styles[metric].label} \u2193")
+        if long_names:
+            ax.set_xticks([])
+        else:
+            ax.set_xticks(x, [r.name for r in rows], rotation=35, ha="right")
+        ax.set_title(f"{result.styles[metric].label} {result.better(metric)}")
         ax.margins(y=0.1)
     for ax in axes[len(metrics):]:
         ax.set_visible(False)
-    fig.suptitle(f"{result.title}\nmean and {int(100 * 0.95)} % bootstrap interval over clips", fontsize=9)
+    if long_names:
+        from matplotlib.patches import Patch
+
+        _legend(fig, [Patch(color=colors[r.name]) for r in result.rows], [r.name for r in result.rows])
+    what = ("mean (too few frames for an interval)" if result.plan.kind == "none" else
+            f"mean and 95 % bootstrap interval ({'clips' if result.plan.kind == 'clips' else 'blocks of frames within clips'})")
+    fig.suptitle(_title(result, what), fontsize=9)
     name = f"{result.slug}_bars"
     _save(fig, folder, name)
-    return Plot(name, "Per-metric means with 95 % bootstrap intervals over clips (lower is better).")
+    return Plot(name, f"Per-metric {what}. {result.plan.describe()}")
 
 
 def over_time(result: TableResult, colors: dict, folder: Path) -> Plot:
@@ -87,7 +125,9 @@ def over_time(result: TableResult, colors: dict, folder: Path) -> Plot:
     clips = result.table.clips
     ncols = min(len(clips), 4)
     nrows = math.ceil(len(clips) / ncols)
-    fig = _figure(3.0 * ncols, 1.9 * nrows + 0.6)
+    names = [r.name for r in result.rows]
+    legend_rows = math.ceil(len(names) / _legend_columns(3.0 * ncols, names))
+    fig = _figure(3.0 * ncols, 1.9 * nrows + 0.8 + 0.2 * legend_rows)
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, sharey=True)).ravel()
     by_method = {r.name: r.evaluation.per_frame.groupby("clip", sort=False)
                  for r in result.rows if metric in r.evaluation.metrics}
@@ -103,9 +143,10 @@ def over_time(result: TableResult, colors: dict, folder: Path) -> Plot:
     for ax in axes[len(clips):]:
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5), frameon=False)
+    _legend(fig, handles, labels)
     label = result.styles[metric].label
-    fig.suptitle(f"{result.title}\n{label} per frame (lower is better)", fontsize=9)
+    better = "higher" if metric in result.higher else "lower"
+    fig.suptitle(_title(result, f"{label} per frame ({better} is better)"), fontsize=9)
     name = f"{result.slug}_time"
     _save(fig, folder, name)
     return Plot(name, f"{label} frame by frame on every clip, one line per method.")
@@ -121,7 +162,7 @@ def speed(result: TableResult, colors: dict, folder: Path) -> Plot | None:
     fig = _figure(5.0, 3.6)
     ax = fig.add_subplot()
     for r in rows:
-        mean, (lo, hi) = r.value(metric), r.ci[metric]
+        mean, (lo, hi) = r.value(metric), r.ci.get(metric, (math.nan, math.nan))
         size = 40 + 700 * r.parameters / top if r.parameters else 60
         face = colors[r.name] if r.parameters else "none"
         ax.errorbar([r.fps], [mean], yerr=[[mean - lo], [hi - mean]], fmt="none", ecolor="gray",
@@ -131,9 +172,9 @@ def speed(result: TableResult, colors: dict, folder: Path) -> Plot | None:
         ax.annotate(r.name, (r.fps, mean), xytext=(6, 6), textcoords="offset points", fontsize=8)
     label = result.styles[metric].label
     ax.set_xlabel("frames per second (as reported in method.json) \u2192 faster")
-    ax.set_ylabel(f"{label} \u2193")
+    ax.set_ylabel(f"{label} {result.better(metric)}")
     ax.margins(0.2)
-    ax.set_title(f"{result.title}\nquality vs speed; marker area \u221d parameters (hollow: unknown)",
+    ax.set_title(_title(result, "quality vs speed; marker area \u221d parameters (hollow: unknown)"),
                  fontsize=8)
     name = f"{result.slug}_speed"
     _save(fig, folder, name)

@@ -19,8 +19,9 @@ from mbench import __version__
 
 from .board import Options, Row, TableResult
 from .plots import Plot
-from .reported import LABEL
-from .tables import DASH, cell, extra_columns, fmt_extra, fmt_p, legend, marks, rank_text
+from . import published
+from .tables import (DASH, cell, extra_columns, first_text, fmt_extra, fmt_p, legend, marks, p_header, p_text,
+                     rank_text)
 
 _CARD_FIELDS = (("parameters", "Parameters"), ("gmacs", "GMACs"), ("fps", "FPS"), ("hardware", "Hardware"),
                 ("preset", "Preset"), ("training", "Training"), ("notes", "Notes"), ("date", "Date"),
@@ -50,16 +51,17 @@ def _row_html(result: TableResult, row: Row, i: int, best: dict) -> str:
         elif row.measured and i in best[m][1]:
             cls = ' class="second"'
         lo, hi = row.ci.get(m, (math.nan, math.nan))
-        tip = f"95 % CI [{lo:.6g}, {hi:.6g}]" if math.isfinite(lo) else LABEL if not row.measured else ""
+        tip = f"95 % CI [{lo:.6g}, {hi:.6g}]" if math.isfinite(lo) else ""
         if m in row.p_bootstrap:
-            tip += f"; p vs best: bootstrap {fmt_p(row.p_bootstrap[m])}, Wilcoxon {fmt_p(row.p_wilcoxon[m])}"
+            tip += f"; p vs best (Holm): bootstrap {fmt_p(row.p_bootstrap[m])}"
+            tip += f", Wilcoxon {fmt_p(row.p_wilcoxon[m])}" if m in row.p_wilcoxon else ""
         text = _e(mean) + (f" <small>\u00b1 {_e(half)}</small>" if half else "")
         cells.append(f'<td{cls} data-v="{_num_attr(row.mean.get(m))}" title="{_e(tip)}">{text}</td>')
     for c, _ in extra_columns(result):
         cells.append(f'<td data-v="{_num_attr(getattr(row, c))}">{_e(fmt_extra(c, getattr(row, c)))}</td>')
-    p = row.p_bootstrap.get(result.sort)
-    ptext = DASH if p is None else f"{fmt_p(p)} / {fmt_p(row.p_wilcoxon[result.sort])}"
-    cells.append(f'<td data-v="{_num_attr(p)}">{_e(ptext)}</td>')
+    if p_header(result):
+        cells.append(f'<td data-v="{_num_attr(row.p_bootstrap.get(result.sort))}">{_e(p_text(result, row))}</td>')
+        cells.append(f'<td data-v="{_num_attr(row.p_first.get(result.sort))}">{_e(first_text(result, row))}</td>')
     return "<tr>" + "".join(cells) + "</tr>"
 
 
@@ -76,17 +78,13 @@ def table_section(result: TableResult, options: Options, plots: list[Plot], fold
     for m in result.metrics:
         current = ' aria-sort="ascending"' if m == result.sort else ""
         label = _e(result.styles[m].label)
-        heads.append(f'<th data-sort="num" data-metric="{_e(m)}"{current}>{label} \u2193</th>')
+        heads.append(f'<th data-sort="num" data-metric="{_e(m)}"{current}>{label} {result.better(m)}</th>')
     heads += [f'<th data-sort="num">{_e(label)}</th>' for _, label in extra_columns(result)]
-    heads.append(f'<th data-sort="num">p vs best ({_e(result.styles[result.sort].label)})<br>'
-                 f'<small>bootstrap / Wilcoxon</small></th>')
+    if p_header(result):
+        heads.append(f'<th data-sort="num">{_e(p_header(result))}</th>')
+        heads.append(f'<th data-sort="num">First ({_e(result.styles[result.sort].label)})</th>')
     measured = "".join(_row_html(result, r, i, best) for i, r in enumerate(result.rows))
     body = [f'<tbody class="rows measured">{measured}</tbody>']
-    if result.reported:
-        body.append(f'<tbody class="label"><tr><td colspan="{len(heads)}">Published numbers: {LABEL} '
-                    f'(other data and hardware; never ranked)</td></tr></tbody>')
-        body.append(f'<tbody class="rows reported">'
-                    f'{"".join(_row_html(result, r, -1, best) for r in result.reported)}</tbody>')
     notes = "".join(f"<p class=\"legend\">{_e(s)}</p>" for s in legend(result, options))
     figures = "".join(_image(folder, p) for p in plots)
     return (f'<section class="table" id="{_e(result.slug)}"><h2>{_e(result.title)}</h2>'
@@ -113,15 +111,18 @@ def method_card(result: TableResult, row: Row, i: int) -> str:
     fields += [(k, v if isinstance(v, str) else repr(v)) for k, v in m.extra.items()]
     evaluation = [("Table", result.title), ("Evaluation", ev.rel), ("method.json", ev.method_path.name
                   if ev.method_path.parent == ev.path else f"../{ev.method_path.name}"),
-                  ("Predictions", ev.pred or DASH), ("Ground truth", ev.gt), ("Convention", ev.convention),
+                  ("Dataset", f"{ev.label} (from the {ev.label_source})"),
+                  ("Ground-truth hash", ev.gt_hash or "not recorded (scored before protocol cards)"),
+                  ("Rules", ev.protocol),
                   ("Clips / frames", f"{len(ev.clips)} / {int(ev.frames.sum())}"),
                   ("Scored by", f"mbench {ev.summary.get('mbench_version', DASH)}")]
     commands = "".join(f"<pre><code>{_e(c)}</code></pre>" for c in m.commands)
     if not commands:
         commands = '<p class="note">method.json records no commands.</p>'
-    words = ["mbench", "evaluate", ev.pred or "PRED", ev.gt, "--convention", ev.convention]
+    # local paths stay off a published page: PRED, GT (and TRIMAPS) stand for the folders
+    words = ["mbench", "evaluate", "PRED", "GT", "--convention", ev.convention]
     if ev.summary.get("trimap"):
-        words += ["--trimap", str(ev.summary["trimap"])]
+        words += ["--trimap", "TRIMAPS"]
     reconstructed = shlex.join(words + ["--out", ev.rel])
     return (f'<article class="card" id="method-{_e(result.slug)}-{i}"><h3>{_e(m.name)}</h3>'
             f'{_dl(fields) if fields else ""}<h4>Evaluation</h4>{_dl(evaluation)}'
@@ -145,7 +146,8 @@ def render_page(results: list[TableResult], options: Options, plots: dict[str, l
                 "<p>The commands that produced each method's numbers are on its card above.</p>")
     values = {
         "version": _e(__version__), "title": "mbench leaderboard", "meta": _e(meta), "nav": nav,
-        "tables": "\n".join(table_section(r, options, plots.get(r.slug, []), folder) for r in results),
+        "tables": "\n".join(table_section(r, options, plots.get(r.slug, []), folder) for r in results)
+        + published.html_sections(results),
         "cards": "\n".join(method_card(r, row, i) for r in results for i, row in enumerate(r.rows)),
         "commands": commands,
     }

@@ -11,8 +11,8 @@ by the sum of their covered frame counts (a clip drawn twice counts twice).
   for the resampled difference d* of the pooled means, i.e. the smallest level at which the
   percentile interval of the difference excludes 0.
 - Wilcoxon signed-rank (scipy, two-sided) on the per-clip means of the two methods.
-- A difference counts as significant only when BOTH tests give p < alpha: the bootstrap is
-  anti-conservative with few clips, the rank test cannot be significant with fewer than six.
+- Which tests a table uses, Holm's correction and the ranks: :mod:`.resampling` and
+  :mod:`.board` (tables with fewer than six clips resample frames within clips instead).
 
 Every draw comes from one ``numpy.random.Generator`` per table, seeded with ``[seed, table key]``;
 the draws of a table are shared by all of its methods and metrics (that is what makes the test
@@ -22,9 +22,6 @@ paired), so the numbers of a method do not change when another method is added.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Callable, Sequence
-
 import numpy as np
 
 
@@ -94,32 +91,3 @@ def wilcoxon_p(a: np.ndarray, b: np.ndarray) -> float:
     if not np.any(d != 0):
         return 1.0
     return float(wilcoxon(a[ok], b[ok], alternative="two-sided").pvalue)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """A paired test of one method against another on one metric."""
-
-    p_bootstrap: float
-    p_wilcoxon: float
-
-    def significant(self, alpha: float) -> bool:
-        return (self.p_bootstrap < alpha) and (self.p_wilcoxon < alpha)
-
-
-def significance_ranks(means: Sequence[float], significant: Callable[[int, int], bool]) -> list[int | None]:
-    """Competition ranks (1, 1, 3, ...) that tie methods not significantly different.
-
-    Methods are taken in order of their means (lowest first). The best opens group 1; each next
-    method joins the current group when ``significant(leader, method)`` is false (its difference to
-    the group's leader is not significant) and otherwise opens a new group ranked by its position.
-    A method without a value gets ``None``.
-    """
-    order = sorted((i for i, m in enumerate(means) if math.isfinite(m)), key=lambda i: means[i])
-    ranks: list[int | None] = [None] * len(means)
-    leader, rank = None, 0
-    for pos, i in enumerate(order, start=1):
-        if leader is None or significant(leader, i):
-            leader, rank = i, pos
-        ranks[i] = rank
-    return ranks

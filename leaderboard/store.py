@@ -5,13 +5,14 @@ An evaluation is a folder holding ``per_frame.csv``, ``per_clip.csv`` and ``summ
 folder above it, so a baseline run ``RUNS/<model>/eval/`` finds ``RUNS/<model>/method.json``.
 Hidden folders (names starting with ``.``, such as unfinished atomic writes) are skipped.
 
-Tables: two evaluations belong to the same table when they share the convention and the ground
-truth, i.e. ``summary.json``'s ``gt`` path after ``os.path.normpath`` (``mbench evaluate`` records
-the resolved absolute path, so one dataset is one table wherever the command ran). Evaluations of
-other ground truths or conventions go into tables of their own and are never mixed. Evaluations
-of one ground truth must cover the same clips with the same frame counts; if the ground truth
-changed between two evaluations the store is refused, naming both, rather than comparing numbers
-over different clips.
+Tables: two evaluations belong to the same table when they were scored under the same protocol
+(name and version; the convention for evaluations without a protocol card) on the same ground
+truth: the same ``gt_hash`` where ``summary.json`` records one, else the same dataset label (see
+:mod:`.datasets`; never the local path, so the same data at another path joins the same table).
+Within a table the protocol cards must be identical, or the store is refused naming the rule that
+differs. Evaluations of one ground truth must cover the same clips with the same frame counts; if
+the ground truth changed between two evaluations the store is refused, naming both, rather than
+comparing numbers over different clips.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from mbench.progress import progress
 
 from . import display
 from .evaluation import FILES, Evaluation, read_evaluation
+from .datasets import same_card
 from .method import load_method
 
 
@@ -36,15 +38,29 @@ class Table:
     """Evaluations of one ground truth under one convention: the rows of one leaderboard table."""
 
     convention: str
-    gt: str
+    gt: str                        # the dataset label (what the table is named by)
     evaluations: list[Evaluation]  # sorted by method name
     clips: tuple[str, ...]
     frames: np.ndarray
     metrics: tuple[str, ...]       # every metric any of its evaluations holds, engine order
+    protocol: str = ""             # protocol name and version, or the convention
+    identity: str = ""             # sha256:<gt_hash> or label:<label>
+
+    @property
+    def label(self) -> str:
+        return self.gt
+
+    @property
+    def card(self) -> dict | None:
+        return self.evaluations[0].card
+
+    @property
+    def gt_hash(self) -> str | None:
+        return self.evaluations[0].gt_hash
 
     @property
     def key(self) -> str:
-        return f"{self.convention}\n{self.gt}"
+        return f"{self.protocol or self.convention}\n{self.identity or self.gt}"
 
     @property
     def seed_key(self) -> int:
@@ -126,12 +142,18 @@ def group_tables(evaluations: list[Evaluation]) -> list[Table]:
     """
     groups: dict[tuple[str, str], list[Evaluation]] = {}
     for ev in evaluations:
-        groups.setdefault((ev.gt_key, ev.convention), []).append(ev)
+        groups.setdefault((ev.identity, ev.protocol), []).append(ev)
     tables = []
-    for (gt, convention), evs in sorted(groups.items()):
+    for (identity, protocol), evs in sorted(groups.items()):
         evs = sorted(evs, key=lambda e: (e.method.name.casefold(), e.rel))
         first = evs[0]
+        gt, convention = first.label, first.convention
         for ev in evs[1:]:
+            differs = same_card(first.card, ev.card)
+            if differs is not None or ev.convention != convention:
+                raise BadInput(f"scored under protocol {protocol} on the same ground truth as {first.rel}, "
+                               f"but their protocol cards differ at {differs or 'convention'}; a column "
+                               f"never mixes rules: re-score one of them", ev.path)
             _check_same_clips(first, ev)
         names: dict[str, Evaluation] = {}
         for ev in evs:
@@ -141,7 +163,7 @@ def group_tables(evaluations: list[Evaluation]) -> list[Table]:
                                f"({other.rel} and {ev.rel}); give one a different name", ev.method_path)
         present = {m for ev in evs for m in ev.metrics}
         metrics = tuple(m for m in display.available_metrics(convention) if m in present)
-        tables.append(Table(convention, gt, evs, first.clips, first.frames, metrics))
+        tables.append(Table(convention, gt, evs, first.clips, first.frames, metrics, protocol, identity))
     return tables
 
 
@@ -157,6 +179,6 @@ def _check_same_clips(a: Evaluation, b: Evaluation) -> None:
     else:
         i = int(np.flatnonzero(a.frames != b.frames)[0])
         what = f"clip {a.clips[i]} has {a.frames[i]} frames in {a.rel} but {b.frames[i]} in {b.rel}"
-    raise BadInput(f"evaluations of the same ground truth ({a.gt}, convention {a.convention}) cover "
+    raise BadInput(f"evaluations of the same ground truth ({a.label}, {a.protocol}) cover "
                    f"different clip sets and cannot share a table: {what}; re-run 'mbench evaluate' "
                    f"on the current ground truth", b.path)

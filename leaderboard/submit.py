@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mbench import __version__
-from mbench.atomic import remove_tree, replace_tree, write_json
+from mbench.atomic import remove_tree, replace_tree
 from mbench.errors import BadInput
 from mbench.frames import IMAGE_SUFFIXES, probe_image
 from mbench.layout import check_same_frames, discover_clips, pair_clips
@@ -34,7 +34,8 @@ from mbench.progress import progress
 
 from .board import Options, TableResult
 from .build import build, check_out, read_options
-from .method import Method, parse_method
+from .datasets import manifest_label, path_label
+from .method import Method, parse_method, write_method
 from .store import find_evaluations, load_evaluation
 
 
@@ -154,6 +155,9 @@ def submit(preds: Path, gt: Path, store: Path, method_fields: dict, *, conventio
             raise BadInput(f"{what} root {'is not a folder' if path.exists() else 'does not exist'}", path)
     inputs = [preds, gt, trimap]
     store = check_store(store, inputs)
+    if not method_fields.get("dataset"):  # the label is fixed now: moving the data later keeps the table
+        resolved = str(gt.resolve())
+        method_fields = {**method_fields, "dataset": manifest_label(resolved) or path_label(resolved)}
     method = make_method(method_fields, command)
     final = store / folder_name(method.name)
     if final.exists() or final.is_symlink():
@@ -181,7 +185,7 @@ def submit(preds: Path, gt: Path, store: Path, method_fields: dict, *, conventio
         evaluate(str(preds), str(gt), convention=convention,
                  trimap=None if trimap is None else str(trimap), out=str(tmp),
                  workers=workers, quiet=quiet)
-        write_json(tmp / "method.json", method.to_json())
+        write_method(method, tmp / "method.json")
         new = load_evaluation(tmp, store, rel=final.name)
         new.path, new.method_path = final, final / "method.json"
         results = build(existing + [new], out, options, command=command, stores=[store], quiet=quiet,

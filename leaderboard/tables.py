@@ -13,6 +13,8 @@ import io
 import math
 
 from .board import Options, Row, TableResult
+from . import published
+from .datasets import card_text
 from .reported import LABEL
 
 EXTRA_COLUMNS = (("parameters", "Params (M)"), ("gmacs", "GMACs"), ("fps", "FPS"))
@@ -49,7 +51,7 @@ def marks(result: TableResult, metric: str) -> tuple[set[int], set[int]]:
         text = cell(result, row, metric)[0]
         if text != DASH:
             printed[i] = float(text)
-    distinct = sorted(set(printed.values()))
+    distinct = sorted(set(printed.values()), reverse=metric in result.higher)
     best = {i for i, v in printed.items() if distinct and v == distinct[0]}
     second = {i for i, v in printed.items() if len(distinct) > 1 and v == distinct[1]}
     return best, second
@@ -64,18 +66,53 @@ def rank_text(row: Row, metric: str) -> str:
     return DASH if r is None else str(r)
 
 
+def p_header(result: TableResult) -> str | None:
+    """The heading of the p-value column, or None when the table has no tests."""
+    label = result.styles[result.sort].label
+    if result.plan.kind == "clips":
+        return f"p vs best ({label}, Holm): bootstrap / Wilcoxon"
+    if result.plan.kind == "blocks":
+        return f"p vs best ({label}, Holm): block bootstrap"
+    return None
+
+
+def p_text(result: TableResult, row: Row) -> str:
+    """The p-value cell of ``row`` (Holm-adjusted, against the best of the sort metric)."""
+    p = row.p_bootstrap.get(result.sort)
+    if p is None:
+        return DASH
+    if result.plan.kind == "clips":
+        return f"{fmt_p(p)} / {fmt_p(row.p_wilcoxon.get(result.sort))}"
+    return fmt_p(p)
+
+
+def first_text(result: TableResult, row: Row) -> str:
+    """How often ``row`` ranks first over the resamples, as a percentage."""
+    share = row.p_first.get(result.sort)
+    return DASH if share is None else f"{100 * share:.0f} %"
+
+
 def legend(result: TableResult, options: Options) -> list[str]:
     """The sentences under a table, in plain text."""
     n = len(result.table.clips)
-    lines = [f"Mean \u00b1 half-width of the {options.level:.0%} bootstrap interval over "
-             f"{n} clip{'s' * (n != 1)} ({options.resamples} resamples, seed {options.seed}; exact "
-             f"bounds in leaderboard.csv). All metrics: lower is better.",
-             f"Rank by {result.styles[result.sort].label}: methods sharing a rank are not significantly "
-             f"different from the best of their group (paired bootstrap over clips and Wilcoxon "
-             f"signed-rank on per-clip means, a difference counts only if both give p < {options.alpha}). "
-             f"p vs best: those two p-values for {result.styles[result.sort].label}."]
-    sources = {r.reported.source.key: r.reported.source for r in result.reported}
-    lines += [f"{s.describe()} ({LABEL}; never ranked)." for s in sources.values()]
+    label = result.styles[result.sort].label
+    direction = ("All metrics: lower is better." if not result.higher else
+                 f"Higher is better for {', '.join(result.styles[m].label for m in result.metrics if m in result.higher)}"
+                 f"; lower for the rest.")
+    lines = [result.plan.describe()]
+    if result.plan.kind == "none":
+        lines.append(f"Mean over {n} clip{'s' * (n != 1)}; rank by {label} mean alone. {direction}")
+    else:
+        lines += [f"Mean \u00b1 half-width of the {options.level:.0%} bootstrap interval "
+                  f"({options.resamples} resamples, seed {options.seed}; exact bounds in leaderboard.csv). "
+                  f"{direction}",
+                  f"Rank by {label}: methods sharing a rank are not significantly different from the best "
+                  f"of their group ({result.plan.tests}; Holm-adjusted p < {options.alpha}"
+                  f"{' in both' if result.plan.kind == 'clips' else ''}). p vs best: those p-values for "
+                  f"{label}. First: share of resamples in which the method has the best {label}."]
+    lines.append(card_text(result.table.card, result.table.protocol))
+    if result.reported:
+        lines.append(f"Published numbers of this convention are in tables of their own below ({LABEL}).")
     return lines
 
 
@@ -89,13 +126,15 @@ def markdown_table(result: TableResult, options: Options) -> str:
     """One table as GitHub Markdown: best **bold**, second _italic_ (Markdown has no underline)."""
     metrics, extras = result.metrics, extra_columns(result)
     sort_label = result.styles[result.sort].label
-    head = ["Rank", "Method"] + [f"{result.styles[m].label} \u2193" for m in metrics]
-    head += [label for _, label in extras] + [f"p vs best ({sort_label}): bootstrap / Wilcoxon"]
+    head = ["Rank", "Method"] + [f"{result.styles[m].label} {result.better(m)}" for m in metrics]
+    head += [label for _, label in extras]
+    tested = p_header(result)
+    head += [tested, f"First ({sort_label})"] if tested else []
     lines = [f"## {_md_escape(result.title)}", "",
              "| " + " | ".join(head) + " |",
              "|" + "|".join(["---:", ":---"] + ["---:"] * (len(head) - 2)) + "|"]
     best = {m: marks(result, m) for m in metrics}
-    for i, row in enumerate(result.rows + result.reported):
+    for i, row in enumerate(result.rows):
         cells = [rank_text(row, result.sort), _md_escape(row.name)]
         for m in metrics:
             mean, half = cell(result, row, m)
@@ -105,8 +144,7 @@ def markdown_table(result: TableResult, options: Options) -> str:
                 mean = f"_{mean}_"
             cells.append(f"{mean} \u00b1 {half}" if half else mean)
         cells += [fmt_extra(c, getattr(row, c)) for c, _ in extras]
-        p = (row.p_bootstrap.get(result.sort), row.p_wilcoxon.get(result.sort))
-        cells.append(DASH if p[0] is None else f"{fmt_p(p[0])} / {fmt_p(p[1])}")
+        cells += [p_text(result, row), first_text(result, row)] if tested else []
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     lines += [f"{line}  " for line in legend(result, options)]
@@ -117,6 +155,7 @@ def markdown_table(result: TableResult, options: Options) -> str:
 def markdown(results: list[TableResult], options: Options) -> str:
     parts = ["# Leaderboard", ""]
     parts += [markdown_table(r, options) for r in results]
+    parts.append(published.markdown(results))
     return "\n".join(parts)
 
 
@@ -134,14 +173,15 @@ def tex_escape(text: str) -> str:
 def latex_table(result: TableResult, options: Options) -> str:
     """One booktabs table, ready to paste into a paper (needs ``\\usepackage{booktabs}``)."""
     metrics, extras = result.metrics, extra_columns(result)
-    ncols = 2 + len(metrics) + len(extras)
     # display.toml's latex labels are LaTeX already; everything else is escaped
-    head = ["Rank", "Method"] + [f"{result.styles[m].latex}$\\downarrow$" for m in metrics]
+    head = ["Rank", "Method"] + [f"{result.styles[m].latex}$\\{'uparrow' if m in result.higher else 'downarrow'}$"
+                                 for m in metrics]
     head += [tex_escape(label) for _, label in extras]
-    caption = (f"{tex_escape(result.title)}. Mean $\\pm$ half-width of the {tex_escape(f'{options.level:.0%}')} "
-               f"bootstrap interval over clips. Methods sharing a rank do not differ significantly "
-               f"(paired bootstrap and Wilcoxon, $p<{options.alpha}$). Bold: best, underlined: second best."
-               + (" Rows marked [R$n$]: reported, not re-measured." if result.reported else ""))
+    caption = (f"{tex_escape(result.title)}. " + (
+        f"Mean $\\pm$ half-width of the {tex_escape(f'{options.level:.0%}')} bootstrap interval. Methods "
+        f"sharing a rank do not differ significantly ({tex_escape(result.plan.tests)}, Holm, "
+        f"$p<{options.alpha}$). " if result.plan.kind != "none" else "Means only. ")
+               + f"{tex_escape(result.plan.describe())} Bold: best, underlined: second best.")
     lines = [f"% mbench leaderboard: {result.title}",
              "% Needs \\usepackage{booktabs}. Bold: best, underlined: second best (measured rows only)."]
     lines += [f"% {line}" for line in legend(result, options)]
@@ -152,12 +192,10 @@ def latex_table(result: TableResult, options: Options) -> str:
     best = {m: marks(result, m) for m in metrics}
     for i, row in enumerate(result.rows):
         lines.append("    " + " & ".join(_latex_cells(result, row, i, metrics, extras, best)) + " \\\\")
-    if result.reported:
-        lines += ["    \\midrule",
-                  f"    \\multicolumn{{{ncols}}}{{l}}{{\\emph{{Reported, not re-measured}}}} \\\\"]
-        for row in result.reported:
-            lines.append("    " + " & ".join(_latex_cells(result, row, -1, metrics, extras, best)) + " \\\\")
-    lines += ["    \\bottomrule", "  \\end{tabular}", "\\end{table}"]
+    # the protocol card as the table's footnote: the rules every number in it follows
+    card = tex_escape(card_text(result.table.card, result.table.protocol))
+    lines += ["    \\bottomrule", "  \\end{tabular}",
+              f"  \\par\\smallskip{{\\footnotesize\\raggedright {card}\\par}}", "\\end{table}"]
     return "\n".join(lines) + "\n"
 
 
@@ -176,7 +214,7 @@ def _latex_cells(result: TableResult, row: Row, i: int, metrics, extras, best) -
 
 
 def latex(results: list[TableResult], options: Options) -> str:
-    return "\n".join(latex_table(r, options) for r in results)
+    return "\n".join([latex_table(r, options) for r in results] + [published.latex(results, tex_escape)])
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -192,28 +230,35 @@ def csv_rows(results: list[TableResult]) -> tuple[list[str], list[list[str]]]:
     metrics: list[str] = []
     for r in results:
         metrics += [m for m in r.metrics if m not in metrics]
-    header = ["table", "convention", "gt", "clips", "frames", "status", "rank", "sort_metric", "method",
-              "source"]
+    header = ["table", "convention", "dataset", "gt_hash", "clips", "frames", "resampling", "block", "status", "rank",
+              "sort_metric", "method", "source"]
     for m in metrics:
-        header += [m, f"{m}_ci_low", f"{m}_ci_high", f"{m}_p_bootstrap", f"{m}_p_wilcoxon", f"{m}_rank"]
+        header += [m, f"{m}_ci_low", f"{m}_ci_high", f"{m}_p_bootstrap", f"{m}_p_wilcoxon", f"{m}_rank",
+                   f"{m}_first"]
     header += ["parameters", "gmacs", "fps", "hardware", "evaluation"]
     out = []
-    for r in results:
-        t = r.table
-        for row in r.rows + r.reported:
-            rep = row.reported
-            line = [r.slug, t.convention, t.gt, str(len(t.clips)), str(t.n_frames),
-                    "measured" if row.measured else "reported", _num(row.rank.get(r.sort)), r.sort,
-                    row.evaluation.method.name if row.measured else rep.method,
-                    "" if row.measured else f"[{rep.source.key}] {rep.source.citation}; {rep.source.setting}"]
-            for m in metrics:
-                lo, hi = row.ci.get(m, (None, None))
-                line += [_num(row.mean.get(m)), _num(lo), _num(hi), _num(row.p_bootstrap.get(m)),
-                         _num(row.p_wilcoxon.get(m)), _num(row.rank.get(m))]
-            hardware = row.evaluation.method.hardware if row.measured else rep.hardware
-            line += [_num(row.parameters), _num(row.gmacs), _num(row.fps), hardware or "",
-                     row.evaluation.rel if row.measured else ""]
-            out.append(line)
+    measured = [(r, row) for r in results for row in r.rows]
+    reported = [(None, row) for _, rows in published.sources(results) for row in rows]
+    for r, row in measured + reported:
+        rep = row.reported
+        if r is not None:
+            t = r.table
+            line = [r.slug, t.convention, t.label, t.gt_hash or "", str(len(t.clips)), str(t.n_frames),
+                    r.plan.kind, str(r.plan.block) if r.plan.kind == "blocks" else "", "measured",
+                    _num(row.rank.get(r.sort)), r.sort, row.evaluation.method.name, ""]
+        else:  # a published row: its own source's setting, nothing of a measured table
+            line = [f"published-{rep.source.key}", rep.source.convention, rep.source.setting, "", "", "",
+                    "", "", "reported", "", "", rep.method,
+                    f"[{rep.source.key}] {rep.source.citation}; {rep.source.setting}"]
+        for m in metrics:
+            lo, hi = row.ci.get(m, (None, None))
+            mean = row.mean.get(m) if r is not None else rep.values.get(m)
+            line += [_num(mean), _num(lo), _num(hi), _num(row.p_bootstrap.get(m)),
+                     _num(row.p_wilcoxon.get(m)), _num(row.rank.get(m)), _num(row.p_first.get(m))]
+        hardware = row.evaluation.method.hardware if row.measured else rep.hardware
+        line += [_num(row.parameters), _num(row.gmacs), _num(row.fps), hardware or "",
+                 row.evaluation.rel if row.measured else ""]
+        out.append(line)
     return header, out
 
 

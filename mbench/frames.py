@@ -1,18 +1,21 @@
 """Reading and writing frames: 8- and 16-bit PNG, JPEG, and layers stored as one video file.
 
-Images are decoded from bytes we read ourselves (by :mod:`mbench.png` for grayscale PNGs, by
-OpenCV for the rest), so that every failure can be reported as one line naming the file: a
-missing or empty file, a file that is not a PNG or JPEG (a text file named ``.png``), a truncated
-file, or one the decoder rejects. Colour arrays are RGB.
-Alpha is read as grayscale, keeping 16-bit depth (``uint16``); :func:`to_unit_float` scales it.
+Images are decoded from bytes we read ourselves, so that every failure is one line naming the
+file: a missing or empty file, something other than a regular file (a FIFO named ``0000.png``),
+a file that is not a PNG or JPEG, a truncated file, one over the frame cap, or one the decoder
+rejects. Before any decoder sees a file, :mod:`mbench.imagecheck` bounds what it may cost.
+
+Every reader gives exactly the pixels of a ``cv2.imread`` with the flags it names (EXIF/eXIf
+orientation included). Plain grey, RGB and RGBA PNGs are decoded by :mod:`mbench.png` where that
+is OpenCV's answer for the flags (several times faster), everything else by OpenCV.
+Colour arrays are RGB. Alpha is read as grayscale, keeping 16-bit depth (``uint16``) unless a
+reading says otherwise; :func:`to_unit_float` scales it.
 """
 
 from __future__ import annotations
 
 import os
-import struct
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stderr lines ("moov atom not found")
@@ -22,16 +25,14 @@ import numpy as np  # noqa: E402
 
 from . import png  # noqa: E402
 from .errors import BadInput  # noqa: E402
+from .imagecheck import ImageInfo, check_bytes, check_file_size, check_head, open_regular  # noqa: E402
+
+__all__ = ["IMAGE_SUFFIXES", "VIDEO_SUFFIXES", "READINGS", "ImageInfo", "VideoFrames", "encode_image",
+           "probe_image", "read_alpha", "read_color", "read_rgba", "to_unit_float", "write_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
-
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_PNG_IEND = b"IEND\xaeB`\x82"
 _JPEG_SOI = b"\xff\xd8"
-_JPEG_EOI = b"\xff\xd9"
-# JPEG start-of-frame markers carry the image size (all SOFn except DHT, JPG and DAC).
-_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 cv2.setNumThreads(1)  # mbench parallelises over frames itself; nested pools only contend
 if hasattr(cv2, "utils") and hasattr(cv2.utils, "logging"):
@@ -40,92 +41,23 @@ if hasattr(cv2, "utils") and hasattr(cv2.utils, "logging"):
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 
-@dataclass(frozen=True)
-class ImageInfo:
-    """What the header of an image file says."""
-
-    format: str  # "png" or "jpeg"
-    height: int
-    width: int
-    channels: int
-    bit_depth: int
-
-
-def _png_info(path: Path, head: bytes) -> ImageInfo:
-    if len(head) < 29 or head[12:16] != b"IHDR":
-        raise BadInput("PNG header is damaged", path)
-    width, height, depth, colour = struct.unpack(">IIBB", head[16:26])
-    channels = {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}.get(colour)
-    if channels is None or width == 0 or height == 0:
-        raise BadInput("PNG header is damaged", path)
-    return ImageInfo("png", height, width, channels, depth)
-
-
-def _jpeg_info(path: Path, data: bytes) -> ImageInfo:
-    i = 2
-    while i + 9 < len(data):
-        if data[i] != 0xFF:
-            i += 1
-            continue
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker in _JPEG_SOF:
-            depth, height, width, channels = struct.unpack(">BHHB", data[i + 4 : i + 10])
-            if height == 0 or width == 0:
-                break
-            return ImageInfo("jpeg", height, width, channels, depth)
-        if marker in (0x01,) or 0xD0 <= marker <= 0xD9:
-            i += 2
-            continue
-        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
-        i += 2 + length
-    raise BadInput("JPEG has no frame header (damaged or truncated)", path)
-
-
-def _check_bytes(path: Path, head: bytes, tail: bytes, size: int) -> ImageInfo:
-    """Validate an image from its first bytes, its last bytes and its size."""
-    if size == 0:
-        raise BadInput("file is empty", path)
-    if head.startswith(_PNG_MAGIC):
-        info = _png_info(path, head)
-        if not tail.endswith(_PNG_IEND):
-            raise BadInput("PNG is truncated (no IEND chunk at the end)", path)
-        return info
-    if head.startswith(_JPEG_SOI):
-        if not tail.rstrip(b"\x00\r\n ").endswith(_JPEG_EOI):
-            raise BadInput("JPEG is truncated (no end-of-image marker)", path)
-        return _jpeg_info(path, head)
-    raise BadInput("not a PNG or JPEG image", path)
-
-
-def _read_error(path: Path, e: OSError) -> BadInput:
-    """An OS error met reading ``path``, as one line."""
-    if isinstance(e, FileNotFoundError):
-        return BadInput("file not found", path)
-    if isinstance(e, IsADirectoryError):
-        return BadInput("is a folder, not an image", path)
-    return BadInput(f"cannot read file ({e.strerror})", path)
-
-
-def _read_file(path: Path) -> tuple[bytes, int]:
-    """(all the bytes, the file size)."""
+def _read_file(path: Path) -> bytes:
+    """All the bytes of a regular file (see :func:`mbench.imagecheck.open_regular`)."""
+    fd = open_regular(path)
     try:  # raw descriptor calls: a third of the cost of a file object for a small frame
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            size = os.fstat(fd).st_size
-            data = os.read(fd, size)
-            while len(data) < size:  # a read may return less (very large files, signals)
-                more = os.read(fd, size - len(data))
-                if not more:
-                    break
-                data += more
-            return data, size
-        finally:
-            os.close(fd)
+        size = os.fstat(fd).st_size
+        check_file_size(path, size)
+        data = os.read(fd, size)
+        while len(data) < size:  # a read may return less (very large files, signals)
+            more = os.read(fd, size - len(data))
+            if not more:
+                break
+            data += more
+        return data
     except OSError as e:
-        raise _read_error(path, e) from None
+        raise BadInput(f"cannot read file ({e.strerror})", path) from None
+    finally:
+        os.close(fd)
 
 
 def probe_image(path: str | os.PathLike) -> ImageInfo:
@@ -134,37 +66,42 @@ def probe_image(path: str | os.PathLike) -> ImageInfo:
     Raises
     ------
     BadInput
-        The file is missing, empty, not a PNG or JPEG, or truncated.
+        The file is missing, not a regular file, empty, not a PNG or JPEG, truncated, or larger
+        than the frame cap (:mod:`mbench.imagecheck`).
     """
+    path = Path(path)
+    fd = open_regular(path)
     try:  # raw descriptor calls: a tree holds thousands of frames, and file objects cost 3x more
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            size = os.fstat(fd).st_size
-            head = os.pread(fd, 64, 0)
-            if head.startswith(_JPEG_SOI):
-                head = os.pread(fd, 65536, 0)  # the frame header may follow EXIF data
-            tail = os.pread(fd, 16, max(0, size - 16)) if size > len(head) else head[-16:]
-        finally:
-            os.close(fd)
+        size = os.fstat(fd).st_size
+        check_file_size(path, size)
+        head = os.pread(fd, 64, 0)
+        if head.startswith(_JPEG_SOI):
+            head = os.pread(fd, 65536, 0)  # the frame header may follow EXIF data
+        tail = os.pread(fd, 16, max(0, size - 16)) if size > len(head) else head[-16:]
     except OSError as e:
-        raise _read_error(path, e) from None
-    return _check_bytes(path, head, tail, size)
-
-
-def _read_checked(path: Path) -> tuple[bytes, ImageInfo]:
-    data, size = _read_file(path)  # one read: validate from memory, then decode from it
-    return data, _check_bytes(path, data[:65536], data[-16:], size)
+        raise BadInput(f"cannot read file ({e.strerror})", path) from None
+    finally:
+        os.close(fd)
+    info = check_head(path, head, tail)
+    if info is None:  # a PNG not ending in a plain IEND: walk its chunks to find one
+        info = check_bytes(path, _read_file(path))[0]
+    return info
 
 
 def _opencv_decode(path: Path, data: bytes, flags: int) -> np.ndarray:
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    try:
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    except cv2.error:  # OpenCV's own limits raise instead of returning None
+        img = None
     if img is None:
         raise BadInput("image data cannot be decoded (corrupt file)", path)
     return img
 
 
 def _decode(path: Path, flags: int) -> np.ndarray:
-    return _opencv_decode(path, _read_checked(path)[0], flags)
+    data = _read_file(path)
+    check_bytes(path, data)
+    return _opencv_decode(path, data, flags)
 
 
 # How a protocol's original reads a file (cv2.imread flags), by name.
@@ -182,6 +119,18 @@ READINGS = {
 }
 
 
+def _fast_png(data: bytes, scan: png.Scan | None, colours: tuple[int, ...],
+              oriented: bool) -> np.ndarray | None:
+    """:func:`mbench.png.decode` for the colour types given, where that is OpenCV's answer.
+
+    ``oriented``: the OpenCV flags apply an ``eXIf`` orientation (all but IMREAD_UNCHANGED), so
+    such files go to OpenCV.
+    """
+    if scan is None or scan.colour not in colours or (oriented and b"eXIf" in scan.kinds):
+        return None
+    return png.decode(data, scan)
+
+
 def read_alpha(path: str | os.PathLike, *, reading: str = "full") -> np.ndarray:
     """Read an alpha matte the way ``reading`` says (see :data:`READINGS`).
 
@@ -192,27 +141,45 @@ def read_alpha(path: str | os.PathLike, *, reading: str = "full") -> np.ndarray:
     if reading not in READINGS:
         raise ValueError(f"unknown reading {reading!r} (choose from {', '.join(READINGS)})")
     path = Path(path)
-    data, info = _read_checked(path)
-    if info.format == "png" and info.channels == 1 and (reading != "gray8" or info.bit_depth == 8):
-        img = png.decode(data, (1,))
-        if img is not None:
-            return img
+    data = _read_file(path)
+    scan = check_bytes(path, data)[1]
+    img = _fast_png(data, scan, (0,), reading != "unchanged")
+    if img is not None:
+        if reading == "gray8" and img.dtype == np.uint16:
+            return (img >> 8).astype(np.uint8)  # OpenCV keeps the high byte (libpng's strip_16)
+        return img
     return _opencv_decode(path, data, READINGS[reading])
 
 
 def read_color(path: str | os.PathLike) -> np.ndarray:
     """Read a colour image as an ``(H, W, 3)`` RGB array (``uint8`` or ``uint16``).
 
-    OpenCV decodes colour: photographs are mostly literals to inflate, where its zlib is as fast
-    as :mod:`mbench.png`, and its unfiltering is vectorised across channels.
+    Exactly ``cv2.imread(path, IMREAD_COLOR | IMREAD_ANYDEPTH)`` converted to RGB: RGB and RGBA
+    PNGs are decoded by :mod:`mbench.png` (an alpha channel is dropped, as OpenCV drops it),
+    everything else by OpenCV.
     """
-    img = _decode(Path(path), cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+    path = Path(path)
+    data = _read_file(path)
+    scan = check_bytes(path, data)[1]
+    img = _fast_png(data, scan, (2, 6), True)
+    if img is not None:
+        return img if img.shape[2] == 3 else np.ascontiguousarray(img[..., :3])
+    img = _opencv_decode(path, data, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
 def read_rgba(path: str | os.PathLike) -> np.ndarray:
-    """Read an image keeping an alpha channel if it has one: ``(H, W, 4)`` RGBA or ``(H, W, 3)``."""
-    img = _decode(Path(path), cv2.IMREAD_UNCHANGED)
+    """Read an image keeping an alpha channel if it has one: ``(H, W, 4)`` RGBA or ``(H, W, 3)``.
+
+    Exactly ``cv2.imread(path, IMREAD_UNCHANGED)`` in RGB(A) order (grey files made RGB).
+    """
+    path = Path(path)
+    data = _read_file(path)
+    scan = check_bytes(path, data)[1]
+    img = _fast_png(data, scan, (2, 6), False)
+    if img is not None:
+        return img
+    img = _opencv_decode(path, data, cv2.IMREAD_UNCHANGED)
     if img.ndim == 2:
         img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
     elif img.shape[2] == 4:
@@ -266,8 +233,7 @@ class VideoFrames:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        if not self.path.is_file():
-            raise BadInput("video file not found", self.path)
+        os.close(open_regular(self.path))  # a FIFO or device must not reach FFmpeg, which would block
         cap = cv2.VideoCapture(str(self.path))
         if not cap.isOpened():
             raise BadInput("video cannot be opened (corrupt or unsupported)", self.path)

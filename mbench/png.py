@@ -1,63 +1,120 @@
-"""A fast PNG reader: 8- and 16-bit grayscale, RGB and RGBA, not interlaced.
+"""PNG files: their chunk structure, checked as libpng would, and a fast decoder for plain files.
 
-Alpha mattes are almost always grayscale PNGs, and decoding them was most of the time that
-``mbench evaluate`` spent. OpenCV's decoder (libpng with the system zlib 1.2) takes about 8 ms for
-one 1080p matte written by OpenCV; this reader about 1.2 ms (``perf/png_speed.py``): the chunks'
-CRCs are checked with ``zlib.crc32``, the pixel stream is inflated by :mod:`mbench.inflate`, and
-the rows are unfiltered by a numba loop that also checks the stream's Adler-32. All of it releases
-the GIL. :mod:`mbench.frames` uses it for grayscale files only: colour photographs are mostly
-literals to inflate, where zlib is as fast, and OpenCV unfilters several channels at once.
+:func:`scan` walks the chunks of a whole file once. It refuses (``ValueError``) what OpenCV's
+decoder (libpng 1.6 behind OpenCV's own chunk reader) refuses and what could make a decoder
+work far beyond what the pixels need: a first chunk other than IHDR, chunk names that are not
+four ASCII letters, a chunk running past the end of the file, no IEND, a width or height over
+libpng's limit of 1,000,000, and image data too short to hold the pixels (DEFLATE expands at
+most 1032-fold) or far longer than they need.
 
-:func:`decode` returns ``None`` for anything it does not handle exactly as OpenCV would (palette,
-low bit depths, interlacing, transparency chunks, animation, unknown critical chunks) and for
-anything damaged; the caller then decodes the file with OpenCV, which gives the pixels or the
-error exactly as before. Tests check that both decoders give the same pixels on valid files.
+:func:`decode` turns a scanned file into pixels: the chunks' CRCs are checked with
+``zlib_ng.crc32``, the stream is inflated by zlib-ng (the maintained zlib fork: the same checks
+as zlib, including the window size the stream's header declares, which libpng enforces too, and
+it releases the GIL), and the rows are unfiltered by a numba loop (``nogil``). It returns
+``None`` for anything it does not handle exactly as OpenCV would (palette, low bit depths,
+interlacing, transparency, animation, unknown critical chunks, more image data than the pixels
+use) and for damage that libpng might tolerate; the caller then decodes the file with OpenCV.
+Orientation (an ``eXIf`` chunk) is the caller's to route: OpenCV applies it for most flags.
 """
 
 from __future__ import annotations
 
 import struct
-import zlib
+from dataclasses import dataclass
 
 import numba as nb
 import numpy as np
+from zlib_ng import zlib_ng
 
-from .inflate import inflate_zlib
-
-_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_DIMENSION = 1_000_000  # libpng's default user limit on width and height
+MAX_INFLATE_RATIO = 1032  # DEFLATE's largest expansion: a 258-byte match in two bits
 # Colour types this reader decodes, with their channels.
 _CHANNELS = {0: 1, 2: 3, 6: 4}
 # Chunks that change what OpenCV makes of the pixels, or that it would treat specially.
-_FALLBACK_CHUNKS = frozenset({b"tRNS", b"acTL", b"PLTE"})
-# Larger images (or headers claiming them) go to OpenCV, which applies its own pixel limit.
-_MAX_BYTES = 1 << 30
+_FALLBACK_CHUNKS = frozenset({b"tRNS", b"acTL", b"PLTE", b"fcTL", b"fdAT"})
+_LETTERS = frozenset(range(65, 91)) | frozenset(range(97, 123))
+_ALL_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 
 
-@nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _sums(src, n):
-    """Adler-32's two sums over ``src[:n]`` from zero: sum x, and sum of the running sums."""
-    s1 = np.int64(0)
-    s2 = np.int64(0)
-    for x in range(n):
-        s1 += np.int64(src[x])
-        s2 += s1
-    return s1, s2
+@dataclass(frozen=True)
+class Scan:
+    """What :func:`scan` found: the header, the image data and the other chunks' names."""
+
+    width: int
+    height: int
+    depth: int
+    colour: int
+    compression: int
+    filtering: int
+    interlace: int
+    idat: tuple[tuple[int, int, int], ...]  # (start of the chunk type, payload length, CRC)
+    kinds: frozenset[bytes]
+    idat_run: bool  # the IDAT chunks are consecutive (libpng reads one run)
+    crc_ok: bool  # IHDR's CRC
+
+    @property
+    def channels(self) -> int:
+        return _ALL_CHANNELS.get(self.colour, 0)
+
+    def pixel_bytes(self) -> int:
+        """Bytes of the decoded pixels (at the file's own depth, without filter bytes)."""
+        return self.height * -(-self.width * self.channels * self.depth // 8)
 
 
-@nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _sub_gray(src, row, rowbytes):
-    """Sub on one byte per pixel, the common case (OpenCV writes every row so), with the row's
-    Adler-32 sums in the same loop: the loop waits on its one-byte carry, so the sums cost nothing."""
-    a = np.int64(0)
-    s1 = np.int64(0)
-    s2 = np.int64(0)
-    for x in range(rowbytes):
-        v = np.int64(src[x])
-        a = (v + a) & 255
-        row[x] = a
-        s1 += v
-        s2 += s1
-    return s1, s2
+def scan(data: bytes) -> Scan:
+    """Walk the chunks of a whole PNG file; raise ``ValueError`` (a short reason) if it is refused."""
+    if not data.startswith(MAGIC):
+        raise ValueError("not a PNG image")
+    n = len(data)
+    i = len(MAGIC)
+    header = None
+    idat = []
+    kinds = set()
+    run_state = 0  # 0 before IDAT, 1 inside the run, 2 after it
+    run = True
+    while True:
+        if i + 12 > n:
+            raise ValueError("PNG is truncated (a chunk runs past the end of the file)")
+        length, kind = struct.unpack_from(">I4s", data, i)
+        if length > 0x7FFFFFFF or i + 12 + length > n:
+            raise ValueError("PNG is truncated (a chunk runs past the end of the file)")
+        if not _LETTERS.issuperset(kind):
+            raise ValueError(f"PNG chunk name {kind!r} is not four letters")
+        if header is None:
+            if kind != b"IHDR" or length != 13:
+                raise ValueError("PNG does not start with its IHDR header")
+            header = struct.unpack_from(">IIBBBBB", data, i + 8)
+            crc_ok = zlib_ng.crc32(data[i + 4:i + 8 + length]) == struct.unpack_from(">I", data,
+                                                                                      i + 8 + length)[0]
+        elif kind == b"IHDR":
+            raise ValueError("PNG has two IHDR headers")
+        if kind == b"IDAT":
+            idat.append((i + 4, length, struct.unpack_from(">I", data, i + 8 + length)[0]))
+            run = run and run_state < 2
+            run_state = 1
+        else:
+            run_state = 2 if run_state else 0
+            kinds.add(kind)
+        i += 12 + length
+        if kind == b"IEND":
+            break
+    width, height, depth, colour, compression, filtering, interlace = header
+    if not (0 < width <= MAX_DIMENSION and 0 < height <= MAX_DIMENSION):
+        raise ValueError(f"PNG is {width}x{height}: libpng reads at most "
+                         f"{MAX_DIMENSION:,}x{MAX_DIMENSION:,}")
+    if colour not in _ALL_CHANNELS:
+        raise ValueError(f"PNG colour type {colour} does not exist")
+    out = Scan(width, height, depth, colour, compression, filtering, interlace, tuple(idat),
+               frozenset(kinds), run, crc_ok)
+    need = out.pixel_bytes()
+    have = sum(length for _, length, _ in idat)
+    if have * MAX_INFLATE_RATIO + 1024 < need:
+        raise ValueError(f"PNG image data ({have} bytes) cannot hold its {width}x{height} pixels")
+    if have > 2 * need + height + 65536:
+        raise ValueError(f"PNG image data ({have} bytes) is far more than its {width}x{height} "
+                         f"pixels need")
+    return out
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
@@ -97,116 +154,85 @@ def unfilter(raw, height, rowbytes, bpp, out):
     """Undo PNG's per-row filters (PNG spec section 9.2) from ``raw`` into ``out`` (height, rowbytes).
 
     ``raw`` holds ``height`` rows of one filter-type byte and ``rowbytes`` filtered bytes; ``bpp`` is
-    the bytes per pixel (at least 1). Returns the Adler-32 of ``raw`` (the zlib stream's checksum,
-    summed row by row on the way), or -1 on an unknown filter type.
+    the bytes per pixel (at least 1). Returns False on an unknown filter type.
     """
     stride = rowbytes + 1
     zeros = np.zeros(rowbytes, np.uint8)  # the row above the first
-    a = np.int64(1)
-    b = np.int64(0)
     for y in range(height):
         kind = raw[y * stride]
         src = raw[y * stride + 1:(y + 1) * stride]
         row = out[y]
         up = out[y - 1] if y > 0 else zeros
         if kind > 4:
-            return -1
-        if kind == 1 and bpp == 1:
-            s1, s2 = _sub_gray(src, row, rowbytes)
+            return False
+        if kind == 0:
+            row[:] = src
+        elif kind == 2:  # Up: add the byte above
+            for x in range(rowbytes):
+                row[x] = np.uint8(src[x] + up[x])
         else:
-            if kind == 0:
-                row[:] = src
-            elif kind == 2:  # Up: add the byte above
-                for x in range(rowbytes):
-                    row[x] = np.uint8(src[x] + up[x])
-            else:
-                # Sub, Average, Paeth predict from the byte one pixel left: walk each channel on
-                # its own and carry that byte in a register (re-reading it from ``row`` would
-                # stall on the store just made, every byte).
-                for c in range(bpp):
-                    if kind == 1:
-                        _sub(src, row, c, rowbytes, bpp)
-                    elif kind == 3:
-                        _average(src, up, row, c, rowbytes, bpp)
-                    else:
-                        _paeth(src, up, row, c, rowbytes, bpp)
-            s1, s2 = _sums(src, rowbytes)
-        # The row's bytes are the filter type k then src: fold them into the running checksum.
-        k = np.int64(kind)
-        b = (b + (rowbytes + 1) * a + (rowbytes + 1) * k + s2) % 65521
-        a = (a + k + s1) % 65521
-    return (b << 16) | a
+            # Sub, Average, Paeth predict from the byte one pixel left: walk each channel on its
+            # own and carry that byte in a register (re-reading it from ``row`` would stall on
+            # the store just made, every byte).
+            for c in range(bpp):
+                if kind == 1:
+                    _sub(src, row, c, rowbytes, bpp)
+                elif kind == 3:
+                    _average(src, up, row, c, rowbytes, bpp)
+                else:
+                    _paeth(src, up, row, c, rowbytes, bpp)
+    return True
 
 
-def _chunks(data: bytes):
-    """Yield (type, payload) for each chunk after the signature, or raise ValueError when damaged."""
-    view = memoryview(data)
-    i = len(_MAGIC)
-    while True:
-        if i + 12 > len(data):
-            raise ValueError("truncated chunk")
-        length, kind = struct.unpack_from(">I4s", data, i)
-        end = i + 8 + length
-        if end + 4 > len(data):
-            raise ValueError("truncated chunk")
-        payload = view[i + 8:end]
-        yield kind, payload, struct.unpack_from(">I", data, end)[0]
-        if kind == b"IEND":
-            return
-        i = end + 4
+def plain(s: Scan) -> bool:
+    """Whether :func:`decode` handles the scanned file (the rest goes to OpenCV)."""
+    return (s.colour in _CHANNELS and s.depth in (8, 16) and not s.compression and not s.filtering
+            and not s.interlace and s.idat_run and s.crc_ok and not (s.kinds & _FALLBACK_CHUNKS)
+            and all(k in (b"IHDR", b"IEND") or k[0] & 32 for k in s.kinds))
 
 
-def decode(data: bytes, channels: tuple[int, ...]) -> np.ndarray | None:
-    """Decode a PNG whose channel count is in ``channels``, or return None.
+def inflate(data: bytes, s: Scan) -> bytes | None:
+    """The scanned file's filtered rows, or None (a CRC or stream error, or more data than rows)."""
+    pieces = []
+    for start, length, crc in s.idat:
+        piece = data[start:start + 4 + length]
+        if zlib_ng.crc32(piece) != crc:
+            return None
+        pieces.append(piece[4:])
+    stream = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+    if stream[:1] != b"x":
+        # A window under 32 KiB (libpng declares one for small images): libpng's zlib refuses a
+        # distance beyond it only where the distance also reaches past the current call's output,
+        # which depends on libpng's row-by-row calls. Such files are small; OpenCV decides.
+        return None
+    expected = s.height * (s.width * s.channels * s.depth // 8 + 1)
+    d = zlib_ng.decompressobj(0)  # 0: the window the stream's header declares, as libpng uses
+    try:
+        raw = d.decompress(stream, expected + 1)
+    except zlib_ng.error:
+        return None
+    if len(raw) != expected or not d.eof:
+        return None  # short, unfinished, or more data than rows: libpng's call (warnings) to make
+    return raw
+
+
+def decode(data: bytes, s: Scan) -> np.ndarray | None:
+    """Decode a scanned file that :func:`plain` accepts, or return None (see the module's notes).
 
     The result is ``(H, W)`` for grayscale and ``(H, W, C)`` RGB or RGBA otherwise, ``uint8`` or
-    ``uint16`` as stored. None means: not a file this reader handles exactly, or damaged; decode it
-    with OpenCV instead.
+    ``uint16`` as stored.
     """
-    if not data.startswith(_MAGIC):
+    if not plain(s):
         return None
-    header = None
-    idat: list[memoryview] = []
-    idat_closed = False
-    try:
-        for kind, payload, crc in _chunks(data):
-            critical = (kind[0] & 32) == 0  # bit 5 of the first letter: lower case is ancillary
-            if kind in _FALLBACK_CHUNKS or (critical and kind not in (b"IHDR", b"IDAT", b"IEND")):
-                return None
-            if kind == b"IHDR":
-                if header is not None or len(payload) != 13:
-                    return None
-                header = struct.unpack(">IIBBBBB", payload)
-            elif kind == b"IDAT":
-                if header is None or idat_closed:  # IDAT chunks must be consecutive
-                    return None
-                idat.append(payload)
-            else:
-                idat_closed = bool(idat)
-                continue  # ancillary chunks: libpng skips them (and tolerates their CRC errors)
-            if zlib.crc32(payload, zlib.crc32(kind)) != crc:
-                return None
-    except ValueError:
+    raw = inflate(data, s)
+    if raw is None:
         return None
-    if header is None or not idat:
+    ch = s.channels
+    bpp = ch * s.depth // 8
+    rowbytes = s.width * bpp
+    out = np.empty((s.height, rowbytes), np.uint8)
+    if not unfilter(np.frombuffer(raw, np.uint8), s.height, rowbytes, bpp, out):
         return None
-    width, height, depth, colour, compression, filtering, interlace = header
-    ch = _CHANNELS.get(colour)
-    if ch not in channels or depth not in (8, 16) or compression or filtering or interlace:
-        return None
-    bpp = ch * depth // 8
-    rowbytes = width * bpp
-    if width == 0 or height == 0 or height * (rowbytes + 1) > _MAX_BYTES:
-        return None
-    src = np.frombuffer(b"".join(idat), np.uint8)
-    raw = np.empty(height * (rowbytes + 1), np.uint8)
-    status, end = inflate_zlib(src, raw)
-    if status < 0:
-        return None
-    out = np.empty((height, rowbytes), np.uint8)
-    if unfilter(raw, height, rowbytes, bpp, out) != int.from_bytes(src[end:end + 4].tobytes(), "big"):
-        return None  # an unknown filter type, or the stream's checksum does not match
-    if depth == 16:
+    if s.depth == 16:
         out = out.view(">u2").astype(np.uint16)
-    shape = (height, width) if ch == 1 else (height, width, ch)
-    return out.reshape(shape)
+    return out.reshape((s.height, s.width) if ch == 1 else (s.height, s.width, ch))

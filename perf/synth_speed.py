@@ -17,7 +17,11 @@ disturb less. Two kinds of sources:
 
 ``--e2e`` also times ``mbench synth --out VideoMatte8K`` end to end (the default recipe, 7,960
 frames), and compares it with only encoding one frame in ten of what it wrote (the same ratios).
-Run: ``python perf/synth_speed.py [--e2e] [--no-table] [--size WxH] [--sources built-in] [--dir DIR]``.
+``--options`` times each augmentation option of issue 13 (the ``rvm`` profile, motion blur, defocus,
+shake, the codecs, linear-light composition, the guidance layers) at probability 1: render only
+(no encoding or writing), the same sequences with and without the option, alternating, best of
+``--repeats``; the option's cost is the difference in milliseconds per frame (one worker).
+Run: ``python perf/synth_speed.py [--e2e] [--options] [--no-table] [--size WxH] [--sources built-in] [--dir DIR]``.
 
 Nothing is deleted until the end: on a file system that delays the reuse of freed inodes (ext4
 without a journal, as on the machine of ``perf/RESULTS.md``), creating files right after deleting
@@ -175,10 +179,74 @@ def e2e(folder: Path, workers: int, repeats: int) -> dict:
             "cpu_ratio": (min(c for _, c in bound) / len(sample)) / (cpu / frames)}
 
 
+OPTIONS = {  # name -> (augment profile changes, output changes)
+    "rvm profile (every-step resampling)": ({"base": "rvm"}, {}),
+    "motion blur (8 samples)": ({"fg_motion_p": 1.0, "motion_blur_p": 1.0}, {}),
+    "defocus background": ({"defocus_bg_p": 1.0}, {}),
+    "defocus subject + alpha": ({"defocus_fg_p": 1.0}, {}),
+    "camera shake": ({"shake_p": 1.0}, {}),
+    "codec jpeg": ({"codec_p": 1.0, "codecs": ["jpeg"]}, {}),
+    "codec h264": ({"codec_p": 1.0, "codecs": ["h264"]}, {}),
+    "codec h265": ({"codec_p": 1.0, "codecs": ["h265"]}, {}),
+    "linear-light composition": ({}, {"compose": "linear"}),
+    "trimap layer": ({}, {"layers": ["com", "fgr", "pha", "bgr", "trimap"]}),
+    "mask layer": ({}, {"layers": ["com", "fgr", "pha", "bgr", "mask"]}),
+}
+
+
+def options_table(size, folder: Path, repeats: int, sequences: int = 12) -> None:
+    """Per option: render-only milliseconds per frame with and without it (same sequences)."""
+    from mbench.synth.plan import Planner
+    from mbench.synth.render import render_sequence
+
+    w, h = size
+    sh = h if w / h >= 16 / 9 else max(h, round(w * 9 / 16))
+    sw = round(sh * 16 / 9)
+    base = RECIPE.format(w=w, h=h, sw=sw, sh=sh, clips=sequences, frames=8)
+    base = base.replace('augment = "train"', 'augment = "opt"')
+
+    def planned(aug: dict, output: dict):
+        table = {"base": "train", "fg_motion_p": 1.0, **aug}
+        text = base.replace("[splits.train]", "[augment.opt]\n" + "\n".join(
+            f"{k} = {json.dumps(v)}" for k, v in table.items()) + "\n[splits.train]")
+        for k, v in output.items():
+            text = text.replace("[output]", f"[output]\n{k} = {json.dumps(v)}")
+        path = folder / f"opt-{abs(hash(text))}.toml"
+        path.write_text(text)
+        recipe = resolve(str(path))
+        sources = SourceSet.for_recipe(recipe)
+        planner = Planner(recipe, "train", 0, sources)
+        plans = [planner.clip_plan(c)["sequences"][0] for c in range(sequences)]
+        settings = planner.settings()
+        for plan in plans[:1]:  # warm: subjects and backgrounds built, kernels compiled
+            list(render_sequence(plan, settings, sources))
+        return plans, settings, sources
+
+    def run(setup) -> float:
+        plans, settings, sources = setup
+        t = time.perf_counter()
+        for plan in plans:
+            for _ in render_sequence(plan, settings, sources):
+                pass
+        return (time.perf_counter() - t) / (8 * len(plans)) * 1e3
+
+    print(f"\n| option ({w}x{h}, render only, 1 worker) | ms/frame without | ms/frame with | cost ms/frame |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, (aug, output) in OPTIONS.items():
+        off, on = planned({}, {}), planned(aug, output)
+        without, with_ = [], []
+        for _ in range(repeats):
+            without.append(run(off))
+            with_.append(run(on))
+        a, b = min(without), min(with_)
+        print(f"| {name} | {a:.2f} | {b:.2f} | {b - a:+.2f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--e2e", action="store_true", help="also time mbench synth --out VideoMatte8K")
     parser.add_argument("--no-table", action="store_true", help="skip the table (with --e2e: only that)")
+    parser.add_argument("--options", action="store_true", help="also time each augmentation option")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5, help="best of this many runs (default 5)")
     parser.add_argument("--dir", default=".", help="where the datasets are written (default: here)")
@@ -201,6 +269,9 @@ def main() -> None:
                     r = measure(size, kind, folder, args.workers, args.repeats)
                     print(f"| {size[0]}x{size[1]} | {kind} | {r['frames']} | {r['pipeline']:.1f} | "
                           f"{r['bound']:.1f} | {r['pipeline'] / r['bound']:.0%} | {r['cpu']:.0%} |", flush=True)
+        if args.options:
+            for size in sizes:
+                options_table(size, folder, args.repeats)
         if args.e2e:
             r = e2e(folder, args.workers, args.repeats)
             print(f"\nmbench synth --out VideoMatte8K: {r['seconds']:.0f} s wall, {r['cpu']:.0f} s CPU "

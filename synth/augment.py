@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .effects import OPS as EFFECT_OPS, draw_effects
 from .geometry import center_crop, random_crop
-from .motion import draw_affine, draw_motion, draw_ramp
+from .motion import draw_affine, draw_motion, draw_ramp, ramp_at
 
 # Operation tags for the per-operation generators (fixed: changing them changes every dataset).
 _OPS = {"fg_motion": 1, "bg_motion": 2, "joint_motion": 3, "fg_static": 4, "bg_static": 5,
         "fg_crop": 6, "bg_crop": 7, "fg_flip": 8, "bg_flip": 9, "noise": 10, "fg_jitter": 11,
         "bg_jitter": 12, "grayscale": 13, "sharpness": 14, "blur": 15, "pause": 16, "shadow": 17,
-        "misalign": 18, "capture_jitter": 19}
+        "misalign": 18, "capture_jitter": 19, **EFFECT_OPS}
 
 OPERATIONS = ("fg_motion_p", "bg_motion_p", "static_affine_p", "hflip_p", "noise_p", "color_jitter_p",
               "grayscale_p", "sharpness_p", "blur_p", "pause_p", "shadow_p", "misalign_p", "capture_jitter_p")
@@ -77,18 +78,22 @@ def draw_augmentation(profile: dict, key: list[int], fg_size: tuple[int, int],
     """
     p = profile
     linear = p["linear_curve_p"]
+    # translations in whole pixels of the image drawn for (the joint motion: the foreground's, as
+    # RVM's get_params sees imgs[0][0].size), or fractions
+    fg_px, bg_px = (fg_size, bg_size) if p["translate_rounding"] == "pixel" else (None, None)
+    motion = {"overshoot": p["overshoot"]}
     aug: dict = {}
     rng = _hit(key, "fg_motion", p["fg_motion_p"])
-    aug["fg_motion"] = draw_motion(rng, p["motion"], linear) if rng else None
+    aug["fg_motion"] = draw_motion(rng, p["motion"], linear, pixels=fg_px, **motion) if rng else None
     # RVM: background alone with p/2, then foreground and background together with p/2
     rng = _hit(key, "bg_motion", p["bg_motion_p"] / 2)
-    aug["bg_motion"] = draw_motion(rng, p["motion"], linear) if rng else None
+    aug["bg_motion"] = draw_motion(rng, p["motion"], linear, pixels=bg_px, **motion) if rng else None
     rng = _hit(key, "joint_motion", p["bg_motion_p"] / 2)
-    aug["joint_motion"] = draw_motion(rng, p["motion"], linear) if rng else None
+    aug["joint_motion"] = draw_motion(rng, p["motion"], linear, pixels=fg_px, **motion) if rng else None
     rng = _hit(key, "fg_static", p["static_affine_p"])
-    aug["fg_static"] = draw_affine(rng, p["fg_static"]) if rng else None
+    aug["fg_static"] = draw_affine(rng, p["fg_static"], fg_px) if rng else None
     rng = _hit(key, "bg_static", p["static_affine_p"])
-    aug["bg_static"] = draw_affine(rng, p["bg_static"]) if rng else None
+    aug["bg_static"] = draw_affine(rng, p["bg_static"], bg_px) if rng else None
     aug["fg_crop"] = _crop(_rng(key, "fg_crop"), p, fg_size, out_size)
     aug["bg_crop"] = _crop(_rng(key, "bg_crop"), p, bg_size, out_size)
     aug["fg_flip"] = _hit(key, "fg_flip", p["hflip_p"]) is not None
@@ -106,11 +111,15 @@ def draw_augmentation(profile: dict, key: list[int], fg_size: tuple[int, int],
         aug["noise"] = None
 
     std = p["jitter_std"]
+    strength = None if p["jitter_strength"] == [1.0, 1.0] else tuple(p["jitter_strength"])
     for layer in ("fg", "bg"):
         rng = _hit(key, f"{layer}_jitter", p["color_jitter_p"])
         # brightness, contrast, saturation, hue offsets, each ~ N(0, std^2)
-        aug[f"{layer}_jitter"] = draw_ramp(rng, lambda r: [float(v) for v in r.normal(0, std, 4)],
-                                           linear) if rng else None
+        ramp = draw_ramp(rng, lambda r: [float(v) for v in r.normal(0, std, 4)], linear,
+                         strength) if rng else None
+        if ramp and p["jitter_saturation"] == "brightness":
+            ramp["saturation_from"] = "brightness"
+        aug[f"{layer}_jitter"] = ramp
     aug["grayscale"] = _hit(key, "grayscale", p["grayscale_p"]) is not None
     rng = _hit(key, "sharpness", p["sharpness_p"])
     aug["sharpness"] = float(rng.uniform(*p["sharpness_factor"])) if rng else None
@@ -145,7 +154,19 @@ def draw_augmentation(profile: dict, key: list[int], fg_size: tuple[int, int],
                                  float(rng.uniform(1 - s, 1 + s)), float(rng.uniform(-h, h))]
     else:
         aug["capture_jitter"] = None
+    aug.update(draw_effects(p, lambda op, prob: _hit(key, op, prob)))
     return aug
+
+
+def jitter_factors(ramp: dict, t: int, length: int, hue_scale: float) -> tuple[float, float, float, float]:
+    """Brightness, contrast, saturation factors and hue shift of a jitter ramp at frame ``t``
+    (RVM: ``max(1 + offset, 0.1)`` each, hue ``offset * hue_scale`` within +-0.5; a ramp with
+    ``saturation_from = "brightness"`` uses the brightness offset for the saturation, as RVM's
+    ``_motion_color_jitter`` does)."""
+    b, c, s, h = ramp_at(ramp, t, length)
+    if ramp.get("saturation_from") == "brightness":
+        s = b
+    return max(1 + b, 0.1), max(1 + c, 0.1), max(1 + s, 0.1), min(0.5, max(-0.5, h * hue_scale))
 
 
 def pause_source(aug: dict, t: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
 from mbench.errors import BadInput
@@ -17,7 +18,7 @@ with RVM-style static and easing-driven motion augmentation, as a recipe says.
   mbench synth --out VM8K --fgr videomatte:/data/VideoMatte240K_JPEG_SD --bgr images:/data/Backgrounds
   mbench synth --out evalset --recipe rvm-eval-512x288 --fgr videomatte:/data/VM240K --bgr videos:/data/dvm
   mbench synth --out tiny --recipe smoke
-  mbench synth --list-recipes | --verify DIR | --preview DIR
+  mbench synth --list-recipes | --verify DIR | --preview DIR | --check-leakage A B
 
 Sources are KIND or KIND:PATH, optionally @WEIGHT: foregrounds procedural (built in), videomatte,
 images; backgrounds builtin, images, videos. Repeat --fgr/--bgr to mix sources: weights (default 1)
@@ -34,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     what.add_argument("--out", metavar="DIR", help="write the dataset here (resumes an unfinished run)")
     what.add_argument("--list-recipes", action="store_true", help="list the shipped recipes")
     what.add_argument("--verify", metavar="DIR", help="recompute the checksums of a dataset's manifest")
+    what.add_argument("--check-leakage", nargs=2, metavar=("A", "B"),
+                      help="list the source items (foreground clips, background images or videos) that "
+                           "datasets A and B share; exit status 1 when there are any")
     what.add_argument("--preview", metavar="DIR",
                       help="write a contact sheet of com/pha frames (DIR/preview.png, or --sheet FILE)")
     parser.add_argument("--recipe", default="videomatte8k", metavar="NAME|FILE.toml",
@@ -63,10 +67,12 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    modes = [m for m in ("out", "list_recipes", "verify", "preview") if getattr(args, m)]
+    modes = [m for m in ("out", "list_recipes", "verify", "preview", "check_leakage") if getattr(args, m)]
     if len(modes) != 1:
-        raise BadInput("give exactly one of --out DIR, --list-recipes, --verify DIR, --preview DIR",
-                       "mbench synth")
+        raise BadInput("give exactly one of --out DIR, --list-recipes, --verify DIR, --preview DIR, "
+                       "--check-leakage A B", "mbench synth")
+    if args.check_leakage:
+        return _check_leakage(args)
     if args.list_recipes:
         from .recipes import shipped_recipes
 
@@ -98,7 +104,28 @@ def _verify(args: argparse.Namespace) -> int:
                        f"{args.verify.rstrip('/')}/{rel}")
     if not args.quiet:
         print(f"{args.verify}: all {result['files']} files match the manifest")
+    _warn_overlaps(args.verify)
     return 0
+
+
+def _warn_overlaps(root: str) -> None:
+    """One warning line (stderr) per pair of splits of ``root`` that share source items."""
+    from .leakage import split_overlaps
+    from .verify import read_manifest
+
+    for line in split_overlaps(read_manifest(root)):
+        print(f"mbench synth: warning: {root}: {line}", file=sys.stderr)
+
+
+def _check_leakage(args: argparse.Namespace) -> int:
+    from .leakage import dataset_overlaps
+
+    lines = dataset_overlaps(*args.check_leakage)
+    for line in lines:
+        print(line)
+    if not lines and not args.quiet:
+        print(f"{args.check_leakage[0]} and {args.check_leakage[1]} share no source items")
+    return 1 if lines else 0
 
 
 def _synthesize(args: argparse.Namespace) -> int:
@@ -117,6 +144,7 @@ def _synthesize(args: argparse.Namespace) -> int:
     sources = SourceSet.for_recipe(recipe, fgr, bgr)
     summary = synthesize(recipe, args.out, seed=seed, sources=sources, workers=args.workers,
                          force=args.force, quiet=args.quiet)
+    _warn_overlaps(args.out)
     if args.hf:
         from .hf import HF_DIR, export_hf
         from .verify import read_manifest

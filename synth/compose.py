@@ -64,3 +64,27 @@ def compose_reference(fgr: np.ndarray, pha: np.ndarray, bgr: np.ndarray,
     """The same composition in plain numpy (RVM's expression), for tests and checks."""
     a = pha.astype(float)[:, :, None] / 255
     return np.floor(fgr * a + bgr * (1 - a) + ROUNDING[rounding]).astype(np.uint8)
+
+
+def _srgb_to_linear(c: np.ndarray) -> np.ndarray:
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _linear_to_srgb(c: np.ndarray) -> np.ndarray:
+    return np.where(c <= 0.0031308, c * 12.92, 1.055 * np.power(np.maximum(c, 0.0031308), 1 / 2.4) - 0.055)
+
+
+def compose_linear(fgr: np.ndarray, pha: np.ndarray, bgr: np.ndarray, rounding: str = "half-up") -> np.ndarray:
+    """Composite in linear light: decode sRGB (IEC 61966-2-1), ``fgr a + bgr (1 - a)``, encode.
+
+    Opaque and transparent pixels give ``fgr`` and ``bgr`` exactly, as :func:`compose` does.
+    """
+    if fgr.shape != bgr.shape or fgr.shape[:2] != pha.shape:
+        raise ValueError(f"layer shapes differ: fgr {fgr.shape}, pha {pha.shape}, bgr {bgr.shape}")
+    lut = _srgb_to_linear(np.arange(256) / 255.0)
+    a = pha.astype(np.float64)[:, :, None] / 255
+    mixed = lut[fgr] * a + lut[bgr] * (1 - a)
+    out = np.floor(np.clip(_linear_to_srgb(mixed), 0, 1) * 255 + ROUNDING[rounding]).astype(np.uint8)
+    out[pha == 255] = fgr[pha == 255]
+    out[pha == 0] = bgr[pha == 0]
+    return out

@@ -41,10 +41,11 @@ def affine_matrix(angle: float, translate: tuple[float, float], scale: float,
 
 def params_matrix(params: dict, size: tuple[int, int]) -> np.ndarray:
     """The matrix of an affine parameter set ``{angle, tx, ty, scale, shear}`` (translation as a
-    fraction of the image size) for an image of ``size = (w, h)``."""
+    fraction of the image size, or in pixels when the set has ``pixels``) for an image of
+    ``size = (w, h)``."""
     w, h = size
-    return affine_matrix(params["angle"], (params["tx"] * w, params["ty"] * h), params["scale"],
-                         (params["shear"], 0.0), size)
+    tx, ty = (params["tx"], params["ty"]) if "pixels" in params else (params["tx"] * w, params["ty"] * h)
+    return affine_matrix(params["angle"], (tx, ty), params["scale"], (params["shear"], 0.0), size)
 
 
 def crop_matrix(crop: tuple[int, int, int, int], out_size: tuple[int, int]) -> np.ndarray:

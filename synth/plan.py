@@ -17,18 +17,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import math
+
 import numpy as np
 
 from .augment import draw_augmentation
 from .catalog import SourceSet
 from .geometry import working_size
+from .guidance import draw_guidance
+from .leakage import clip_uses
 from .recipes import clip_lengths
+from .rvm_resample import working_size as rvm_working_size
 from .sampling import clip_frames, draw_sampling, sample_offsets, start_range
 
 # Purposes (the third element of every seed key); fixed, as changing one changes every dataset.
 WRITE, STREAM, CLIP, ORDER = 1, 2, 3, 4
 # Sub-generators of a sequence key.
-_SAMPLING, _BACKGROUND, _AUGMENT = 101, 102, 103
+_SAMPLING, _BACKGROUND, _AUGMENT, _GUIDANCE = 101, 102, 103, 104
 
 
 def _pick_cycle(planner, catalog, role, index, rng, weights):
@@ -42,11 +47,23 @@ def _pick_shuffle(planner, catalog, role, index, rng, weights):
     return int(perm[index % len(catalog)])
 
 
+def _pick_distinct(planner, catalog, role, index, rng, weights):
+    # RVM's generators give sample i the shuffled background i (i mod the pool): with a pool of B
+    # backgrounds and foregrounds cycling with period F, (i mod F, i mod B) repeats after lcm(F, B)
+    # samples. Shifting the background by one per lcm block keeps every pair distinct for the
+    # first F * B samples (pairs repeat only once the pools are used up), and equals RVM's pairing
+    # while i < lcm(F, B) (e.g. its 25 samples over 5 foregrounds and 45 background videos).
+    n = len(catalog)
+    f = planner.foreground_period()
+    shifted = (index + index // math.lcm(f, n)) % n
+    return _pick_shuffle(planner, catalog, role, shifted, rng, weights)
+
+
 def _pick_random(planner, catalog, role, index, rng, weights):
     return int(rng.choice(len(catalog), p=weights))
 
 
-PICKERS = {"cycle": _pick_cycle, "shuffle": _pick_shuffle, "random": _pick_random}
+PICKERS = {"cycle": _pick_cycle, "shuffle": _pick_shuffle, "random": _pick_random, "distinct": _pick_distinct}
 """How a clip or sequence picks its source entry (the recipe's ``*_order`` keys)."""
 
 
@@ -75,7 +92,14 @@ class Planner:
         """What the renderer needs besides a sequence plan."""
         return {"size": list(self.size), "geometry": self.config["geometry"],
                 "border": self.augment["background_border"], "hue_scale": self.augment["hue_scale"],
+                "resampling": self.augment["resampling"], "compose": self.recipe["output"]["compose"],
                 "rounding": self.recipe["output"]["rounding"], "layers": list(self.recipe["output"]["layers"])}
+
+    def foreground_period(self) -> int:
+        """After how many clips the foreground choice repeats (cycle and shuffle orders)."""
+        cfg = self.config
+        n = len(self.sources.fg_catalog(cfg["source_split"]))
+        return min(n, cfg["foreground_pool"]) if cfg["foreground_pool"] else n
 
     # -- clips -------------------------------------------------------------------------------
     def clip_material(self, c: int) -> dict:
@@ -109,7 +133,7 @@ class Planner:
                      for j, base in enumerate(range(0, length, seq_len))]
         public = {k: v for k, v in material.items() if k not in ("frames", "size")}
         return {"split": self.split, "index": c, "id": f"{c:04d}", "frames": length,
-                "material": public, "sequences": sequences}
+                "material": public, "sequences": sequences, "uses": clip_uses(material, sequences)}
 
     # -- streaming ---------------------------------------------------------------------------
     def windows(self, seq_len: int) -> list[tuple[int, int]]:
@@ -144,9 +168,10 @@ class Planner:
             bg_draw = draw_sampling(rng, self.sampling, length)
             bg_frames = [(start + o * keep) % item.num_frames for o in sample_offsets(bg_draw, length)]
 
-        fg_work = working_size(tuple(material["size"]), self.size)
-        bg_work = working_size((item.width, item.height), self.size)
-        return {
+        work = rvm_working_size if self.augment["resampling"] == "every-step" else working_size
+        fg_work = work(tuple(material["size"]), self.size)
+        bg_work = work((item.width, item.height), self.size)
+        plan = {
             "key": key, "length": length,
             "fg": {"source": material["source"], "spec": material["spec"], "split": material["split"],
                    "clip": material["clip"], "frames": fg_frames, "flip": material["flip"],
@@ -157,6 +182,11 @@ class Planner:
             "sampling": draw,
             "augment": draw_augmentation(self.augment, [*key, _AUGMENT], fg_work, bg_work, self.size, length),
         }
+        guidance = draw_guidance(np.random.default_rng([*key, _GUIDANCE]), self.recipe["guidance"],
+                                 self.recipe["output"]["layers"])
+        if guidance:  # only recorded when a guidance layer is written
+            plan["guidance"] = guidance
+        return plan
 
 
 def plan_split(recipe: dict, split: str, seed: int, sources: SourceSet) -> list[dict]:

@@ -1,8 +1,10 @@
 """``mbench synth --preview DIR``: a contact sheet of composite and alpha frames (a PNG).
 
-Works on any dataset in the clip layout (DESIGN.md 2.1): up to ``clips`` clips spread over the
+Works on any dataset in the clip layout (docs/design.md 2.1): up to ``clips`` clips spread over the
 dataset, ``frames`` frames spread over each clip, each shown as its composite (or foreground)
-beside its alpha.
+beside its alpha, and its ``trimap`` and ``mask`` guidance layers when the clip has them. For an
+``mbench synth`` dataset each row's label also names the effects its first sequence draws (from
+``manifest.json``).
 """
 
 from __future__ import annotations
@@ -41,16 +43,40 @@ def _fit(img: np.ndarray, height: int) -> np.ndarray:
     return cv2.resize(img, (width, height), interpolation=interp)
 
 
+_EFFECTS = ("motion_blur", "defocus_bg", "defocus_fg", "shake", "codec", "fg_motion", "joint_motion", "bg_motion",
+            "fg_jitter", "noise", "shadow")
+
+
+def _labels(root: Path) -> dict[str, str]:
+    """Clip id -> the effects of its first sequence, for an mbench synth dataset (else empty)."""
+    import json
+
+    try:
+        clips = json.loads((root / "manifest.json").read_text("utf-8")).get("clips", {})
+        out = {}
+        for cid, plan in clips.items():
+            seq = plan["sequences"][0]
+            aug = seq["augment"]
+            names = [(f"codec {aug[k]['codec']}" if k == "codec" else k) for k in _EFFECTS if aug.get(k)]
+            if seq.get("guidance"):
+                names.append(f"mask {seq['guidance']['mask']['kind']}")
+            out[cid] = ", ".join(names)
+        return out
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return {}
+
+
 def contact_sheet(root: str | os.PathLike, out: str | os.PathLike | None = None, *, clips: int = 6,
                   frames: int = 4, height: int = 128) -> Path:
     """Write the contact sheet of the dataset at ``root`` (default ``root/preview.png``)."""
     root = Path(root)
-    found = discover_clips(root)
+    found = discover_clips(root, layers=("pha", "fgr", "com", "bgr", "trimap", "mask"))
     out = Path(out) if out else root / "preview.png"
     if out.suffix.lower() != ".png":
         raise BadInput("the contact sheet is a PNG: give a file name ending in .png", out)
     # the dataset root may hold its sheet; the clip folders it reads may not
     out = check_output(out, [clip.path for clip in found], kind="sheet", flag="--sheet")
+    labels = _labels(root)
     rows = []
     for clip in (found[i] for i in _spread(len(found), clips)):
         colour = clip.layers.get("com") or clip.layers.get("fgr")
@@ -60,11 +86,13 @@ def contact_sheet(root: str | os.PathLike, out: str | os.PathLike | None = None,
         for t in _spread(len(clip), frames):
             pha = _fit(clip.layers["pha"].read_alpha(t), height)
             pair = [pha] if colour is None else [_fit(colour.read_color(t), height), pha]
+            pair += [_fit(clip.layers[g].read_alpha(t), height) for g in ("trimap", "mask") if g in clip.layers]
             cells.append(np.concatenate(pair, axis=1))
             cells.append(np.full((height, 4, 3), 255, np.uint8))
         row = np.concatenate(cells[:-1], axis=1)
         band = np.full((_LABEL, row.shape[1], 3), 255, np.uint8)
-        cv2.putText(band, clip.id, (2, _LABEL - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+        label = clip.id + (f": {labels[clip.id]}" if labels.get(clip.id) else "")
+        cv2.putText(band, label, (2, _LABEL - 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
         rows.append(np.concatenate([band, row], axis=0))
     width = max(r.shape[1] for r in rows)
     rows = [np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]

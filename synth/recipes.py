@@ -20,17 +20,19 @@ from mbench.paths import check_name
 
 from .augment import GEOMETRIC_OPS
 from .compose import ROUNDING
+from .effects import CODECS
 from .geometry import BORDERS
+from .guidance import DEFAULTS as GUIDANCE, LAYERS as GUIDANCE_LAYERS, MASK_KINDS
 
 DEFAULT_RECIPE = "videomatte8k"
 MAX_SIDE = 8192  # widest frame a recipe may ask for (DCI 8K); larger ones cannot be composed in memory
 
 # Schema: key -> default (the type of the default is the key's type; None = required).
 TOP = {"description": "", "seed": 0, "size": None, "sources": {}, "output": {}, "splits": None,
-       "augment": {}, "sampling": {}}
+       "augment": {}, "sampling": {}, "guidance": {}}
 SOURCES = {"fgr": ["procedural"], "bgr": ["builtin"], "fgr_options": {}, "bgr_options": {}}
 OUTPUT = {"layers": ["com", "fgr", "pha", "bgr"], "color_format": "png", "jpeg_quality": 95,
-          "png_compression": 1, "rounding": "half-up"}
+          "png_compression": 1, "rounding": "half-up", "compose": "srgb"}
 SPLIT = {"clips": None, "frames": 0, "frames_total": 0, "source_split": "", "background_split": "",
          "keep_one_in": 1, "sequence_length": 0, "foreground_pool": 0, "foreground_order": "shuffle",
          "flip": "none",
@@ -39,21 +41,29 @@ SPLIT = {"clips": None, "frames": 0, "frames_total": 0, "source_split": "", "bac
 CHOICES = {
     "output.color_format": ("png", "jpg"),
     "output.rounding": tuple(ROUNDING),
+    "output.compose": ("srgb", "linear"),
     "foreground_order": ("shuffle", "cycle", "random"),
     "flip": ("none", "cycle-parity"),
     "start": ("random", "first"),
-    "background_order": ("random", "shuffle", "cycle"),
+    "background_order": ("random", "shuffle", "cycle", "distinct"),
     "background_kind": ("any", "image", "video"),
     "background_frames": ("sampled", "first"),
     "geometry": ("warp", "stretch"),
     "crop_position": ("center", "random"),
     "background_border": tuple(BORDERS),
+    "resampling": ("once", "every-step"),
+    "overshoot": ("clamp", "keep"),
+    "translate_rounding": ("none", "pixel"),
+    "jitter_saturation": ("own", "brightness"),
 }
-LAYERS = ("com", "fgr", "pha", "bgr", "bgr_capture")
-_FREE_LENGTH = ("layers", "speeds", "fgr", "bgr")  # list keys of any length
-_RANGES = ("crop_ratio", "noise_grain", "sharpness_factor", "blur_sigma", "shadow_blur")
+LAYERS = ("com", "fgr", "pha", "bgr", "bgr_capture") + GUIDANCE_LAYERS
+_FREE_LENGTH = ("layers", "speeds", "fgr", "bgr", "mask_kinds", "codecs")  # list keys of any length
+_RANGES = ("crop_ratio", "noise_grain", "sharpness_factor", "blur_sigma", "shadow_blur", "jitter_strength",
+           "motion_blur_exposure", "defocus_radius", "codec_crf", "codec_jpeg_quality")
+_PROFILE_CHOICES = ("crop_position", "background_border", "resampling", "overshoot", "translate_rounding",
+                    "jitter_saturation")
 _AFFINE_RANGES = ("motion", "fg_static", "bg_static", "shadow_affine", "misalign")
-_SIZES = ("_std", "_sigma", "_strength", "hue_scale")  # scalar sizes: never negative
+_SIZES = ("_std", "_sigma", "_strength", "hue_scale", "shake_rotation", "shake_translate", "shake_smoothness")  # scalar sizes: never negative
 
 
 def _profiles_file() -> dict:
@@ -138,7 +148,7 @@ def _resolve_profile(kind: str, name: str, own: dict, shipped: dict, where: str,
     for key, value in table.items():
         if key != "base":
             out[key] = _typed(value, schema[key], where, f"{kind}.{name}.{key}")
-    for key in ("crop_position", "background_border"):
+    for key in _PROFILE_CHOICES:
         if key in out:
             _choice(out[key], key, where)
     for key, value in out.items():
@@ -159,8 +169,28 @@ def _resolve_profile(kind: str, name: str, own: dict, shipped: dict, where: str,
             raise BadInput(f"'{kind}.{name}.{key}.scale' must be [low, high] with 0 < low <= high", where)
     if out.get("crop_ratio", [1])[0] <= 0:
         raise BadInput(f"'{kind}.{name}.crop_ratio' must be positive", where)
+    if kind == "augment" and (out["motion_blur_samples"] < 1 or not out["codecs"] or
+                              any(c not in CODECS for c in out["codecs"]) or out["codec_jpeg_quality"][1] > 100):
+        raise BadInput(f"'augment.{name}': motion_blur_samples must be >= 1, codecs some of "
+                       f"{', '.join(CODECS)}, codec_jpeg_quality within [0, 100]", where)
     if kind == "sampling" and (not out["speeds"] or min(out["speeds"]) <= 0):
         raise BadInput(f"'sampling.{name}.speeds' must be a non-empty list of positive numbers", where)
+    return out
+
+
+def _resolve_guidance(raw: dict, where: str) -> dict:
+    """The ``[guidance]`` table (trimap and mask parameters), checked and completed."""
+    _check_keys(raw, GUIDANCE, where, "guidance")
+    out = {k: _typed(raw.get(k, d), d, where, f"guidance.{k}") for k, d in GUIDANCE.items()}
+    for key in ("trimap_width", "mask_radius"):
+        lo, hi = out[key]
+        if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi):
+            raise BadInput(f"'guidance.{key}' must be [low, high] integers with 0 <= low <= high", where)
+    if not 0 < out["mask_scale"][0] <= out["mask_scale"][1] <= 1:
+        raise BadInput("'guidance.mask_scale' must be [low, high] with 0 < low <= high <= 1", where)
+    bad = [k for k in out["mask_kinds"] if k not in MASK_KINDS] or ([] if out["mask_kinds"] else ["(none)"])
+    if bad:
+        raise BadInput(f"'guidance.mask_kinds' must name some of {', '.join(MASK_KINDS)} (got {bad[0]})", where)
     return out
 
 
@@ -228,7 +258,7 @@ def resolve(spec: str = DEFAULT_RECIPE, *, size: tuple[int, int] | None = None,
         recipe["sources"][k] = table
     _check_keys(raw.get("output", {}), OUTPUT, where, "output")
     output = {k: _typed(raw.get("output", {}).get(k, d), d, where, f"output.{k}") for k, d in OUTPUT.items()}
-    for key in ("color_format", "rounding"):
+    for key in ("color_format", "rounding", "compose"):
         _choice(output[key], f"output.{key}", where)
     for layer in output["layers"]:
         if layer not in LAYERS:
@@ -239,6 +269,7 @@ def resolve(spec: str = DEFAULT_RECIPE, *, size: tuple[int, int] | None = None,
     if "pha" not in output["layers"]:
         raise BadInput("output.layers must include 'pha'", where)
     recipe["output"] = output
+    recipe["guidance"] = _resolve_guidance(raw.get("guidance", {}), where)
     own = {"augment": raw.get("augment", {}), "sampling": raw.get("sampling", {})}
     for kind, tables in own.items():
         if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):

@@ -17,16 +17,20 @@ import numpy as np
 from PIL import Image
 
 from . import photometric as ph
-from .augment import pause_source
+from . import effects_pixels as fx
+from . import rvm_resample as rvm
+from .augment import jitter_factors, pause_source
 from .catalog import SourceSet
-from .compose import compose
+from .compose import compose, compose_linear
+from .effects import exposure_times, shake_path
 from .geometry import crop_matrix, hflip_matrix, params_matrix, shrink, warp
+from .guidance import guidance_layers
 from .motion import motion_at, ramp_at
 
 _NOISE_LAYER = {"fgr": 1, "bgr": 2}
 
 
-def _chain(aug: dict, layer: str, t: int, length: int, work: tuple[int, int], out: tuple[int, int],
+def _chain(aug: dict, layer: str, t: float, length: int, work: tuple[int, int], out: tuple[int, int],
            flip: bool, memo: "_Memo") -> np.ndarray:
     """The forward matrix of ``layer`` ("fg" or "bg") at frame ``t``, in RVM's order: the motion
     at ``t`` first, then the sequence's fixed static affine, crop and flip (multiplied once)."""
@@ -80,7 +84,7 @@ class _Memo:
 def _bg_is_static(aug: dict) -> bool:
     """Whether the background pixels depend only on the source frame and the (fixed) geometry."""
     return not (aug["bg_motion"] or aug["joint_motion"] or aug["noise"] or aug["bg_jitter"]
-                or aug["blur"]["bg"] or aug["blur"]["all"] or aug["shadow"])
+                or aug["blur"]["bg"] or aug["blur"]["all"] or aug["shadow"] or aug.get("shake"))
 
 
 def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
@@ -106,31 +110,52 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
     item = sources.bg_item(bg["source"], bg["split"], bg["item"])
     fi, bi = fg["frames"][u], bg["frames"][u]
 
+    every_step = settings.get("resampling") == "every-step"
+    shrink_to = rvm.shrink if every_step else shrink
+
     def source_fg():  # the frame at its working size
-        return tuple(shrink(a, fg["work"]) for a in sources.read_fg(fg["source"], clip, fi))
+        return tuple(shrink_to(a, fg["work"]) for a in sources.read_fg(fg["source"], clip, fi))
 
     def source_bg():
-        return shrink(sources.read_bg(bg["source"], item, bi), bg["work"])
+        return shrink_to(sources.read_bg(bg["source"], item, bi), bg["work"])
 
     fg_flip = bool(fg["flip"]) != bool(aug["fg_flip"])
-    if settings["geometry"] == "stretch":  # RVM resizes the frame as read: no area shrink first
+    floats: dict[str, np.ndarray] = {}
+
+    def fg_once(time: float) -> tuple[np.ndarray, np.ndarray]:  # the subject at a (sub-frame) time
+        m_fg = _chain(aug, "fg", time, length, tuple(fg["work"]), out, fg_flip, memo)
+        if sources.fg_warps(fg["source"], clip, fg["work"]):  # the source resamples once itself
+            return memo.get(("fg-warp", fi, m_fg.tobytes()),
+                            lambda: sources.read_fg_warped(fg["source"], clip, fi, m_fg, out))
+        return tuple(warp(a, m_fg, out) for a in memo.get(("fg", fi), source_fg))
+
+    def fg_float(time: float) -> tuple[np.ndarray, np.ndarray]:
+        if every_step:
+            return tuple(rvm.layer_geometry(aug, "fg", memo.get(("fg", fi), source_fg), time, length, out, fg_flip))
+        return tuple(_unit(a) for a in fg_once(time))
+    if every_step and settings["geometry"] != "stretch":  # RVM: one resampling per step, floats after
+        floats["fgr"], floats["pha"] = rvm.layer_geometry(aug, "fg", memo.get(("fg", fi), source_fg), u,
+                                                          length, out, fg_flip)
+        bg_key = ("bg-rvm", bi, repr([motion_at(aug[m], u, length) for m in ("bg_motion", "joint_motion")
+                                      if aug[m]]))
+        floats["bgr"] = memo.get(bg_key, lambda: rvm.layer_geometry(
+            aug, "bg", (memo.get(("bg", bi), source_bg),), u, length, out, bool(aug["bg_flip"]))[0])
+        fgr, pha, bgr = floats["fgr"], floats["pha"], floats["bgr"]
+    elif settings["geometry"] == "stretch":  # RVM resizes the frame as read: no area shrink first
         full_fg = memo.get(("fg-full", fi), lambda: tuple(sources.read_fg(fg["source"], clip, fi)))
         fgr, pha = (_stretch(a, out, fg_flip) for a in full_fg)
         bg_key = ("bg-stretch", bi)
         bgr = memo.get(bg_key, lambda: _stretch(sources.read_bg(bg["source"], item, bi), out, bool(aug["bg_flip"])))
     else:
-        m_fg = _chain(aug, "fg", u, length, tuple(fg["work"]), out, fg_flip, memo)
-        if sources.fg_warps(fg["source"], clip, fg["work"]):  # the source resamples once itself
-            fgr, pha = memo.get(("fg-warp", fi, m_fg.tobytes()),
-                                lambda: sources.read_fg_warped(fg["source"], clip, fi, m_fg, out))
-        else:
-            fgr, pha = (warp(a, m_fg, out) for a in memo.get(("fg", fi), source_fg))
+        fgr, pha = fg_once(u)
         m_bg = _chain(aug, "bg", u, length, tuple(bg["work"]), out, bool(aug["bg_flip"]), memo)
         bg_key = ("bg-warp", bi, m_bg.tobytes())
         bgr = memo.get(bg_key, lambda: warp(memo.get(("bg", bi), source_bg), m_bg, out, settings["border"]))
 
     layers = {"fgr": fgr, "pha": pha, "bgr": bgr}
-    floats: dict[str, np.ndarray] = {}
+    blur = aug.get("motion_blur")
+    if blur and settings["geometry"] != "stretch" and (aug["fg_motion"] or aug["joint_motion"]):
+        floats["fgr"], floats["pha"] = fx.integrate([fg_float(x) for x in exposure_times(u, blur, length)])
 
     def f(name):  # the float32 version of a layer, made on first use
         if name not in floats:
@@ -145,9 +170,7 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
             floats[name] = ph.add_noise(f(name), field, sigma)
     for name, key in (("fgr", "fg_jitter"), ("bgr", "bg_jitter")):
         if aug[key]:
-            b, c, s, h = ramp_at(aug[key], u, length)
-            floats[name] = ph.color_jitter(f(name), max(1 + b, 0.1), max(1 + c, 0.1), max(1 + s, 0.1),
-                                           min(0.5, max(-0.5, h * settings["hue_scale"])))
+            floats[name] = ph.color_jitter(f(name), *jitter_factors(aug[key], u, length, settings["hue_scale"]))
     if aug["grayscale"]:
         floats["fgr"], floats["bgr"] = ph.to_grayscale(f("fgr")), ph.to_grayscale(f("bgr"))
     if aug["sharpness"] is not None:
@@ -162,19 +185,37 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
         sh = aug["shadow"]
         floats["bgr"] = ph.cast_shadow(f("bgr"), f("pha"), sh["strength"],
                                        params_matrix(sh["affine"], out), sh["blur"])
+    if aug.get("defocus_bg"):
+        floats["bgr"] = fx.defocus(f("bgr"), aug["defocus_bg"]["radius"])
+    if aug.get("defocus_fg"):
+        floats["fgr"], floats["pha"] = fx.defocus_subject(f("fgr"), f("pha"), aug["defocus_fg"]["radius"])
+    if aug.get("shake"):
+        angle, tx, ty = memo.get(("shake",), lambda: shake_path(aug["shake"], length))[t]
+        floats.update(fx.shake_layers({n: f(n) for n in ("fgr", "pha", "bgr")},
+                                      fx.shake_matrix(angle, tx, ty, out)))
     for name, value in floats.items():
         layers[name] = _byte(value)
 
     wanted = settings["layers"]
     result = {}
     if "com" in wanted:
-        result["com"] = compose(layers["fgr"], layers["pha"], layers["bgr"], settings["rounding"])
+        mix = compose_linear if settings.get("compose") == "linear" else compose
+        result["com"] = mix(layers["fgr"], layers["pha"], layers["bgr"], settings["rounding"])
+        if aug.get("codec") and aug["codec"]["codec"] == "jpeg":
+            result["com"] = fx.jpeg(result["com"], aug["codec"]["quality"])
     for name in ("fgr", "pha", "bgr"):
         if name in wanted:
             result[name] = layers[name]
     if "bgr_capture" in wanted:
         result["bgr_capture"] = _capture(layers["bgr"], aug, out, settings["border"])
-    signature = {name: ("frame", u) for name in result}
+    if plan.get("guidance"):
+        result.update(guidance_layers(layers["pha"], plan["guidance"], t, wanted))
+    # a shaking camera moves on while the subject pauses: every layer is then its own frame
+    signature = {name: ("frame", t if aug.get("shake") else u) for name in result}
+    if "com" in result and aug.get("codec") and aug["codec"]["codec"] != "jpeg":
+        signature["com"] = ("codec", t)  # a video codec's frames differ even where the input repeats
+    if "mask" in result and plan["guidance"]["mask"]["kind"] == "first-frame":
+        signature["mask"] = ("mask", t)  # frame 0 only: a paused frame must not reuse it
     if "bgr" in result and _bg_is_static(aug):
         signature["bgr"] = bg_key + (aug["grayscale"], aug["sharpness"])
     return result, signature
@@ -191,7 +232,15 @@ def _capture(bgr: np.ndarray, aug: dict, out: tuple[int, int], border: str) -> n
 
 
 def render_sequence(plan: dict, settings: dict, sources: SourceSet) -> Iterator[tuple[dict, dict]]:
-    """``(layers, signature)`` for each frame of a planned sequence, in order."""
+    """``(layers, signature)`` for each frame of a planned sequence, in order (a sequence whose
+    ``com`` goes through a video codec is rendered whole first, then transcoded)."""
     memo = _Memo()
+    codec = plan["augment"].get("codec")
+    if codec and codec["codec"] != "jpeg" and "com" in settings["layers"]:
+        frames = [render_frame(plan, settings, sources, t, memo) for t in range(plan["length"])]
+        coms = fx.transcode([layers["com"] for layers, _ in frames], codec["codec"], codec["crf"])
+        for (layers, signature), com in zip(frames, coms):
+            yield dict(layers, com=com), signature
+        return
     for t in range(plan["length"]):
         yield render_frame(plan, settings, sources, t, memo)

@@ -61,7 +61,8 @@ class ResNetEncoder(TappedEncoder):  # forward is its own; shares the normalisat
     width_mult : float
         Multiplier of the stage widths 64/128/256/512 (rounded to multiples of 8).
     normalize : bool
-        ImageNet normalisation of the 0..1 input (RVM: on; BGMv2: off; only for 3 channels).
+        ImageNet normalisation of the 0..1 input (off for RVM's and BGMv2's ResNets, as their code
+        has none; only for 3 channels).
     """
 
     def __init__(self, variant: str = "resnet50", in_channels: int = 3, width_mult: float = 1.0,

@@ -32,7 +32,7 @@ from ..blocks.memory import SpaceTimeMemory
 from ..blocks.memory_decoder import MemoryDecoder
 from .base import (MattingModel, ModelOutput, as_sequence, refuse_background,
                    resolve_downsample_ratio, seeded_generator)
-from .rvm import WIDTHS, Projection, interpolate_frames
+from .rvm import NORMALIZED_INPUT, WIDTHS, Projection, interpolate_frames
 
 BACKBONES = ("mobilenetv3", "resnet50")
 
@@ -65,7 +65,8 @@ class AttentionMemoryMatting(MattingModel):
                                  ("memory_frames", memory_frames, 0)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise BadInput(f"{name} must be an integer >= {low}", str(value))
-        self.backbone = build_backbone(backbone, 3, width_mult, normalize=True, allowed=BACKBONES)
+        normalize = NORMALIZED_INPUT.get(backbone, True)
+        self.backbone = build_backbone(backbone, 3, width_mult, normalize, allowed=BACKBONES)
         aspp_channels, decoder_channels = WIDTHS[backbone]
         decoder_channels = [scaled(c, width_mult) for c in decoder_channels]
         self.aspp = LRASPP(self.backbone.channels[3], scaled(aspp_channels, width_mult))

@@ -29,6 +29,9 @@ from .base import (MattingModel, ModelOutput, as_sequence, refuse_background,
 BACKBONES = ("mobilenetv3", "resnet50")
 # backbone -> (LR-ASPP output channels, decoder channels): RVM's two variants.
 WIDTHS = {"mobilenetv3": (128, (80, 40, 32, 16)), "resnet50": (256, (128, 64, 32, 16))}
+# backbone -> ImageNet-normalise the input inside the encoder? RVM's MobileNetV3 encoder does,
+# its ResNet50Encoder feeds the 0..1 frames as they are (model/resnet.py has no normalisation).
+NORMALIZED_INPUT = {"mobilenetv3": True, "resnet50": False}
 
 
 class Projection(nn.Module):
@@ -67,7 +70,8 @@ class RVM(MattingModel):
     def __init__(self, backbone: str = "mobilenetv3", *, width_mult: float = 1.0, seed: int = 0):
         super().__init__()
         width_mult = check_width_mult(width_mult)
-        self.backbone = build_backbone(backbone, 3, width_mult, normalize=True, allowed=BACKBONES)
+        normalize = NORMALIZED_INPUT.get(backbone, True)
+        self.backbone = build_backbone(backbone, 3, width_mult, normalize, allowed=BACKBONES)
         aspp_channels, decoder_channels = WIDTHS[backbone]
         decoder_channels = [scaled(c, width_mult) for c in decoder_channels]
         self.aspp = LRASPP(self.backbone.channels[3], scaled(aspp_channels, width_mult))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -47,6 +48,35 @@ def split_folder(root: Path, split: str) -> Path:
         present = [s for s in SPLITS if (root / s).is_dir()]
         raise BadInput(f"no '{split}' folder (this source has split folders: {', '.join(present)})", folder)
     return folder
+
+
+def split_shares(value, name: str = "split") -> dict[str, float] | None:
+    """The ``split`` option of a folder source without split folders: shares of train, valid and
+    test, as ``[0.8, 0.1, 0.1]`` or ``{train = 0.8, valid = 0.1, test = 0.1}`` (``None``: no split)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(SPLITS))
+        if unknown:
+            raise BadInput(f"unknown split {unknown[0]!r} (splits are {', '.join(SPLITS)})", name)
+        value = [value.get(s, 0.0) for s in SPLITS]
+    if not isinstance(value, (list, tuple)) or len(value) != len(SPLITS) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in value) or sum(value) <= 0:
+        raise BadInput("must be three shares >= 0 (train, valid, test), e.g. [0.8, 0.1, 0.1]", name)
+    total = float(sum(value))
+    return {s: float(v) / total for s, v in zip(SPLITS, value)}
+
+
+def split_of(rel: str, shares: dict[str, float]) -> str:
+    """The split a file belongs to under ``shares``: fixed by the sha256 of its relative path, so
+    it depends on nothing else (adding files never moves the others)."""
+    u = int.from_bytes(hashlib.sha256(rel.encode("utf-8")).digest()[:8], "big") / 2.0**64
+    edge = 0.0
+    for split in SPLITS:
+        edge += shares[split]
+        if u < edge:
+            return split
+    return SPLITS[-1]
 
 
 def _natural_key(rel: str):

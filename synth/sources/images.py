@@ -11,7 +11,9 @@ Backgrounds (``--bgr images:PATH``): every PNG/JPEG under the folder.
 
 Splits: when ``PATH`` holds ``train/``, ``valid/`` or ``test/`` folders (BGMv2's
 ``Backgrounds/{train,valid,test}``), a split reads its own folder (and a missing one is an
-error); otherwise every split reads the whole folder. Ids are paths relative to ``PATH``.
+error); otherwise every split reads the whole folder (``mbench synth`` warns when two splits then
+share images), unless the option ``split = [train, valid, test]`` (shares, e.g. ``[0.8, 0.1,
+0.1]``) assigns each file to one split by a hash of its path. Ids are paths relative to ``PATH``.
 """
 
 from __future__ import annotations
@@ -25,12 +27,28 @@ from mbench.frames import read_alpha, read_color, read_rgba
 from mbench.layout import safe_join
 
 from ._folder_source import FolderSource
-from ._folders import has_split_folders, list_images, probe_all, size_text, split_folder, to_uint8
+from ._folders import (has_split_folders, list_images, probe_all, size_text, split_folder, split_of, split_shares,
+                       to_uint8)
 from .base import BackgroundItem, ForegroundClip
 
 
 def _empty(folder: Path, what: str) -> BadInput:
     return BadInput(f"no {what} found (PNG or JPEG files)", folder)
+
+
+def _shares(source: FolderSource, value) -> dict[str, float] | None:
+    shares = split_shares(value)
+    if shares is not None:
+        source.options["split"] = [shares[s] for s in ("train", "valid", "test")]
+    return shares
+
+
+def _keep(source, files: list[Path], split: str) -> list[Path]:
+    """The files of ``split`` under the source's ``split`` option (all without it, or when the
+    folder has split folders of its own)."""
+    if source.shares is None or has_split_folders(source.root):
+        return files
+    return [p for p in files if split_of(p.relative_to(source.root).as_posix(), source.shares) == split]
 
 
 class ImageForeground(FolderSource):
@@ -44,13 +62,16 @@ class ImageForeground(FolderSource):
         The folder.
     fps : float
         The frame rate the one-frame clips report (default 30).
+    split : list of 3 floats, optional
+        Shares of train, valid, test for a folder without split folders (see the module docstring).
     """
 
     kind = "images"
     role = "foreground"
 
-    def __init__(self, spec: str, path: str, *, fps: float = 30.0):
+    def __init__(self, spec: str, path: str, *, fps: float = 30.0, split=None):
         super().__init__(spec, path, fps=fps)
+        self.shares = _shares(self, split)
 
     @staticmethod
     def _pairs_folder(folder: Path) -> bool:
@@ -68,6 +89,9 @@ class ImageForeground(FolderSource):
             fg_files = list_images(folder)
             if not fg_files:
                 raise _empty(folder, "foreground images")
+        fg_files = _keep(self, fg_files, split)
+        if not fg_files:
+            raise BadInput(f"no foreground images fall in split '{split}' (option split)", folder)
         infos = probe_all(fg_files)
         clips = []
         for path, info in zip(fg_files, infos):
@@ -141,13 +165,16 @@ class ImageBackgrounds(FolderSource):
         The folder.
     fps : float
         The frame rate the stills report (default 30).
+    split : list of 3 floats, optional
+        Shares of train, valid, test for a folder without split folders (see the module docstring).
     """
 
     kind = "images"
     role = "background"
 
-    def __init__(self, spec: str, path: str, *, fps: float = 30.0):
+    def __init__(self, spec: str, path: str, *, fps: float = 30.0, split=None):
         super().__init__(spec, path, fps=fps)
+        self.shares = _shares(self, split)
 
     def items(self, split: str) -> list[BackgroundItem]:
         return self._listing.get(split, lambda: self._list(split))
@@ -157,6 +184,9 @@ class ImageBackgrounds(FolderSource):
         files = list_images(folder)
         if not files:
             raise _empty(folder, "background images")
+        files = _keep(self, files, split)
+        if not files:
+            raise BadInput(f"no background images fall in split '{split}' (option split)", folder)
         return [BackgroundItem(self.spec, p.relative_to(self.root).as_posix(), 1, self.fps, info.height, info.width)
                 for p, info in zip(files, probe_all(files))]
 

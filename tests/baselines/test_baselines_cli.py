@@ -98,6 +98,7 @@ def files(tmp_path_factory):
     rvm = build("rvm", width_mult=0.25)
     save_weights(rvm, tmp / "rvm.safetensors")
     torch.save(rvm.state_dict(), tmp / "rvm.pt")
+    torch.save({**rvm.state_dict(), "project_mat.conv.weight": torch.zeros(5, 8, 1, 1)}, tmp / "odd.pt")
     (tmp / "corrupt.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all")
     (tmp / "corrupt.pt").write_bytes(b"PK\x03\x04 truncated zip")
     write_dataset(tmp / "nobgr", ("com", "fgr", "pha"))
@@ -124,8 +125,10 @@ def test_out_that_is_a_file_is_refused(cli, bad_input, tmp_path):
     (["--device", "tpu"], ["--device tpu", "unknown device"]),
     (["--models", "bgmv2", "--data", "{files}/nobgr"], ["nobgr/train", "no bgr/ layer", "bgmv2"]),
     (["--models", "rvm", "--data", "{files}/missing"], ["missing", "no 'train' split folder"]),
-    (["--models", "bgmv2", "--weights", "bgmv2={files}/rvm.safetensors"], ["rvm.safetensors", "another model"]),
-    (["--models", "rvm", "--weights", "rvm={files}/rvm.pt", "--preset", "quick"], ["rvm.pt", "shape"]),
+    (["--models", "bgmv2", "--weights", "bgmv2={files}/rvm.safetensors"],
+     ["rvm.safetensors", "fits no bgmv2 architecture", "differs at"]),
+    (["--models", "rvm", "--weights", "rvm={files}/odd.pt", "--preset", "quick"],
+     ["odd.pt", "fits no rvm architecture", "project_mat.conv.weight (5, 8, 1, 1) vs (4, 8, 1, 1)"]),
     (["--models", "rvm", "--weights", "rvm={files}/corrupt.safetensors"], ["corrupt.safetensors", "not a readable"]),
     (["--models", "rvm", "--weights", "rvm={files}/corrupt.pt"], ["corrupt.pt", "not a readable"]),
     (["--models", "rvm", "--weights", "bgmv2={files}/rvm.pt"], ["--weights bgmv2=", "not among those run"]),

@@ -25,7 +25,9 @@ def test_page_renders_sorts_and_is_screenshotted(tmp_path, capsys):
         b.find("body[data-ready='1']")  # the page's script ran to its end
         assert b.script("return document.title") == "mbench leaderboard"
         assert b.texts(NAMES) == ["GoodNet", "MidNet", "BadNet"]  # by MAD, lowest first
-        assert len(b.find_all("#table-rvm-vm-valid tbody.reported tr")) >= 5
+        assert len(b.find_all("#table-rvm-vm-valid tbody.reported tr")) == 0  # published: own tables
+        assert len(b.find_all("#table-published-R1 tbody.reported tr")) >= 5
+        assert b.script("return document.documentElement.scrollWidth") <= 1280  # wide tables scroll inside
         heads = b.texts("#table-rvm-vm-valid thead th")
         fps = b.find_all("#table-rvm-vm-valid thead th")[heads.index("FPS")]
         b.click(fps)

@@ -80,19 +80,3 @@ def test_wilcoxon_is_scipys_and_handles_equal_and_missing_pairs():
     assert math.isnan(stats.wilcoxon_p(np.array([np.nan]), np.array([1.0])))
     with_nan = np.append(a, np.nan)
     assert stats.wilcoxon_p(with_nan, np.append(b, 1.0)) == pytest.approx(wilcoxon(a, b).pvalue)
-
-
-def test_significance_ranks_tie_within_a_group():
-    means = [1.0, 1.1, 3.0, 3.05, math.nan, 5.0]
-    # significant only across the big gaps
-    sig = lambda a, b: abs(means[a] - means[b]) > 1.0  # noqa: E731
-    assert stats.significance_ranks(means, sig) == [1, 1, 3, 3, None, 5]
-    assert stats.significance_ranks(means, lambda a, b: True) == [1, 2, 3, 4, None, 5]
-    assert stats.significance_ranks(means, lambda a, b: False) == [1, 1, 1, 1, None, 1]
-
-
-def test_comparison_needs_both_tests():
-    assert stats.Comparison(0.01, 0.02).significant(0.05)
-    assert not stats.Comparison(0.01, 0.2).significant(0.05)
-    assert not stats.Comparison(0.2, 0.01).significant(0.05)
-    assert not stats.Comparison(math.nan, 0.01).significant(0.05)

@@ -137,3 +137,13 @@ def test_every_bad_submission_is_one_line_and_writes_nothing(cli_here, tmp_path,
             raise AssertionError(f"case {preds_root.name} {extra}: {e}") from None
         assert not store.exists(), f"{preds_root.name}: the store was created"
     assert gt.is_dir()
+
+
+def test_dataset_label_names_the_table_and_is_kept_in_method_json(cli_here, data):
+    proc = _submit(cli_here, data, data["good"], "Good", "--dataset-label", "Blobs v1 (valid)")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((data["store"] / "good" / "method.json").read_text())["dataset"] == "Blobs v1 (valid)"
+    assert _submit(cli_here, data, data["bad"], "Bad").returncode == 0   # default: the GT folder's name
+    assert json.loads((data["store"] / "bad" / "method.json").read_text())["dataset"].endswith("/gt")
+    md = (data["store"] / "leaderboard" / "leaderboard.md").read_text()
+    assert "## Blobs v1 (valid)" in md and str(data["gt"]) not in md

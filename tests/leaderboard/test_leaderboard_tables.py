@@ -14,7 +14,7 @@ from mbench.leaderboard import stats, tables
 from mbench.leaderboard.board import Options, compute_board
 from mbench.leaderboard.store import group_tables, load_store
 
-OFFSETS = [-0.03, -0.01, 0.01, 0.03]  # per-clip offsets that average to zero
+OFFSETS = [-0.04, -0.03, -0.02, -0.01, 0.01, 0.02, 0.03, 0.04]  # per-clip offsets averaging to zero
 
 
 def _method(store, name, mad, mse, params=None, gt="/data/gt"):
@@ -89,7 +89,7 @@ def test_intervals_are_the_documented_bootstrap(abc_store):
     (r,) = _board(abc_store, seed=11)
     ev = r.rows[1].evaluation
     rng = np.random.default_rng([11, zlib.crc32(r.table.key.encode())])
-    idx = stats.resample_indices(4, 1000, rng)
+    idx = stats.resample_indices(len(OFFSETS), 1000, rng)
     sums, counts = ev.sums[:, ev.column("mad")], ev.counts[:, ev.column("mad")]
     means = [sums[row].sum() / counts[row].sum() for row in idx]
     assert r.rows[1].ci["mad"] == pytest.approx(tuple(np.percentile(means, [2.5, 97.5])), rel=1e-12)
@@ -132,7 +132,7 @@ def test_separate_tables_per_ground_truth_and_convention(tmp_path):
     write_evaluation(store / "dimrun", vals, convention="dim", gt="/data/one", method={"name": "A"})
     results = _board(store)
     assert [(r.convention, r.table.gt, [x.name for x in r.rows]) for r in results] == [
-        ("dim", "/data/one", ["A"]), ("rvm", "/data/one", ["A"]), ("rvm", "/data/two", ["B"])]
+        ("dim", "data/one", ["A"]), ("rvm", "data/one", ["A"]), ("rvm", "data/two", ["B"])]
     assert results[0].sort == "sad" and results[1].sort == "mad"
     assert len({r.slug for r in results}) == 3
     assert results[0].styles["mse"].format(0.015) == "0.0150"  # dim MSE is unscaled
@@ -145,9 +145,14 @@ def test_reported_rows_are_never_ranked_or_bold(abc_store):
     assert rvm.mean["mad"] == 6.08 and rvm.parameters == 3_749_000 and rvm.fps == 131.9
     assert "mse" in rvm.mean and "dtssd" not in rvm.mean  # only the table's metrics
     tex = tables.latex([r], Options(resamples=1000, reported=True))
-    assert "Reported, not re-measured" in tex
-    reported_lines = tex.split("Reported, not re-measured")[1]
-    assert "\\textbf" not in reported_lines and "\\underline" not in reported_lines
+    measured_part, published_part = tex.split("Published numbers [R1]", 1)
+    assert "[R1]" not in measured_part and "RVM [R1] & 6.08" in published_part  # never in measured columns
+    assert "\\textbf" not in published_part and "\\underline" not in published_part
+    md = tables.markdown([r], Options(resamples=1000, reported=True))
+    for key in ("R1", "R2"):  # one table per source (paper table and dataset setting)
+        assert md.count(f"## Published numbers [{key}]") == 1
+    r2 = md.split("## Published numbers [R2]")[1].split("## ")[0]
+    assert "| RVM [R2] | 6.57 |" in r2 and "DeepLabV3" not in r2
     rows = list(csv.DictReader(io.StringIO(tables.to_csv([r]))))
     published = [row for row in rows if row["status"] == "reported"]
     assert published and all(row["rank"] == "" and "2108.11515" in row["source"] or "seed 000" in row["source"]

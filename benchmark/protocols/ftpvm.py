@@ -1,0 +1,174 @@
+"""Protocol ``ftpvm``: FTP-VM's low-resolution evaluation split by trimap region
+(csvt32745/FTP-VM @ 9fa2c7b, ``evalutation/evaluate_lr.py``).
+
+``mbench evaluate ROOT/<model> ROOT/GT --protocol ftpvm``: datasets and clips are the sorted
+sub-folders of the prediction tree, the frames of a clip the sorted names in
+``GT/<dataset>/<clip>/pha``, the trimap ``GT/<dataset>/<clip>/trimap/<name>``. Whole-frame metrics
+are RVM-LR's; SAD, MAD, MSE, Grad and dtSSD are repeated per region (fg: trimap >= 254, tran: 2..253,
+bg: <= 1; dtSSD over the union of the two frames' regions). The dataset figures follow the original's
+workbook: the frame-wise figure (mean over frame-index columns of the per-index means, with the
+header-column bug deciding which indices have a column) and the clip-wise figure (mean of clip means).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mbench.benchmark.context import FrameContext
+from mbench.benchmark.kernels import video as vk
+from mbench.benchmark.kernels.workspace import Workspace
+from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.errors import BadInput
+from mbench.frames import read_alpha
+from mbench.parallel import ordered_map
+
+PREFIXES = ("", "fg_", "tran_", "bg_")
+COLUMNS = ("pha_mad", "pha_sad", "pha_mse", "pha_grad", "pha_conn", "pha_dtssd") + tuple(
+    f"{r}pha_{m}" for r in PREFIXES[1:] for m in ("mad", "sad", "mse", "grad", "dtssd"))
+# trimap value -> region: fg (>= 254) 0, tran (2..253) 1, bg (<= 1) 2
+_CLASS = np.where(np.arange(256) >= 254, 0, np.where(np.arange(256) <= 1, 2, 1)).astype(np.uint8)
+# the leftover loop variable the original's first row tests: the last metric's name
+_FIRST_ROW_TEST = len(COLUMNS[-1])
+
+CARD = Card(
+    name="ftpvm",
+    version="1",
+    source="csvt32745/FTP-VM @ 9fa2c7bd9dda173fb0660fc44d64f4b6620186a5, evalutation/evaluate_lr.py",
+    used_by="FTP-VM (CVPR 2023) on VideoMatting108, VideoMatte240K composites, CRGNN",
+    region="whole frame + trimap fg (>= 254), tran (2..253), bg (<= 1)",
+    needs=("trimap",),
+    metrics=COLUMNS,
+    rules={
+        "layout": "PRED = ROOT/<model>/<dataset>/<clip>/pha/<name>, GT = ROOT/GT/<dataset>/<clip>/{pha,trimap}/<name>; "
+                  "datasets and clips: sorted sub-folders of PRED; frames: sorted names in the GT pha folder",
+        "reading": "cv2 IMREAD_GRAYSCALE, float32 / 255; trimap raw uint8",
+        "regions": {"fg": "trimap >= 254", "tran": "2 <= trimap <= 253", "bg": "trimap <= 1"},
+        "scales": {"sad": "sum |p-g| (raw)", "mad": "sad / |R| * 1e3", "mse": "mean_R (p-g)^2 * 1e3",
+                   "grad": "sum_R (|grad g^| - |grad p^|)^2 / 1000, min-max normalised over the whole frame",
+                   "conn": "whole frame only, / 1000", "dtssd": "sqrt(sum_R E / |R|) * 1e2"},
+        "empty_region": "sad, mad, mse, grad, dtssd = 0",
+        "grad": "cv2.normalize NORM_MINMAX per matte, 9x9 sigma-1.4 filters, cv2.filter2D, replicate border",
+        "thresholds": {"values": "np.arange(0, 1.1, 0.1)", "dtype": "float32 mattes"},
+        "connectivity": 4, "tie_rule": "first OpenCV label (raster order)",
+        "temporal": "dtSSD region = union of the region at t and t-1, each frame's own trimap; frame 0 = 0 "
+                    "(counted)",
+        "aggregation": "metrics: frame-wise workbook figure B2 = mean over frame-index columns of the mean "
+                       "over clips at that index, only for columns the header code created; "
+                       "metrics_clip_wise (extra): C2 = mean of clip means",
+    },
+    quirks=(
+        "SAD is a raw sum of [0, 1] differences",
+        "tran is 2..253, not 128 only",
+        "regional dtSSD is over the union of two frames' regions",
+        "header-column bug: a frame index only a longer clip has may get no average column and drop out "
+        "of the frame-wise figure (corrected figure under extra)",
+    ),
+)
+
+
+def _clips(pred: Path, gt: Path) -> list[tuple[str, str]]:
+    if not pred.is_dir():
+        raise BadInput("prediction root is not a folder (expected ROOT/<model>)", pred)
+    out = []
+    for ds in sorted(os.listdir(pred)):
+        if (pred / ds).is_dir():
+            out += [(ds, c) for c in sorted(os.listdir(pred / ds)) if (pred / ds / c).is_dir()]
+    if not out:
+        raise BadInput("no <dataset>/<clip> folders in the predictions", pred)
+    return out
+
+
+def _read(path: Path, what: str) -> np.ndarray:
+    if not path.is_file():
+        raise BadInput(f"missing {what}", path)
+    return read_alpha(path, reading="gray8")
+
+
+def _score_clip(job):
+    pred, gt, ds, clip = job
+    gdir = gt / ds / clip
+    if not (gdir / "pha").is_dir():
+        raise BadInput("missing ground truth (expected GT/<dataset>/<clip>/pha)", gdir / "pha")
+    names = sorted(os.listdir(gdir / "pha"))
+    ws = Workspace()
+    rows, files, prev = [], [], None
+    for name in names:
+        g = _read(gdir / "pha" / name, "ground-truth frame")
+        p = _read(pred / ds / clip / "pha" / name, "prediction frame (the ground truth has it)")
+        t = _read(gdir / "trimap" / name, "trimap (GT/<dataset>/<clip>/trimap/<name>)")
+        if p.shape != g.shape or t.shape != g.shape:
+            raise BadInput(f"size differs from the ground truth's {g.shape[1]}x{g.shape[0]}",
+                           pred / ds / clip / "pha" / name)
+        files += [gdir / "pha" / name, gdir / "trimap" / name]
+        ctx = FrameContext(p, g, pred_prev=None if prev is None else prev[0],
+                           gt_prev=None if prev is None else prev[1], workspace=ws)
+        sa, ss, st, n = ctx.pixel_sums
+        cls = np.empty(g.shape, np.uint8)
+        pp, gp, cp = prev if prev is not None else (p, g, cls)
+        csa, css, cn, cst, cnt = vk.class_sums3(p.ravel(), g.ravel(), pp.ravel(), gp.ravel(), t.ravel(),
+                                                _CLASS, cp.ravel(), cls.ravel(), prev is not None)
+        sp, sg = ctx._minmax_scales
+        grads = vk.grad_class_sums(p, g, sp, sg, cls, 3, ws, ctx.tiles) / 1000
+        row = {"clip": f"{ds}/{clip}", "frame": os.path.splitext(name)[0],
+               "pha_mad": sa / n * 1e3, "pha_sad": sa, "pha_mse": ss / n * 1e3, "pha_grad": float(grads.sum()),
+               "pha_conn": ctx.conn_sum / 1000, "pha_dtssd": math.sqrt(st / n) * 1e2 if prev is not None else 0}
+        for c, r in enumerate(PREFIXES[1:]):
+            k = int(cn[c])
+            row[f"{r}pha_sad"] = csa[c] / 255.0
+            row[f"{r}pha_mad"] = csa[c] / 255.0 / k * 1e3 if k else 0
+            row[f"{r}pha_mse"] = css[c] / 65025.0 / k * 1e3 if k else 0
+            row[f"{r}pha_grad"] = float(grads[c])
+            row[f"{r}pha_dtssd"] = (math.sqrt(cst[c] / 65025.0 / cnt[c]) * 1e2 if cnt[c] else 0) \
+                if prev is not None else 0
+        rows.append(row)
+        prev = (p, g, cls)
+    return rows, files
+
+
+def workbook_figures(lengths: list[int], values: list[list[float]]) -> tuple[float | None, float | None, float | None]:
+    """(frame-wise B2, clip-wise C2, corrected frame-wise) of one metric sheet, rows in clip order.
+
+    A frame-index column gets its AVERAGE cell only where the original's header code creates it:
+    row r tests the previous row's length (row 0: the last metric name's length) against the
+    columns made so far, and when that passes makes columns up to row r's own length.
+    """
+    made: set[int] = set()
+    cols, test = 0, _FIRST_ROW_TEST
+    for n in lengths:
+        if test > cols:
+            made.update(range(cols, n))
+            cols = n
+        test = n
+    longest = max(lengths)
+    if longest == 0:
+        return None, None, None
+    per_index = [[v[c] for v in values if c < len(v)] for c in range(longest)]
+    means = [sum(x) / len(x) for x in per_index]
+    frame_wise = [means[c] for c in sorted(made) if c < longest]
+    # an empty clip's mean cell is #DIV/0!, which makes the clip-wise AVERAGE an error too
+    clip_means = None if not all(values) else [sum(v) / len(v) for v in values]
+    return (sum(frame_wise) / len(frame_wise) if frame_wise else None,
+            sum(clip_means) / len(clip_means) if clip_means else None,
+            sum(means) / len(means))
+
+
+def run(pred: Path, gt: Path, options: Options) -> Result:
+    """Score ``ROOT/<model>`` against ``ROOT/GT`` as FTP-VM's ``evaluate_lr.py`` does."""
+    pred, gt = Path(pred), Path(gt)
+    jobs = [(pred, gt, ds, c) for ds, c in _clips(pred, gt)]
+    rows, files, lengths = [], [], []
+    for r, f in ordered_map(_score_clip, jobs, options.workers):
+        rows.append(r)
+        files += f
+        lengths.append(len(r))
+    frame, clip, fixed = {}, {}, {}
+    for k in COLUMNS:
+        frame[k], clip[k], fixed[k] = workbook_figures(lengths, [[row[k] for row in r] for r in rows])
+    df = pd.DataFrame([row for r in rows for row in r], columns=("clip", "frame") + COLUMNS)
+    return Result(per_frame=df, metrics=frame, gt_files=files,
+                  extra={"metrics_clip_wise": clip, "frame_wise_corrected": fixed})

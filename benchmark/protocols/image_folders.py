@@ -1,0 +1,228 @@
+"""Flat image folders, as the image-matting evaluators read them (shared by ``gca``, ``gfm``,
+``mmagic`` and ``vitmatte_py``).
+
+A dataset is three flat folders of images named alike: predictions, ground-truth alphas and
+trimaps. Two native forms of the ground truth are understood besides a plain folder:
+
+- Composition-1k (docs/design.md 2.1): ``alpha/<fg>.png`` holds one alpha per foreground, and the
+  trimaps and predictions are named per composite, ``<fg>_<k>.png``; each composite reuses its
+  foreground's alpha (what GCA's ``copy_testing_alpha.sh`` makes ``alpha_copy/`` for).
+- AM-2k / AIM-500 / P3M-500: a dataset root holding ``mask/`` (or ``validation/mask/``) and
+  ``trimap/`` beside it.
+
+Files are matched by stem; rows come in sorted stem order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mbench.errors import BadInput
+from mbench.frames import IMAGE_SUFFIXES, probe_image, read_alpha
+
+_COMPOSITE = re.compile(r"^(.*)_(\d+)$")
+
+
+@dataclass(frozen=True)
+class ImageItem:
+    """One scored image: its name (the prediction's stem) and the three files."""
+
+    name: str
+    pred: Path
+    gt: Path
+    trimap: Path | None
+
+
+def list_images(folder: Path) -> dict[str, Path]:
+    """Stem -> file of the images directly in ``folder`` (hidden files skipped, as GFM does)."""
+    if not folder.is_dir():
+        raise BadInput("expected a folder of images", folder)
+    out: dict[str, Path] = {}
+    for f in sorted(folder.iterdir()):
+        if f.name.startswith(".") or f.suffix.lower() not in IMAGE_SUFFIXES or not f.is_file():
+            continue
+        if f.stem in out:
+            raise BadInput(f"two images named {f.stem!r} ({out[f.stem].name}, {f.name})", folder)
+        out[f.stem] = f
+    return out
+
+
+def alpha_folder(gt: Path, subfolders: tuple[str, ...]) -> Path:
+    """The folder holding the GT alphas: ``gt`` itself when it holds images, else the first of
+    ``subfolders`` (e.g. ``mask``, ``alpha_copy``) that exists under it."""
+    gt = Path(gt)
+    if not gt.is_dir():
+        raise BadInput("ground truth: expected a folder", gt)
+    if any(f.suffix.lower() in IMAGE_SUFFIXES for f in gt.iterdir()):
+        return gt
+    for sub in subfolders:
+        if (gt / sub).is_dir():
+            return gt / sub
+    raise BadInput(f"ground truth: expected alpha images, or one of {', '.join(subfolders)}/ in it", gt)
+
+
+def trimap_folder(alphas: Path, given: Path | None, names: tuple[str, ...]) -> Path:
+    """``--trimap ROOT`` if given, else the first of ``names`` beside the alpha folder or inside it."""
+    if given is not None:
+        return Path(given)
+    for base in (alphas.parent, alphas):
+        for name in names:
+            if (base / name).is_dir():
+                return base / name
+    raise BadInput(f"no trimaps: pass --trimap ROOT or put a {names[0]}/ folder beside the alphas", alphas)
+
+
+def pair_images(pred: Path, alphas: Path, trimaps: Path | None, *, skip_missing: bool = False) -> list[ImageItem]:
+    """The images to score, in sorted name order.
+
+    The names come from the ground truth, or, when no prediction is named like a GT alpha, from
+    the trimaps (or predictions) named ``<alpha>_<k>`` (Composition-1k's composites). With
+    ``skip_missing`` a name lacking a prediction or trimap is skipped (ViTMatte's driver), else it
+    is bad input; so is a prediction that has no ground truth.
+    """
+    preds, gts = list_images(Path(pred)), list_images(alphas)
+    tris = list_images(trimaps) if trimaps is not None else None
+    if not gts:
+        raise BadInput("no ground-truth images", alphas)
+    direct = bool(preds.keys() & gts.keys())
+    names = sorted(gts) if direct else sorted(tris if tris is not None else preds)
+    items = []
+    for name in names:
+        gt_name = name
+        if not direct:
+            m = _COMPOSITE.match(name)
+            if m is None or m.group(1) not in gts:
+                if skip_missing:
+                    continue
+                where = trimaps if tris is not None else Path(pred)
+                raise BadInput(f"{name}: no ground-truth alpha {name}.png (nor {name.rpartition('_')[0] or name}"
+                               f".png for a composite <alpha>_<k>) in {alphas}", where)
+            gt_name = m.group(1)
+        p = preds.get(name)
+        t = tris.get(name) if tris is not None else None
+        if p is None or (tris is not None and t is None):
+            if skip_missing:
+                continue
+            folder, what = (Path(pred), "prediction") if p is None else (trimaps, "trimap")
+            raise BadInput(f"no {what} {name}.png for ground truth {gts[gt_name].name}", folder)
+        items.append(ImageItem(name, p, gts[gt_name], t))
+    if not skip_missing:
+        used = {i.name for i in items}
+        extra = sorted(set(preds) - used)
+        if extra:
+            raise BadInput(f"prediction {preds[extra[0]].name} has no ground truth in {alphas}", Path(pred))
+    if not items:
+        raise BadInput(f"no image is present in all of predictions, ground truth{' and trimaps' if tris is not None else ''}",
+                       Path(pred))
+    return items
+
+
+def check_shapes(item: ImageItem, *arrays: np.ndarray) -> None:
+    """All of one image's arrays must have the first one's size."""
+    shape = arrays[0].shape[:2]
+    for a, f in zip(arrays[1:], (item.gt, item.trimap)):
+        if a.shape[:2] != shape:
+            raise BadInput(f"size {a.shape[1]}x{a.shape[0]} differs from the prediction's "
+                           f"{shape[1]}x{shape[0]} ({item.pred.name})", f)
+
+
+def read_gray8(path: Path) -> np.ndarray:
+    """``cv2.imread(path, 0)``: 8-bit grayscale, a 16-bit file by its high byte, RGBA by colour."""
+    return read_alpha(path, reading="gray8")
+
+
+def read_pil(path: Path) -> np.ndarray:
+    """``np.array(Image.open(path))`` cut to its first channel, as GFM/P3M/AIM read alpha and trimaps:
+    uint8, or uint16 codes for a 16-bit file (they are then divided by 255, not 65535)."""
+    from PIL import Image
+
+    probe_image(path)  # missing, empty or truncated files: one line
+    try:
+        with Image.open(path) as im:
+            a = np.array(im)
+    except (OSError, ValueError) as e:
+        raise BadInput(f"cannot be decoded ({e})", path) from None
+    if a.ndim == 3:
+        a = a[:, :, 0]
+    if a.dtype == np.bool_:
+        a = a.astype(np.uint8)
+    elif a.dtype != np.uint8:
+        if a.dtype.kind not in "iu" or a.min() < 0 or a.max() > 65535:
+            raise BadInput(f"unsupported pixel values ({a.dtype}, range {a.min()}..{a.max()})", path)
+        a = a.astype(np.uint16)
+    return np.ascontiguousarray(a)
+
+
+def reading_warnings(files: list[Path], reading: str) -> list[str]:
+    """One line for the first 16-bit file and one for the first file with colour or alpha channels,
+    saying what the original's reading does with it (``reading``: "gray8" or "pil")."""
+    deep = colour = None
+    for f in files:
+        info = probe_image(f)
+        if deep is None and info.bit_depth == 16:
+            deep = f
+        if colour is None and info.channels > 1:
+            colour = f
+        if deep is not None and colour is not None:
+            break
+    out = []
+    if deep is not None:
+        out.append(f"{deep}: 16-bit image; " + ("its high byte is used (16-bit precision dropped), as cv2.imread(path, 0) does"
+                                                if reading == "gray8" else
+                                                "its 0..65535 values are divided by 255, as PIL and the original do"))
+    if colour is not None:
+        out.append(f"{colour}: image has colour/alpha channels; " + (
+            "it is converted to gray from its colour channels (RGBA alpha ignored), as cv2.imread(path, 0) does"
+            if reading == "gray8" else "its first channel is used (RGBA alpha ignored), as the original does"))
+    return out
+
+
+def score_images(items: list[ImageItem], score, options, desc: str) -> list[dict]:
+    """``score(item, workspace)`` for every image, in order, on ``options.workers`` threads (the kernels
+    release the GIL), each thread with its own scratch :class:`Workspace`."""
+    import threading
+
+    from mbench.benchmark.kernels.workspace import Workspace
+    from mbench.parallel import ordered_map
+    from mbench.progress import progress
+
+    local = threading.local()
+
+    def one(item: ImageItem) -> dict:
+        if not hasattr(local, "ws"):
+            local.ws = Workspace()
+        return score(item, local.ws)
+
+    rows = []
+    with progress(total=len(items), desc=desc, unit="img", quiet=options.quiet) as bar:
+        for row in ordered_map(one, items, max(1, int(options.workers))):
+            rows.append(row)
+            bar.update(1)
+    return rows
+
+
+def frame_table(items: list[ImageItem], rows: list[dict], metrics: tuple[str, ...]):
+    """The per-image table of the output contract: ``clip`` empty, ``frame`` the image's name."""
+    import pandas as pd
+
+    df = pd.DataFrame({"clip": [""] * len(items), "frame": [i.name for i in items]})
+    for m in metrics:
+        df[m] = [r[m] for r in rows]
+    return df
+
+
+def finite_or_none(x: float) -> float | None:
+    """A dataset figure for summary.json: NaN and inf are undefined (``None``)."""
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+def refuse_full_precision(options, name: str) -> None:
+    """These protocols read files exactly as their originals do; no other reading is offered."""
+    if getattr(options, "full_precision", False):
+        raise BadInput(f"protocol {name} reads 8-bit as its original does; --full-precision is not offered for it",
+                       "--full-precision")

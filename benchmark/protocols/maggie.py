@@ -1,0 +1,324 @@
+"""Protocol ``maggie``: MaGGIe's V-HIM60 video evaluation (hmchuong/MaGGIe @ 62344dd,
+``maggie/utils/metric.py`` through ``engine/test.py:eval_video`` and ``dataloader/vim.py``).
+
+The original slides windows of 3 frames (overlap 2) over each video and feeds every window's frames
+to one set of metric objects: a middle window scores its first frame (and the pair before it), the
+last window its three frames (and three pairs) in one call. mbench replays that bookkeeping on
+frame indices (skipped windows and the stale frames they leave included) and scores each call with
+the compiled kernels. DVM's MESSDdt warp is shared with ``dvm`` (see :mod:`..kernels.video`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from mbench.benchmark.kernels import pixel
+from mbench.benchmark.kernels import video as vk
+from mbench.benchmark.kernels.workspace import Workspace
+from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.errors import BadInput
+from mbench.frames import probe_image, read_alpha
+from mbench.parallel import ordered_map
+
+COLUMNS = ("mad", "mse", "sad", "grad", "conn", "dtssd", "messddt", "mad_fg", "mad_bg", "mad_unk")
+MAX_INST = 10
+_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (25, 25))
+
+CARD = Card(
+    name="maggie",
+    version="1",
+    source="hmchuong/MaGGIe @ 62344ddf7dead04ccfe09171243f838c544c912b, maggie/utils/metric.py + "
+           "maggie/engine/test.py:eval_video + maggie/dataloader/vim.py (configs/maggie_video.yaml)",
+    used_by="MaGGIe (CVPR 2024) V-HIM60 video instance matting",
+    region="whole frame (MAD_fg/bg/unk: trimap from the GT, fg alpha >= 128, unknown = dilate - erode "
+           "with a 25x25 ellipse)",
+    needs=("instances",),
+    metrics=COLUMNS,
+    rules={
+        "layout": "GT = ROOT/<split>: fgr/<video>/<frame>.jpg (frame list), pha/<video>/<frame>/<inst>.png "
+                  "(first 10 sorted), xmem/<video>/<frame>/<inst>.png (guidance masks); predictions "
+                  "SAVE/<video>/<frame>.png (one instance) or SAVE/<video>/<frame>/<NN>.png",
+        "reading": "GT: PIL convert('L'), /255 float32; prediction: 8-bit gray /255 float32",
+        "clamp": "prediction <= 1/255 -> 0, >= 254/255 -> 1 before every metric",
+        "windows": "clip_length 3, overlap 2: windows s = 0..N-3; a middle window scores frame s and "
+                   "the pair s-1 -> s; the last window scores frames N-3..N-1 and their three pairs in "
+                   "one call; a window whose guidance masks are all 0 is skipped and leaves stale state",
+        "scales": {"sad": "sum |p-g| * 1e-3", "mad": "sum_f mean(|p-g| m) / (sum m + 1e-6) * 1e10",
+                   "mse": "sum_f mean((p-g)^2 m) / (sum m + 1e-6) * 1e10",
+                   "grad": "sum (|grad g~| - |grad p~|)^2 * 1e-3", "conn": "sum |phi_g - phi_p| * 1e-3",
+                   "dtssd": "0.1 * sum_instances sqrt(sum_pairs sum_pixels (dp - dg)^2)",
+                   "messddt": "1e4 * sum_instances sum_pairs error / sum_pairs (sum m + 1)"},
+        "grad": "joint min-max over every frame and instance of the call, (x - min) / (max - min + 1e-6); "
+                "9x9 sigma-1.4 filters, cross-correlation, zero padding 4",
+        "thresholds": {"values": "np.arange(0, 1.1, 0.1)", "dtype": "float64 comparison (numpy >= 2), "
+                       "round-down map float32"},
+        "connectivity": 4, "tie_rule": "lowest skimage label (first in raster order)",
+        "messddt": "DVM's warp: Farneback (0.5, 5, 10, 2, 7, 1.5, GAUSSIAN) on (g*255 float32) truncated "
+                   "to uint8, rint; pixel (y, x) reads flat index clamp(x+dx, 0, H-1)*W + clamp(y+dy, 0, W-1) "
+                   "of the call's second frame for every pair",
+        "counts": "non-temporal: frames x instances per call; dtSSD and MESSDdt: instances per call",
+        "aggregation": "per-window row = score/count of that call; dataset = total score / (total count "
+                       "+ 1e-6) over all windows of all videos",
+    },
+    quirks=(
+        "MAD and MSE divide by H*W and again by sum m (x1e10), so they depend on the resolution",
+        "Grad min-max normalises jointly over all frames of a call, with zero padding",
+        "the last window scores three frames and three pairs in one call (one sqrt, one ratio)",
+        "MESSDdt: DVM's warp with x and y swapped, every pair reading the call's first next frame",
+        "a skipped window (all-zero guidance masks) leaves stale frames for the following windows",
+        "videos of 4 frames, and a first video of 3 frames, crash the original (refused here)",
+    ),
+)
+
+
+def _names(folder: Path, suffix: str, what: str) -> list[str]:
+    if not folder.is_dir():
+        raise BadInput(f"missing {what} folder", folder)
+    return sorted(n for n in os.listdir(folder) if n.endswith(suffix) and not n.startswith("."))
+
+
+class _Video:
+    """One video's files: frame names, GT instance files, guidance masks, prediction files."""
+
+    def __init__(self, pred: Path, gt: Path, name: str):
+        self.name = name
+        self.frames = [f[:-4] for f in _names(gt / "fgr" / name, ".jpg", "frame (fgr/<video>/*.jpg)")]
+        if len(self.frames) < 3:
+            raise BadInput("a video needs at least 3 frames (clip_length 3)", gt / "fgr" / name)
+        self.gt, self.masks, self.pred = [], [], []
+        self._empty: dict[int, bool] = {}
+        for f in self.frames:
+            insts = _names(gt / "pha" / name / f, ".png", "per-instance alpha (pha/<video>/<frame>/*.png)")
+            insts = insts[:MAX_INST]
+            if not insts or (self.gt and len(insts) != len(self.gt[0])):
+                raise BadInput(f"expected {len(self.gt[0]) if self.gt else 'at least 1'} instance PNGs",
+                               gt / "pha" / name / f)
+            self.gt.append([gt / "pha" / name / f / i for i in insts])
+            self.masks.append([gt / "xmem" / name / f / i for i in insts])
+            for m in self.masks[-1]:
+                if not m.is_file():
+                    raise BadInput("missing guidance mask (xmem/<video>/<frame>/<instance>.png)", m)
+            if len(insts) == 1:
+                files = [pred / name / f"{f}.png"]
+            else:
+                files = [pred / name / f / f"{k:02d}.png" for k in range(len(insts))]
+            for p in files:
+                if not p.is_file():
+                    raise BadInput(f"missing prediction (expected for {len(insts)} instance(s))", p)
+            self.pred.append(files)
+
+    def mask_empty(self, s: int) -> bool:
+        """Whether window s's guidance masks are all 0 (each frame read once)."""
+        for f in range(s, s + 3):
+            if f not in self._empty:
+                self._empty[f] = all(not read_alpha(m, reading="gray8").any() for m in self.masks[f])
+        return all(self._empty[f] for f in range(s, s + 3))
+
+
+@dataclass(frozen=True)
+class Call:
+    """One window that reached the metrics: frame indices as the original's state holds them."""
+
+    start: int
+    pred: tuple[int, ...]
+    gt: tuple[int, ...]
+    temporal_pred: tuple[int, ...] | None
+    temporal_gt: tuple[int, ...] | None
+
+
+_UNDEFINED = "undefined"  # eval_video's prev_preds before any window assigned it
+
+
+def plan(n: int, skipped, prev, where: Path) -> tuple[list[Call], object]:
+    """Replay eval_video's list bookkeeping for one video of ``n`` frames on frame indices.
+
+    ``skipped(s)`` says whether window s has all-zero guidance masks; ``prev`` is the
+    ``prev_preds`` variable left by the previous video (it survives across videos: its length ends
+    the last window's slice). Returns the calls and the new ``prev_preds``. A path on which the
+    original raises is refused with :class:`BadInput`.
+    """
+    calls: list[Call] = []
+    preds: list[int] = []
+    gts: list[int] = []
+    for s in range(n - 2):
+        first, last = s == 0, s + 3 >= n
+        if first:
+            preds, gts = [], []
+        if skipped(s):
+            continue
+        if first:
+            preds, gts = [s, s + 1, s + 2], [s, s + 1, s + 2]
+        else:
+            if not gts:
+                raise BadInput(f"window {s} follows a skipped first window: the original fails "
+                               "(concatenating onto an empty list)", where)
+            gts = gts + [s + 2]
+            preds = preds[:-1] + [s + 1, s + 2]
+        if last and (prev is _UNDEFINED or prev is None):
+            raise BadInput(f"the last window (frame {s}) has no previous temporal window: the original "
+                           "fails here (videos of 4 frames, a first video of 3)", where)
+        end = len(prev) if last else -3
+        prev_p = preds[-4:end] if len(preds) > 3 else None
+        prev_g = gts[-4:end] if len(preds) > 3 else None
+        end_all = len(preds) if last else -2
+        cur_p, cur_g = preds[-3:end_all], gts[-3:end_all]
+        calls.append(Call(s, tuple(cur_p), tuple(cur_g),
+                          None if prev_p is None else tuple(prev_p + cur_p),
+                          None if prev_g is None else tuple(prev_g + cur_g)))
+        prev = prev_p
+        if len(preds) > 3:
+            preds, gts = preds[-3:], gts[-3:]
+    return calls, prev
+
+
+def _read_gt(path: Path) -> np.ndarray:
+    info = probe_image(path)
+    if info.format == "png" and info.channels == 1 and info.bit_depth == 8:
+        return read_alpha(path, reading="gray8")
+    from PIL import Image  # PIL's own "L" conversion for anything else, as the original
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("L"))
+
+
+class _Frames:
+    """Decoded frames of one video (clamped predictions, GT, trimaps), kept while windows need them."""
+
+    def __init__(self, video: _Video):
+        self.video = video
+        self.cache: dict[int, tuple] = {}
+
+    def get(self, f: int):
+        if f not in self.cache:
+            g = np.stack([_read_gt(p) for p in self.video.gt[f]])
+            p = np.stack([read_alpha(q, reading="gray8") for q in self.video.pred[f]])
+            if p.shape != g.shape:
+                raise BadInput(f"prediction is {p.shape[-1]}x{p.shape[-2]}, ground truth "
+                               f"{g.shape[-1]}x{g.shape[-2]}", self.video.pred[f][0])
+            p = _CLAMP[p]
+            t = np.stack([_trimap(a) for a in g])
+            self.cache[f] = (p, g, t)
+        return self.cache[f]
+
+    def forget_before(self, f: int):
+        for k in [k for k in self.cache if k < f]:
+            del self.cache[k]
+
+
+def _trimap(a: np.ndarray) -> np.ndarray:
+    trans = (cv2.dilate(a, _KERNEL) - cv2.erode(a, _KERNEL)) > 0
+    return np.where(trans, 1, np.where(a >= 128, 2, 0)).astype(np.uint8)
+
+
+_T64 = np.arange(0, 1 + 0.1, 0.1)
+_CLAMP = np.where(np.arange(256) <= 1, 0, np.where(np.arange(256) >= 254, 255, np.arange(256))).astype(np.uint8)
+_IDENTITY3 = np.arange(256).astype(np.uint8)  # the trimap already holds the classes 0 (bg), 1 (unk), 2 (fg)
+_TRUNC = (np.arange(256, dtype=np.float32) / np.float32(255) * np.float32(255)).astype(np.uint8)
+
+
+def _spatial(frames: _Frames, call: Call, ws: Workspace, lut: np.ndarray) -> dict[str, float]:
+    """Scores of one non-temporal call (every metric's update return value) and its raw sums."""
+    ps = np.concatenate([frames.get(f)[0] for f in call.pred])
+    gs = np.concatenate([frames.get(f)[1] for f in call.gt])
+    ts = np.concatenate([frames.get(f)[2] for f in call.gt])
+    if ps.shape != gs.shape:
+        raise BadInput("the original's window bookkeeping pairs unequal frame counts here and fails",
+                       frames.video.pred[call.pred[0]][0])
+    n, h, w = gs.shape
+    hw = float(h * w)
+    cls = np.empty(h * w, np.uint8)
+    out = dict.fromkeys(("sad", "mad", "mse", "mad_fg", "mad_bg", "mad_unk"), 0.0)
+    for i in range(n):
+        p, g = ps[i].ravel(), gs[i].ravel()
+        ca, cs, cn, _, _ = vk.class_sums3(p, g, p, g, ts[i].ravel(), _IDENTITY3, cls, cls, False)
+        sa, ss = ca.sum() / 255.0, cs.sum() / 65025.0
+        out["sad"] += sa * 1e-3
+        out["mad"] += sa / hw / (hw + 1e-6) * 1e10
+        out["mse"] += ss / hw / (hw + 1e-6) * 1e10
+        for name, c in (("mad_fg", 2), ("mad_bg", 0), ("mad_unk", 1)):
+            out[name] += ca[c] / 255.0 / hw / (cn[c] + 1e-6) * 1e10
+    glo, ghi, plo, phi = int(gs.min()), int(gs.max()), int(ps.min()), int(ps.max())
+    sg = (1 / 255) / ((ghi - glo) / 255 + 1e-6)
+    sp = (1 / 255) / ((phi - plo) / 255 + 1e-6)
+    out["grad"] = sum(vk.grad_sum_zero_border(ps[i] - np.uint8(plo), gs[i] - np.uint8(glo), sp, sg, ws)
+                      for i in range(n)) * 1e-3
+    out["conn"] = sum(vk.conn_sum_u8(ps[i], gs[i], lut, None, 0, ws) for i in range(n)) * 1e-3
+    return {k: (v, n) for k, v in out.items()}
+
+
+def _temporal(frames: _Frames, call: Call, ws: Workspace) -> dict[str, tuple[float, int]]:
+    ps = np.stack([frames.get(f)[0] for f in call.temporal_pred])  # (F, I, H, W)
+    gs = np.stack([frames.get(f)[1] for f in call.temporal_gt])
+    if ps.shape != gs.shape:
+        raise BadInput("the original's window bookkeeping pairs unequal frame counts here and fails",
+                       frames.video.pred[call.temporal_pred[0]][0])
+    nf, ni, h, w = gs.shape
+    cls0 = np.zeros(0, np.uint8)
+    dt = 0.0
+    for i in range(ni):
+        st = sum(pixel.int_sums(ps[k + 1, i].ravel(), gs[k + 1, i].ravel(), ps[k, i].ravel(), gs[k, i].ravel(),
+                                cls0, True, False, 0)[2] for k in range(nf - 1))
+        dt += 0.1 * math.sqrt(st / 65025.0)
+    if nf < 2:  # the original's MESSDdt raises on one frame, prints it and skips every instance
+        return {"dtssd": (dt, ni), "messddt": (0.0, 0)}
+    ones = np.ones((h, w), np.uint8)
+    mes = 0.0
+    for i in range(ni):
+        err = 0.0
+        for k in range(nf - 1):
+            flow = vk.farneback_rint(_TRUNC[gs[k, i]], _TRUNC[gs[k + 1, i]])
+            err += vk.dvm_warp_error(ps[k, i], gs[k, i], ones, ps[1, i], gs[1, i], ones, flow, False)
+        mes += err / ((nf - 1) * (h * w + 1.0)) * 1e4
+    return {"dtssd": (dt, ni), "messddt": (mes, ni)}
+
+
+def _score_video(item):
+    video, calls = item
+    frames = _Frames(video)
+    ws = Workspace()
+    lut = vk.level_lut_u8(_T64)
+    rows = []
+    for call in calls:
+        scores = _spatial(frames, call, ws, lut)
+        if call.temporal_pred is not None:
+            scores.update(_temporal(frames, call, ws))
+        row = {"clip": video.name, "frame": video.frames[call.start]}
+        row.update({k: s / (c + (1e-8 if k == "messddt" else 1e-10 if k == "dtssd" else 0))
+                    for k, (s, c) in scores.items()})
+        rows.append((row, scores))
+        frames.forget_before(call.start - 3)
+    files = [p for fr in video.gt for p in fr]
+    return rows, files
+
+
+def run(pred: Path, gt: Path, options: Options) -> Result:
+    """Score MaGGIe's saved predictions ``pred`` against the V-HIM split folder ``gt``."""
+    pred, gt = Path(pred), Path(gt)
+    names = sorted(n for n in os.listdir(gt / "pha")) if (gt / "pha").is_dir() else None
+    if not names:
+        raise BadInput("expected the split folder holding pha/<video>/<frame>/<instance>.png", gt / "pha")
+    jobs, prev = [], _UNDEFINED
+    for name in names:
+        video = _Video(pred, gt, name)
+        calls, prev = plan(len(video.frames), video.mask_empty, prev, gt / "fgr" / name)
+        jobs.append((video, calls))
+    rows, files = [], []
+    for r, f in ordered_map(_score_video, jobs, options.workers):
+        rows += r
+        files += f
+    totals = {k: [0.0, 0] for k in COLUMNS}
+    for _, scores in rows:
+        for k, (s, c) in scores.items():
+            totals[k][0] += s
+            totals[k][1] += c
+    df = pd.DataFrame([r for r, _ in rows], columns=("clip", "frame") + COLUMNS)
+    metrics = {k: s / (c + 1e-6) for k, (s, c) in totals.items()}
+    return Result(per_frame=df, metrics={k: (v if math.isfinite(v) else None) for k, v in metrics.items()},
+                  gt_files=files)

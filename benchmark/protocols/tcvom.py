@@ -1,0 +1,181 @@
+"""Protocol ``tcvom``: TCVOM's ``calc_metric.py`` on VideoMatting108 (yunkezhang/TCVOM @ f5fa07a,
+``calc_metric.py`` + ``utils/utils.py``).
+
+Layout (the original's): ``GT/frame_corr.json`` (its keys list ``<video>/<frame>.<ext>``),
+``GT/FG_done/<video>/<frame>.png`` (RGBA; the alpha is the last channel),
+``PRED/<video>/<frame>_pred.png`` and ``_tri.png`` (the trimap comes from the prediction folder),
+``GT/flow_png/<video>/flow_<f>_<n>.png`` (or ``--flow ROOT``): 16-bit, channels B, G = int16 dx, dy
+x 100, R = validity. Per frame: mSAD and MSE are means over ``0 < trimap < 255`` (NaN when empty),
+SSDA, dtSSD and MESSDdt unnormalised sums; a video's figures are means over all its frames (the last
+frame's temporal zeros included); the dataset figure is the mean of the video means, and the last
+video in sorted order is never evaluated (the original's loop appends a video only when the next
+one starts).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mbench.benchmark.kernels import video as vk
+from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.errors import BadInput
+from mbench.frames import read_alpha
+from mbench.parallel import ordered_map
+
+AVERAGED = ("msad", "mse", "ssda", "dtssd", "messddt_fix", "messddt")
+COUNTS = ("pixel_count", "flow_pixel_count")
+COLUMNS = AVERAGED + COUNTS
+_UNIT = np.float32(np.arange(256) / 255.0)  # np.float32(x / 255.0): float64 division, then rounded
+
+CARD = Card(
+    name="tcvom",
+    version="1",
+    source="yunkezhang/TCVOM @ f5fa07a26d11c8c0d865f66f8f4a9ed5f9230207, calc_metric.py + utils/utils.py",
+    used_by="TCVOM (ACM MM 2021) VideoMatting108 validation",
+    region="0 < trimap < 255, trimap PRED/<video>/<frame>_tri.png",
+    needs=("trimap", "flow"),
+    metrics=COLUMNS,
+    rules={
+        "layout": "GT/frame_corr.json keys (sorted) list <video>/<frame>.<ext>; GT/FG_done/<video>/<frame>.png; "
+                  "PRED/<video>/<frame>_pred.png and _tri.png; flow GT/flow_png (or --flow)/<video>/flow_<f>_<n>.png",
+        "reading": "prediction and trimap 8-bit gray; GT alpha = last channel of IMREAD_UNCHANGED (RGBA); "
+                   "float32(x / 255.0); flow: int16 of channels 0, 1 / 100 (dx, dy), channel 2 == 0 invalid (NaN)",
+        "region": "m = 0 < trimap < 255 of the current frame",
+        "scales": {"msad": "mean_m |a-g| (unscaled, NaN on empty m)", "mse": "mean_m (a-g)^2 (NaN on empty m)",
+                   "ssda": "sqrt(sum_m (a-g)^2)", "dtssd": "sqrt(sum_m ((a-ha)-(g-hg))^2), next frame, no /N",
+                   "messddt_fix": "sum_V |(a-g) - (ha~-hg~)|", "messddt": "sum_V |(a-g)^2 - (ha~-hg~)^2|"},
+        "warp": "next frame sampled at (x+dx, y+dy): grid_sample bilinear, align_corners, zero padding; "
+                "V = valid flow and m; invalid flow set to 0 and not counted; |V| = 0 gives 0",
+        "temporal": "each frame paired with the next frame of its video; the last frame's dtssd, messddt_fix, "
+                    "messddt and flow_pixel_count are 0 and count in the video mean",
+        "selection": "a frame exists when _pred.png and _tri.png exist; only videos with every frame kept; "
+                     "the last video in sorted order is never evaluated",
+        "aggregation": "video = mean over its frames (counts summed); dataset = mean of video means",
+        "float": "float32 per frame; video and dataset sums in float64",
+    },
+    quirks=(
+        "the trimap is taken from the prediction folder",
+        "mSAD and MSE are unscaled means and NaN on an empty unknown region (which poisons the averages)",
+        "SSDA, dtSSD and MESSDdt are unnormalised sums",
+        "the last frame's temporal values are 0 but counted in the video mean",
+        "the last video in sorted order is never evaluated (corrected figure under extra)",
+    ),
+)
+
+
+def _videos(pred: Path, gt: Path) -> tuple[list[tuple[str, list[str]]], bool]:
+    """(video, frame ids) of the full videos, in sorted order, and whether the last one is full."""
+    corr = gt / "frame_corr.json"
+    try:
+        keys = sorted(json.loads(corr.read_text()).keys())
+    except FileNotFoundError:
+        raise BadInput("missing frame_corr.json (the VM108 data root holds it)", corr) from None
+    except (ValueError, AttributeError) as e:
+        raise BadInput(f"not a JSON object of frame keys ({e})", corr) from None
+    by_video: dict[str, list[str]] = {}
+    full: dict[str, bool] = {}
+    for k in keys:
+        fid, v = os.path.splitext(k)[0], os.path.dirname(k)
+        by_video.setdefault(v, []).append(fid)
+        ok = (pred / f"{fid}_pred.png").is_file() and (pred / f"{fid}_tri.png").is_file()
+        full[v] = full.get(v, True) and ok
+    order = list(by_video)  # keys are sorted, so videos come in first-key order
+    return [(v, by_video[v]) for v in order if full[v]], bool(order) and full[order[-1]]
+
+
+def _read_frame(pred: Path, gt: Path, fid: str):
+    a = read_alpha(pred / f"{fid}_pred.png", reading="gray8")
+    t = read_alpha(pred / f"{fid}_tri.png", reading="gray8")
+    path = gt / "FG_done" / f"{fid}.png"
+    if not path.is_file():
+        raise BadInput("missing ground truth (FG_done/<video>/<frame>.png, RGBA)", path)
+    full = read_alpha(path, reading="unchanged")
+    if full.ndim != 3:
+        raise BadInput("expected an RGBA PNG (TCVOM takes the alpha from the last channel); this has one channel",
+                       path)
+    g = full[..., -1]
+    if g.dtype != np.uint8:
+        raise BadInput("expected an 8-bit RGBA PNG", path)
+    for arr, p in ((a, pred / f"{fid}_pred.png"), (t, pred / f"{fid}_tri.png")):
+        if arr.shape != g.shape:
+            raise BadInput(f"is {arr.shape[1]}x{arr.shape[0]}, ground truth {g.shape[1]}x{g.shape[0]}", p)
+    return _UNIT[a], _UNIT[g], (t > 0) & (t < 255), full.shape[2]
+
+
+def _read_flow(root: Path, video: str, f: str, n: str, shape) -> np.ndarray:
+    path = root / video / f"flow_{os.path.basename(f)}_{os.path.basename(n)}.png"
+    if not path.is_file():
+        raise BadInput("missing flow (expected <video>/flow_<frame>_<next>.png, 16-bit, 3 channels)", path)
+    x = read_alpha(path, reading="unchanged")
+    if x.ndim != 3 or x.shape[2] < 2 or x.shape[:2] != shape:
+        raise BadInput(f"expected a 3-channel flow PNG of {shape[1]}x{shape[0]}", path)
+    flow = x[..., :-1].astype(np.int16).astype(np.float32)
+    flow[x[..., -1] == 0] = np.nan
+    return flow / np.float32(100.0)
+
+
+def _score_video(job):
+    pred, gt, flow_root, video, fids = job
+    rows, channels = [], set()
+    cur = _read_frame(pred, gt, fids[0])
+    for i, fid in enumerate(fids):
+        a, g, m, ch = cur
+        channels.add(ch)
+        n = int(m.sum())
+        d = (a - g)[m]
+        row = {"clip": video, "frame": os.path.basename(fid),
+               "msad": float(np.mean(np.abs(d))) if n else math.nan,
+               "mse": float(np.mean(d * d)) if n else math.nan,
+               "ssda": float(np.sqrt(np.sum(d * d, dtype=np.float32))),
+               "dtssd": 0.0, "messddt_fix": 0.0, "messddt": 0.0, "pixel_count": n, "flow_pixel_count": 0}
+        if i + 1 < len(fids):
+            nxt = _read_frame(pred, gt, fids[i + 1])
+            ha, hg = nxt[0], nxt[1]
+            e = (a - ha)[m] - (g - hg)[m]
+            flow = _read_flow(flow_root, video, fid, fids[i + 1], a.shape)
+            fix, sq, valid = vk.bilinear_warp_error(a, g, ha, hg, m, flow)
+            row.update(dtssd=float(np.sqrt(np.sum(e * e, dtype=np.float32))), messddt_fix=fix,
+                       messddt=sq, flow_pixel_count=int(valid))
+            cur = nxt
+        rows.append(row)
+    return rows, [gt / "FG_done" / f"{f}.png" for f in fids], channels
+
+
+def _video_means(rows: list[dict]) -> dict[str, float]:
+    out = {k: sum(r[k] for r in rows) / len(rows) for k in AVERAGED}
+    out.update({k: sum(r[k] for r in rows) for k in COUNTS})
+    return out
+
+
+def run(pred: Path, gt: Path, options: Options) -> Result:
+    """Score ``pred`` against the VM108 data root ``gt`` as TCVOM's ``calc_metric.py`` does."""
+    pred, gt = Path(pred), Path(gt)
+    flow_root = Path(options.flow) if options.flow is not None else gt / "flow_png"
+    videos, last_full = _videos(pred, gt)
+    evaluated = videos[:-1] if last_full else videos  # the original never appends the last video
+    if not evaluated:
+        raise BadInput("no complete video to evaluate (the original skips the last video in sorted order)", pred)
+    jobs = [(pred, gt, flow_root, v, f) for v, f in videos]
+    results = list(ordered_map(_score_video, jobs, options.workers))
+    kept = results[:len(evaluated)]
+    per_clip = {v: _video_means(r[0]) for (v, _), r in zip(evaluated, kept)}
+    metrics = {k: _none(sum(c[k] for c in per_clip.values()) / len(per_clip)) for k in AVERAGED}
+    every = [_video_means(r[0]) for r in results]
+    extra = {"per_clip": per_clip,
+             "all_videos": {k: _none(sum(c[k] for c in every) / len(every)) for k in AVERAGED}}
+    warnings = []
+    if any(3 in r[2] for r in kept):
+        warnings.append("a ground-truth PNG has 3 channels: TCVOM reads its red channel as alpha")
+    df = pd.DataFrame([row for r in kept for row in r[0]], columns=("clip", "frame") + COLUMNS)
+    return Result(per_frame=df, metrics=metrics, extra=extra,
+                  gt_files=[p for r in kept for p in r[1]], warnings=warnings)
+
+
+def _none(v: float) -> float | None:
+    return v if math.isfinite(v) else None

@@ -1,0 +1,143 @@
+"""Protocol ``maggie``: spec examples, a slow restatement, window bookkeeping, and values from running
+MaGGIe's own eval_video and metric classes (tests/benchmark/data/golden_maggie.json)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import mattes
+import slow_video
+from mbench.benchmark.protocols import maggie
+from mbench.benchmark.protocols.base import Options
+from mbench.errors import BadInput
+
+DATA = Path(__file__).parent / "data" / "golden_maggie.json"
+
+
+def make_videos(h: int = 40, w: int = 48) -> dict:
+    """name -> (pred, gt, guidance masks), uint8 (N, I, H, W). Video a: 6 frames, 2 instances, window 2
+    skipped (all-zero masks on frames 2..4); b: 5 frames; c: 3 frames (not first)."""
+    out = {}
+    for name, n, inst, seed in (("a", 6, 2, 10), ("b", 5, 1, 20), ("c", 3, 1, 30)):
+        clips = [mattes.clip(h, w, n, seed + i) for i in range(inst)]
+        pred = np.stack([c[0] for c in clips], axis=1)
+        gt = np.stack([c[1] for c in clips], axis=1)
+        pred[:, :, 0, :4] = 1      # clamped to 0
+        pred[:, :, 1, :4] = 254    # clamped to 255
+        masks = (gt > 128).astype(np.uint8) * 255
+        if name == "a":
+            masks[2:5] = 0
+        out[name] = (pred, gt, masks)
+    return out
+
+
+def write_vim(root: Path, videos: dict) -> tuple[Path, Path]:
+    for name, (pred, gt, masks) in videos.items():
+        n, inst = gt.shape[:2]
+        for f in range(n):
+            stem = f"{f:05d}"
+            (root / "gt" / "fgr" / name).mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(root / "gt" / "fgr" / name / f"{stem}.jpg"), np.zeros((4, 4, 3), np.uint8))
+            for i in range(inst):
+                for layer, arr in (("pha", gt), ("xmem", masks)):
+                    d = root / "gt" / layer / name / stem
+                    d.mkdir(parents=True, exist_ok=True)
+                    cv2.imwrite(str(d / f"inst{i}.png"), arr[f, i])
+                target = root / "pred" / name / (f"{stem}.png" if inst == 1 else f"{stem}/{i:02d}.png")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(target), pred[f, i])
+    return root / "pred", root / "gt"
+
+
+def close(a, b, rel=1e-5):
+    return a == pytest.approx(b, rel=rel, abs=1e-9)
+
+
+def test_equals_maggie_eval_video(tmp_path):
+    golden = json.loads(DATA.read_text())
+    res = maggie.run(*write_vim(tmp_path, make_videos()), Options())
+    df = res.per_frame
+    assert len(df) == len(golden["windows"])
+    for (_, row), want in zip(df.iterrows(), golden["windows"]):
+        for k in maggie.COLUMNS:
+            if k in want:
+                assert close(row[k], want[k]), (row["clip"], row["frame"], k)
+            else:
+                assert math.isnan(row[k]), (row["clip"], row["frame"], k)
+    for k in maggie.COLUMNS:
+        assert close(res.metrics[k], golden["average"][k]), k
+
+
+def test_window_plan():
+    calls, prev = maggie.plan(7, lambda s: False, maggie._UNDEFINED, Path("v"))
+    assert [(c.pred, c.temporal_pred) for c in calls] == [
+        ((0,), None), ((1,), (0, 1)), ((2,), (1, 2)), ((3,), (2, 3)), ((4, 5, 6), (3, 4, 5, 6))]
+    # a skipped window leaves stale frames: window 3 pairs prediction 4 with GT 3
+    calls, _ = maggie.plan(6, lambda s: s == 2, maggie._UNDEFINED, Path("v"))
+    assert calls[-1].pred == (2, 4, 5) and calls[-1].gt == (2, 3, 5)
+    with pytest.raises(BadInput, match="original fails"):
+        maggie.plan(4, lambda s: False, prev, Path("v"))
+    with pytest.raises(BadInput, match="original fails"):
+        maggie.plan(3, lambda s: False, maggie._UNDEFINED, Path("v"))
+
+
+def one_video(tmp_path, pred, gt):
+    """A 3-frame single-instance video whose first window is both first and last (after another)."""
+    vids = {"a": make_videos()["b"], "b": (pred[:, None], gt[:, None], np.full(gt[:, None].shape, 255, np.uint8))}
+    df = maggie.run(*write_vim(tmp_path, vids), Options()).per_frame
+    return df[df["clip"] == "b"].iloc[0]
+
+
+def test_spec_examples_and_slow_restatement(tmp_path):
+    p = np.zeros((3, 9, 9), np.uint8)
+    g = np.zeros((3, 9, 9), np.uint8)
+    g[0, 4, 4], g[1, 4, 4] = 128, 255     # impulses of about 0.5 and 1.0, joint min-max over the call
+    row = one_video(tmp_path, p, g)
+    # Grad: the 0.5 impulse is normalised by the call's max (1.0): (0.25 * 2 + 1 * 2) / 3 frames
+    g8 = 128 / 255 / (1 + 1e-6)
+    assert close(row.grad, (g8 ** 2 * 2 + (1 / (1 + 1e-6)) ** 2 * 2) * 1e-3 / 3, rel=1e-5)
+    d = g.astype(np.float64) / 255
+    assert close(row.sad, d.sum() * 1e-3 / 3)
+    assert close(row.mad, (d.sum(axis=(1, 2)) / 81 / (81 + 1e-6)).sum() * 1e10 / 3)
+    mags = [((slow_video.grad_mags(gg / 255 / (1 + 1e-6), zero_border=True)) ** 2).sum() for gg in g]
+    assert close(row.grad, sum(mags) * 1e-3 / 3)
+    conn = sum(slow_video.conn_raw(np.zeros((9, 9), np.float32), gg.astype(np.float32) / np.float32(255),
+                                   np.arange(0, 1.1, 0.1), np.ones((9, 9), bool)) for gg in g)
+    assert close(row.conn, conn * 1e-3 / 3)
+
+
+def test_clamp_and_resolution_scale(tmp_path):
+    g = np.zeros((3, 2, 2), np.uint8)
+    p = np.zeros((3, 2, 2), np.uint8)
+    p[:, 0, 0] = 1     # counts as 0
+    p[:, 0, 1] = 254   # counts as 255
+    row = one_video(tmp_path, p, g)
+    assert close(row.sad, 1e-3)                      # only the 254 -> 1.0 pixel, per frame
+    assert close(row.mad, 1.0 / 4 / (4 + 1e-6) * 1e10)
+
+
+def test_messddt_spec_example():
+    """Zero flow on 3x5 frames: the DVM error 1.2087659 over sum m + 1 = 16, x 1e4."""
+    v = (10 * (5 * np.arange(3)[:, None] + np.arange(5)[None, :]) + 5).astype(np.uint8)
+    from mbench.benchmark.kernels import video as vk
+
+    z, ones = np.zeros_like(v), np.ones_like(v)
+    err = vk.dvm_warp_error(v, z, ones, v, z, ones, np.zeros((3, 5, 2), np.int64), False)
+    assert close(err / 16 * 1e4, 0.0755479 * 1e4)
+
+
+def test_missing_instances_and_masks_are_bad_input(tmp_path):
+    pred, gt = write_vim(tmp_path, {"a": make_videos()["b"]})
+    for f in (gt / "xmem" / "a" / "00001").iterdir():
+        f.unlink()
+    with pytest.raises(BadInput, match="guidance mask"):
+        maggie.run(pred, gt, Options())
+    (pred / "a" / "00002.png").unlink()
+    with pytest.raises(BadInput):
+        maggie.run(pred, gt / "missing", Options())
