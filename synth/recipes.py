@@ -11,6 +11,7 @@ planner reads.
 from __future__ import annotations
 
 import copy
+import math
 import tomllib
 from importlib import resources
 
@@ -101,7 +102,8 @@ def _typed(value, default, where: str, key: str):
     if isinstance(default, bool):
         ok = isinstance(value, bool)
     elif isinstance(default, float):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        # TOML allows inf and nan; no recipe number means either (and the manifest is strict JSON)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
         value = float(value) if ok else value
     elif isinstance(default, int):
         ok = isinstance(value, int) and not isinstance(value, bool)
@@ -260,6 +262,9 @@ def resolve(spec: str = DEFAULT_RECIPE, *, size: tuple[int, int] | None = None,
     output = {k: _typed(raw.get("output", {}).get(k, d), d, where, f"output.{k}") for k, d in OUTPUT.items()}
     for key in ("color_format", "rounding", "compose"):
         _choice(output[key], f"output.{key}", where)
+    for key, high in (("jpeg_quality", 100), ("png_compression", 9)):  # OpenCV's ranges
+        if not 0 <= output[key] <= high:
+            raise BadInput(f"'output.{key}' must be within [0, {high}] (got {output[key]})", where)
     for layer in output["layers"]:
         if layer not in LAYERS:
             raise BadInput(f"unknown layer '{layer}' in output.layers (valid: {', '.join(LAYERS)})", where)

@@ -59,3 +59,35 @@ def test_a_lone_mismatched_videomatte_clip_is_named(cli_here, bad_input, tmp_pat
     bad_input(cli_here("synth", "--out", tmp_path / "out", "--recipe", "smoke", "--fgr", f"videomatte:{root}"),
               str(root / layout / "pha" / "0000"), "fgr has 5 frames but pha has 3")
     assert snapshot(tmp_path) == before
+
+
+RECIPE = "size = [32, 32]\n{extra}\n[splits.train]\nclips = 1\nframes = 2\naugment = \"{augment}\"\n"
+
+
+@pytest.mark.parametrize("extra, augment, fragment", [
+    ("[output]\njpeg_quality = 1000\ncolor_format = 'jpg'", "none", "'output.jpeg_quality'"),
+    ("[output]\npng_compression = -3", "none", "'output.png_compression'"),
+    ("[augment.x]\nbase = 'train'\nnoise_sigma = inf", "x", "'augment.x.noise_sigma'"),
+    ("[augment.x]\nbase = 'train'\njitter_std = nan", "x", "'augment.x.jitter_std'"),
+    ("[sources]\nbgr_options = { builtin = { fps = inf } }", "none", "finite"),
+])
+def test_bad_recipe_numbers_are_one_line_and_write_nothing(cli_here, bad_input, tmp_path, extra, augment, fragment):
+    # an infinite number used to pass the checks and fail writing the run record, leaving --out behind
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(RECIPE.format(extra=extra, augment=augment))
+    before = snapshot(tmp_path)
+    bad_input(cli_here("synth", "--out", tmp_path / "out", "--recipe", recipe), fragment)
+    assert snapshot(tmp_path) == before
+
+
+def test_bad_preset_numbers(cli_here, bad_input, tmp_path):
+    from importlib import resources
+
+    smoke = (resources.files("mbench.baselines") / "presets" / "smoke.toml").read_text()
+    assert "sigma = 1.0" in smoke
+    preset = tmp_path / "p.toml"
+    preset.write_text(smoke.replace("sigma = 1.0", "sigma = inf", 1))
+    before = snapshot(tmp_path)
+    bad_input(cli_here("run-baselines", "--preset", preset, "--out", tmp_path / "runs"), str(preset),
+              "'reference.bgdiff.sigma'", "finite")
+    assert snapshot(tmp_path) == before
