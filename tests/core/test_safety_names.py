@@ -120,3 +120,17 @@ def test_control_characters_in_file_names_never_split_the_error(cli_here, bad_in
     bad_input(cli_here("evaluate", pred, gt), "00\\n01.png", "control character")
     (tmp_path / "odd\nname").write_text("a file")
     bad_input(cli_here("evaluate", pred, gt, "--out", tmp_path / "odd\nname"), "odd\\nname", "is a file")
+
+
+def test_method_names_are_one_printable_line(cli_here, bad_input, tmp_path):
+    pred, gt = pred_gt(tmp_path)
+    store = tmp_path / "store"
+    before = snapshot(tmp_path)
+    bad_input(cli_here("leaderboard", "submit", pred, "--gt", gt, "--name", "Net\x1b[31m", "--store", store),
+              '"name"', "printable")
+    assert snapshot(tmp_path) == before
+    assert cli_here("evaluate", pred, gt, "--out", store / "net", "--quiet").returncode == 0
+    (store / "net" / "method.json").write_text(json.dumps({"name": "tab\there"}))
+    bad_input(cli_here("leaderboard", store, "--out", tmp_path / "board"), str(store / "net" / "method.json"),
+              '"name"')
+    assert not (tmp_path / "board").exists()
