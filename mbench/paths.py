@@ -6,10 +6,10 @@ Two rules hold for every command, checked before anything is written or deleted:
   ``--merge`` target, ``--store``, ``--sheet``, a runs folder) that is, holds or lies inside one of
   the command's inputs, that is the current folder or a folder above it, whose parent is not a
   writable folder, or that already exists and was not written by the same kind of mbench output.
-- **Names from data are names.** Split, clip, layer and method names read from recipes,
-  manifests, presets, ``method.json`` and submissions become single path components only
-  through :func:`check_name`; relative paths from data are joined only through
-  :func:`safe_join`, each of whose parts is such a name.
+- **Names from data are names.** Split and clip names read from recipes, manifests and presets
+  become path components only through :func:`check_name`; relative paths from data are joined
+  only through :func:`safe_join`, each of whose parts is such a name. (Layer names are checked
+  against a fixed list; a method name is never a path: a submission's folder is a slug of it.)
 
 How mbench recognises its own outputs (the one rule, :func:`written_by`): an output folder holds
 a *record*, a JSON object with an ``mbench_version`` key, under the file name of its kind
@@ -17,6 +17,11 @@ a *record*, a JSON object with an ``mbench_version`` key, under the file name of
 ``board.json`` for a board), or the generic record ``.mbench-output.json`` that
 :func:`mark_output` writes (its ``kind`` key says which output it is). A contact sheet, a single
 PNG, carries the record as a text chunk (:data:`SHEET_TEXT`).
+
+A new command makes one call before it writes, ``out = check_output(args.out, [its inputs],
+kind=...)``, and writes to the returned path; an output with no record file of its own adds its
+kind to :data:`RECORDS` with an empty tuple and calls :func:`mark_output` once it has made the
+folder (or inside its temporary folder, for outputs that appear atomically).
 """
 
 from __future__ import annotations
