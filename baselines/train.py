@@ -367,10 +367,9 @@ def main(argv: list[str] | None = None) -> int:
         rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
         device = resolve_device(args.device, int(os.environ.get("LOCAL_RANK", 0)))
         source = training_source(preset.train_recipe, preset.train_split, args.data, preset.train_clips)
-        out = check_output(args.out, [args.data], kind="runs")  # written in place: new, empty or a runs folder
-        if rank == 0:
-            out.mkdir(parents=True, exist_ok=True)
-            mark_output(out, "runs")
+        # written in place: new, empty or a runs folder; every rank checks before the rendezvous
+        # below, so none sees rank 0 marking it half-way
+        out = check_output(args.out, [args.data], kind="runs")
         folder = out / args.model
         if world > 1:
             backend = "nccl" if device.startswith("cuda") else "gloo"
@@ -378,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
                 torch.cuda.set_device(torch.device(device))
             torch.distributed.init_process_group(backend)
         try:
+            if rank == 0:
+                out.mkdir(parents=True, exist_ok=True)
+                mark_output(out, "runs")
             if args.force and rank == 0:
                 clear_training(folder)
             if world > 1:

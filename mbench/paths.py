@@ -50,6 +50,7 @@ FILE_KINDS = ("sheet",)  # outputs that are one file, not a folder
 KIND_NAMES = {"evaluation": "evaluation", "dataset": "synth dataset", "board": "board",
               "runs": "runs folder", "sheet": "contact sheet"}
 
+_PROBE = ".mbench-probe-"  # prefix of the folders _can_write makes and removes at once
 _MAX_NAME_BYTES = 255  # the longest file name common file systems allow
 
 
@@ -180,7 +181,7 @@ def _can_write(folder: Path) -> bool:
     """Whether a folder can be made in ``folder`` (tried and removed: permissions alone do not
     tell, e.g. for root, read-only mounts or ``/proc``)."""
     try:
-        probe = tempfile.mkdtemp(prefix=".mbench-probe-", dir=folder)
+        probe = tempfile.mkdtemp(prefix=_PROBE, dir=folder)
     except OSError:
         return False
     os.rmdir(probe)
@@ -272,8 +273,8 @@ def check_output(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | No
         return path
     if not path.is_dir():
         raise BadInput(f"{flag} exists and is a file, not a folder", given)
-    with os.scandir(path) as entries:
-        empty = next(entries, None) is None
+    with os.scandir(path) as entries:  # another process's write probe is not content
+        empty = all(e.name.startswith(_PROBE) for e in entries)
     if not empty and not written_by(path, kind):
         names = ", ".join(RECORDS[kind] + (OUTPUT_RECORD,))
         raise BadInput(f"{flag} is not empty and is not an mbench {KIND_NAMES.get(kind, kind)} (it holds "
