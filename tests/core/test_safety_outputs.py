@@ -81,10 +81,12 @@ def test_preview_sheet_never_replaces_a_file_it_did_not_write(cli_here, bad_inpu
     assert cli_here("synth", "--preview", "ds", "--quiet").returncode == 0  # its own sheet: replaced
     (site / "theirs.png").write_bytes(b"\x89PNG\r\n\x1a\nsomeone else's")
     for sheet, fragment in (("theirs.png", "not a contact sheet mbench wrote"),
-                            ("ds/c0/pha/x.png", "lies inside the input"),
+                            ("ds/c0/pha/x.png", "lies inside the input ds/c0/pha"),
                             ("mine", "ending in .png"), ("notes.txt/x.png", "not a folder")):
         refused(cli_here, bad_input, site, ["synth", "--preview", "ds", "--sheet", sheet], fragment)
     assert cli_here("synth", "--preview", "ds", "--sheet", "new.png", "--quiet").returncode == 0
+    assert cli_here("synth", "--preview", "ds/c0", "--quiet").returncode == 0  # one clip: its folder holds it
+    assert (site / "ds" / "c0" / "preview.png").is_file()
 
 
 @pytest.fixture
