@@ -125,3 +125,16 @@ def test_run_baselines_refuses_a_foreign_runs_folder_and_its_inputs(cli_here, ba
                                  ("data/runs", ["--data", "data"], "lies inside the input data")):
         refused(cli_here, bad_input, site, ["run-baselines", "--preset", "smoke", "--models", "rvm",
                                             "--out", out, *extra], fragment)
+
+
+def test_one_kind_of_output_never_replaces_another(cli_here, bad_input, site):
+    from mbench.paths import mark_output, written_by
+
+    (site / "runs" / "rvm").mkdir(parents=True)
+    mark_output(site / "runs", "runs")
+    assert written_by(site / "runs", "runs") and not written_by(site / "runs", "evaluation")
+    refused(cli_here, bad_input, site, ["evaluate", "pred", "gt", "--out", "runs"], "not an mbench evaluation")
+    assert cli_here("evaluate", "pred", "gt", "--out", "eval", "--quiet").returncode == 0
+    refused(cli_here, bad_input, site, ["synth", "--out", "eval", "--recipe", "smoke"], "not an mbench synth dataset")
+    (site / "eval" / "summary.json").write_text("[]")  # a record must be a JSON object naming a version
+    refused(cli_here, bad_input, site, ["evaluate", "pred", "gt", "--out", "eval"], "not an mbench evaluation")
