@@ -141,12 +141,20 @@ def _within(path: str, folder: str) -> bool:
     return os.path.commonpath([path, folder]) == folder
 
 
-def _record_ok(path: Path, kind: str | None) -> bool:
+def _is_file(path: Path) -> bool:
+    """A regular file (checked before opening: opening a FIFO would block)."""
     try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _record_ok(path: Path, kind: str | None) -> bool:
+    if not _is_file(path):
+        return False
+    try:  # whole: a finished dataset's manifest lists every file
         with open(path, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                return False
-            obj = json.loads(f.read(1 << 24))
+            obj = json.load(f)
     except (OSError, ValueError):
         return False
     return isinstance(obj, dict) and "mbench_version" in obj and (kind is None or obj.get("kind") == kind)
@@ -156,6 +164,8 @@ def written_by(path: str | os.PathLike, kind: str) -> bool:
     """Whether ``path`` is an output mbench wrote as ``kind`` (see the module docstring)."""
     path = Path(path)
     if kind in FILE_KINDS:
+        if not _is_file(path):
+            return False
         try:
             with open(path, "rb") as f:
                 head = f.read(4096)
@@ -272,7 +282,8 @@ def check_output(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | No
                            f"give a new file name", given)
         return path
     if not path.is_dir():
-        raise BadInput(f"{flag} exists and is a file, not a folder", given)
+        what = "a file" if path.is_file() else "a special file (FIFO, device or socket)"
+        raise BadInput(f"{flag} exists and is {what}, not a folder", given)
     with os.scandir(path) as entries:  # another process's write probe is not content
         empty = all(e.name.startswith(_PROBE) for e in entries)
     if not empty and not written_by(path, kind):

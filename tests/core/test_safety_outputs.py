@@ -45,6 +45,14 @@ def test_evaluate_refuses_outputs_that_overlap_or_destroy(cli_here, bad_input, s
     refused(cli_here, bad_input, site, ["evaluate", "pred", "gt", "--out", out, "--quiet"], fragment)
 
 
+def test_a_fifo_is_neither_an_output_nor_a_record(cli_here, bad_input, site):
+    os.mkfifo(site / "pipe")
+    (site / "piped").mkdir()
+    os.mkfifo(site / "piped" / "summary.json")  # opening it to read the record would block
+    refused(cli_here, bad_input, site, ["evaluate", "pred", "gt", "--out", "pipe"], "special file")
+    refused(cli_here, bad_input, site, ["evaluate", "pred", "gt", "--out", "piped"], "not an mbench evaluation")
+
+
 def test_evaluate_replaces_its_own_output_and_fills_an_empty_folder(cli_here, site):
     (site / "empty").mkdir()
     for out in ("eval", "eval", "empty"):
