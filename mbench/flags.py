@@ -11,8 +11,9 @@ import math
 from typing import Callable
 
 
-def count(minimum: int = 0) -> Callable[[str], int]:
-    """An argparse ``type``: a whole number ``>= minimum``."""
+def count(minimum: int = 0, maximum: int = 2**63 - 1) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number within ``[minimum, maximum]`` (by default at most what
+    an index can hold, so no count overflows a C integer later)."""
 
     def parse(text: str) -> int:
         try:
@@ -21,6 +22,8 @@ def count(minimum: int = 0) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text!r}")
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {text!r}")
         return value
 
     parse.__name__ = "whole number"  # argparse names the type in its messages

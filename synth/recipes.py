@@ -27,6 +27,7 @@ from .guidance import DEFAULTS as GUIDANCE, LAYERS as GUIDANCE_LAYERS, MASK_KIND
 
 DEFAULT_RECIPE = "videomatte8k"
 MAX_SIDE = 8192  # widest frame a recipe may ask for (DCI 8K); larger ones cannot be composed in memory
+MAX_COUNT = 1_000_000  # clips per split and frames per clip: beyond any real dataset, still plannable
 
 # Schema: key -> default (the type of the default is the key's type; None = required).
 TOP = {"description": "", "seed": 0, "size": None, "sources": {}, "output": {}, "splits": None,
@@ -327,6 +328,11 @@ def _check_consistency(recipe: dict, where: str) -> None:
     if w > MAX_SIDE or h > MAX_SIDE:
         raise BadInput(f"size {w}x{h} is too large (at most {MAX_SIDE} a side: 8K)", where)
     for name, split in recipe["splits"].items():
+        if split["clips"] > MAX_COUNT:
+            raise BadInput(f"split '{name}' asks for {split['clips']} clips (at most {MAX_COUNT:,})", where)
+        longest = max(clip_lengths(split))
+        if longest > MAX_COUNT:
+            raise BadInput(f"split '{name}' asks for clips of {longest} frames (at most {MAX_COUNT:,})", where)
         profile = recipe["profiles"]["augment"][split["augment"]]
         if split["geometry"] == "stretch":
             active = [k for k in GEOMETRIC_OPS if profile[k] > 0]

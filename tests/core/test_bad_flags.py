@@ -27,6 +27,10 @@ CASES = [
     (["synth", "--out", "o", "--seed", "-1"], ["--seed", "at least 0"]),
     (["synth", "--out", "o", "--recipe", "smoke", "--size", "100000x100000"], ["100000x100000", "too large"]),
     (["synth", "--out", "o", "--recipe", "smoke", "--size", "4x4"], ["4x4", "too small"]),
+    (["synth", "--out", "o", "--recipe", "smoke", "--clips", "1000001"], ["1000001 clips", "at most 1,000,000"]),
+    (["synth", "--out", "o", "--recipe", "smoke", "--frames", "1000001"], ["1000001 frames", "at most 1,000,000"]),
+    (["synth", "--out", "o", "--clips", "99999999999999999999"], ["--clips", "at most"]),
+    (["synth", "--out", "o", "--recipe", "smoke", "--fgr", "procedural@1e400"], ["procedural@1e400", "finite"]),
     ([*SUBMIT, "--workers", "-3"], ["--workers", "at least 1"]),
     ([*SUBMIT, "--max-file-mb", "inf"], ["--max-file-mb", "finite"]),
     ([*SUBMIT, "--max-file-mb", "nan"], ["--max-file-mb", "finite"]),
@@ -70,6 +74,7 @@ RECIPE = "size = [32, 32]\n{extra}\n[splits.train]\nclips = 1\nframes = 2\naugme
     ("[augment.x]\nbase = 'train'\nnoise_sigma = inf", "x", "'augment.x.noise_sigma'"),
     ("[augment.x]\nbase = 'train'\njitter_std = nan", "x", "'augment.x.jitter_std'"),
     ("[sources]\nbgr_options = { builtin = { fps = inf } }", "none", "finite"),
+    ("[splits.big]\nclips = 99999999999999999999\nframes = 2", "none", "at most 1,000,000"),
 ])
 def test_bad_recipe_numbers_are_one_line_and_write_nothing(cli_here, bad_input, tmp_path, extra, augment, fragment):
     # an infinite number used to pass the checks and fail writing the run record, leaving --out behind
