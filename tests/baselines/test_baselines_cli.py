@@ -132,7 +132,7 @@ def test_out_that_is_a_file_is_refused(cli, bad_input, tmp_path):
     (["--models", "rvm", "--weights", "rvm={files}/corrupt.safetensors"], ["corrupt.safetensors", "not a readable"]),
     (["--models", "rvm", "--weights", "rvm={files}/corrupt.pt"], ["corrupt.pt", "not a readable"]),
     (["--models", "rvm", "--weights", "bgmv2={files}/rvm.pt"], ["--weights bgmv2=", "not among those run"]),
-    (["--workers", "0"], ["--workers", "at least 1"]),
+    (["--workers", "0"], ["--workers", "must be at least 1"]),
     (["--models", "bgmv2", "--preset", "{files}/badoption.toml"],
      ["badoption.toml", "'models.bgmv2.options'", "could not convert"]),
     (["--models", "rvm", "--preset", "{files}/badpredict.toml"],
