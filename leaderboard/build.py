@@ -9,7 +9,6 @@ build leaves the previous board untouched.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Callable
@@ -17,7 +16,7 @@ from typing import Callable
 from mbench import __version__
 from mbench.atomic import atomic_dir, dumps_json
 from mbench.errors import BadInput
-from mbench.paths import check_output
+from mbench.paths import check_output, inside
 from mbench.progress import progress
 
 from . import plots, site, tables
@@ -32,9 +31,8 @@ def check_out(out: Path, stores: list[Path], inputs: list[Path] = ()) -> Path:
     """Refuse an output folder whose replacement would destroy something that is not a board;
     returns it as an absolute path. It may lie inside a store (``STORE/leaderboard``) but not be
     or hold one, nor overlap ``inputs`` (see :func:`mbench.paths.check_output`)."""
-    real_out = os.path.realpath(out)
     for store in stores:
-        if os.path.commonpath([real_out, os.path.realpath(store)]) == real_out:
+        if inside(store, out):
             raise BadInput("--out would replace the results store (it is the store or holds it); "
                            "choose another folder", out)
     return check_output(out, inputs, kind="board")

@@ -141,6 +141,11 @@ def _within(path: str, folder: str) -> bool:
     return os.path.commonpath([path, folder]) == folder
 
 
+def inside(path: str | os.PathLike, folder: str | os.PathLike) -> bool:
+    """Whether ``path`` is ``folder`` or lies inside it, after resolving symbolic links."""
+    return _within(os.path.realpath(path), os.path.realpath(folder))
+
+
 def _is_file(path: Path) -> bool:
     """A regular file (checked before opening: opening a FIFO would block)."""
     try:
