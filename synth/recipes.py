@@ -11,6 +11,7 @@ planner reads.
 from __future__ import annotations
 
 import copy
+import math
 import tomllib
 from importlib import resources
 
@@ -27,6 +28,7 @@ from .guidance import DEFAULTS as GUIDANCE, LAYERS as GUIDANCE_LAYERS, MASK_KIND
 
 DEFAULT_RECIPE = "videomatte8k"
 MAX_SIDE = 8192  # widest frame a recipe may ask for (DCI 8K); larger ones cannot be composed in memory
+MAX_COUNT = 1_000_000  # clips per split and frames per clip: beyond any real dataset, still plannable
 
 # Schema: key -> default (the type of the default is the key's type; None = required).
 TOP = {"description": "", "seed": 0, "size": None, "sources": {}, "output": {}, "splits": None,
@@ -102,7 +104,8 @@ def _typed(value, default, where: str, key: str):
     if isinstance(default, bool):
         ok = isinstance(value, bool)
     elif isinstance(default, float):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        # TOML allows inf and nan; no recipe number means either (and the manifest is strict JSON)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
         value = float(value) if ok else value
     elif isinstance(default, int):
         ok = isinstance(value, int) and not isinstance(value, bool)
@@ -265,6 +268,9 @@ def resolve(spec: str = DEFAULT_RECIPE, *, size: tuple[int, int] | None = None,
     output = {k: _typed(raw.get("output", {}).get(k, d), d, where, f"output.{k}") for k, d in OUTPUT.items()}
     for key in ("color_format", "rounding", "compose"):
         _choice(output[key], f"output.{key}", where)
+    for key, high in (("jpeg_quality", 100), ("png_compression", 9)):  # OpenCV's ranges
+        if not 0 <= output[key] <= high:
+            raise BadInput(f"'output.{key}' must be within [0, {high}] (got {output[key]})", where)
     for layer in output["layers"]:
         if layer not in LAYERS:
             raise BadInput(f"unknown layer '{layer}' in output.layers (valid: {', '.join(LAYERS)})", where)
@@ -329,6 +335,11 @@ def _check_consistency(recipe: dict, where: str) -> None:
     if w > MAX_SIDE or h > MAX_SIDE:
         raise BadInput(f"size {w}x{h} is too large (at most {MAX_SIDE} a side: 8K)", where)
     for name, split in recipe["splits"].items():
+        if split["clips"] > MAX_COUNT:
+            raise BadInput(f"split '{name}' asks for {split['clips']} clips (at most {MAX_COUNT:,})", where)
+        longest = max(clip_lengths(split))
+        if longest > MAX_COUNT:
+            raise BadInput(f"split '{name}' asks for clips of {longest} frames (at most {MAX_COUNT:,})", where)
         profile = recipe["profiles"]["augment"][split["augment"]]
         if split["geometry"] == "stretch":
             active = [k for k in GEOMETRIC_OPS if profile[k] > 0]
