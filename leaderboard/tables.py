@@ -92,6 +92,23 @@ def first_text(result: TableResult, row: Row) -> str:
     return DASH if share is None else f"{100 * share:.0f} %"
 
 
+def protocol_notes(result: TableResult) -> list[str]:
+    """What the values and intervals of a protocol module's table are (nothing for the clip engine,
+    whose values are the pooled means that the intervals resample)."""
+    table = result.table
+    if table.engine:
+        return []
+    rows = "images" if table.unit == "image" else "rows of per_frame.csv within clips"
+    lines = [f"Values: each protocol's own figure (summary.json metrics) as its original aggregates it; "
+             f"intervals and tests, where shown, resample the {rows}, whose mean that figure is."]
+    if result.fixed:
+        labels = ", ".join(result.styles[m].label for m in result.fixed)
+        how = table.evaluations[0].aggregation or "not a mean of the rows"
+        lines.append(f"{labels}: the figure is not the mean of its rows ({how}), so no resampling is "
+                     f"honest: shown without interval, p-value or rank.")
+    return lines
+
+
 def legend(result: TableResult, options: Options) -> list[str]:
     """The sentences under a table, in plain text."""
     n = len(result.table.clips)
@@ -110,6 +127,7 @@ def legend(result: TableResult, options: Options) -> list[str]:
                   f"of their group ({result.plan.tests}; Holm-adjusted p < {options.alpha}"
                   f"{' in both' if result.plan.kind == 'clips' else ''}). p vs best: those p-values for "
                   f"{label}. First: share of resamples in which the method has the best {label}."]
+    lines += protocol_notes(result)
     lines.append(card_text(result.table.card, result.table.protocol))
     if result.reported:
         lines.append(f"Published numbers of this convention are in tables of their own below ({LABEL}).")
