@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mbench.benchmark import results
 from mbench.errors import BadInput
 
 from . import display
@@ -129,18 +130,7 @@ class Evaluation:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise BadInput("file not found", path) from None
-    except pd.errors.EmptyDataError:
-        raise BadInput("file is empty", path) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
-        raise BadInput(f"not a readable CSV ({' '.join(str(e).split())[:100]})", path) from None
-    if len(df) == 0:
-        raise BadInput("CSV has a header but no rows", path)
-    df.columns = [c.strip() for c in df.columns]
-    return df
+    return results.read_csv(path, text=True)
 
 
 def _numbers(df: pd.DataFrame, column: str, path: Path) -> np.ndarray:
@@ -173,16 +163,8 @@ def _check_metric_names(names: list[str], convention: str, path: Path) -> tuple[
 
 
 def read_summary(path: Path) -> dict:
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInput("file not found", path) from None
-    except (UnicodeDecodeError, OSError):
-        raise BadInput("summary.json cannot be read as UTF-8 text", path) from None
-    except json.JSONDecodeError as e:
-        raise BadInput(f"summary.json is not valid JSON (line {e.lineno}: {e.msg})", path) from None
-    if not isinstance(summary, dict):
-        raise BadInput("summary.json must hold a JSON object", path)
+    """``summary.json`` of a whole evaluation, with the keys the leaderboard relies on checked."""
+    summary = results.read_summary(path)
     for key, kind in (("convention", str), ("metrics", dict), ("gt", str)):
         if not isinstance(summary.get(key), kind):
             raise BadInput(f'summary.json has no "{key}" {kind.__name__}', path)
