@@ -194,9 +194,9 @@ def _int(value: Any, low: int, where: str, key: str) -> int:
 
 
 def _number(value: Any, where: str, key: str, *, positive: bool = False) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf")
     if not ok or (positive and value <= 0):
-        raise BadInput(f"'{key}' must be a number {'>' if positive else '>='} 0, got {value!r}", where)
+        raise BadInput(f"'{key}' must be a finite number {'>' if positive else '>='} 0, got {value!r}", where)
     return float(value)
 
 

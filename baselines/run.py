@@ -2,6 +2,8 @@
 
 Layout (docs/design.md 2.4)::
 
+    RUNS/.mbench-output.json              marks RUNS as a runs folder (a non-empty RUNS without it
+                                          is refused: mbench.paths.check_output)
     RUNS/data/<recipe>-<WxH>-<hash>/      the validation clips, synthesized once (unless --data)
     RUNS/<model>/config.json              what was trained, on what (a changed preset is refused)
     RUNS/<model>/train_log.csv            step, stage, loss terms, learning rates, seconds

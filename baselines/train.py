@@ -340,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from mbench.cli import Parser, add_common_arguments, run_guarded
+    from mbench.flags import count
+    from mbench.paths import check_output, mark_output
 
     from .data import training_source
     from .devices import resolve_device
@@ -353,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("runs"), help="runs folder (default runs/)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     parser.add_argument("--data", type=Path, help="synthesized dataset on disk to train from (default: stream)")
-    parser.add_argument("--workers", type=int, default=2, help="threads composing batches ahead (default 2)")
+    parser.add_argument("--workers", type=count(1), default=2, help="threads composing batches ahead (default 2)")
     parser.add_argument("--force", action="store_true", help="discard earlier training and start over")
     add_common_arguments(parser)
 
@@ -366,13 +368,19 @@ def main(argv: list[str] | None = None) -> int:
         rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
         device = resolve_device(args.device, int(os.environ.get("LOCAL_RANK", 0)))
         source = training_source(preset.train_recipe, preset.train_split, args.data, preset.train_clips)
-        folder = args.out / args.model
+        # written in place: new, empty or a runs folder; every rank checks before the rendezvous
+        # below, so none sees rank 0 marking it half-way
+        out = check_output(args.out, [args.data], kind="runs")
+        folder = out / args.model
         if world > 1:
             backend = "nccl" if device.startswith("cuda") else "gloo"
             if device.startswith("cuda"):
                 torch.cuda.set_device(torch.device(device))
             torch.distributed.init_process_group(backend)
         try:
+            if rank == 0:
+                out.mkdir(parents=True, exist_ok=True)
+                mark_output(out, "runs")
             if args.force and rank == 0:
                 clear_training(folder)
             if world > 1:

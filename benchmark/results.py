@@ -53,7 +53,7 @@ def read_csv(path: Path) -> pd.DataFrame:
 
 def per_frame_table(rows_by_clip: dict[str, list[dict]], clip_order: list[str],
                     metrics: tuple[str, ...]) -> pd.DataFrame:
-    rows = [r for cid in clip_order for r in rows_by_clip[cid]]
+    rows = [r for cid in clip_order for r in rows_by_clip.get(cid, ())]  # a clip of no frames has no rows
     df = pd.DataFrame(rows, columns=["clip", "frame", *metrics])
     return df.astype({m: np.float64 for m in metrics})
 

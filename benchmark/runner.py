@@ -185,7 +185,7 @@ def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu",
                 raise RuntimeError("previous frame unavailable")
         return [score(job, start, first, before), *rows]
 
-    out: dict[str, list[dict]] = {}
+    out: dict[str, list[dict]] = {j.id: [] for j in plan.jobs if j.id not in skip and not j.stems}
     with progress(total=total, desc="evaluate", unit="frame", quiet=quiet) as bar, \
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mbench-eval") as pool:
         for n, rows in enumerate(ordered_map(task, range(len(spans)), workers, ahead=2 * workers,

@@ -16,7 +16,8 @@ from typing import Callable
 
 from mbench import __version__
 from mbench.atomic import atomic_dir, dumps_json
-from mbench.paths import check_output
+from mbench.errors import BadInput
+from mbench.paths import check_output, inside
 from mbench.progress import progress
 
 from . import plots, site, tables
@@ -28,10 +29,14 @@ MARKER = "board.json"
 
 
 def check_out(out: Path, stores: list[Path], inputs: list[Path] = ()) -> Path:
-    """Refuse an output folder whose replacement would destroy something that is not a board
-    (it may lie inside a store, as ``STORE/leaderboard`` does, but not be or hold one, nor
-    overlap ``inputs``); returns it as an absolute path."""
-    return check_output(out, inputs, kind="board", containers=stores)
+    """Refuse an output folder whose replacement would destroy something that is not a board;
+    returns it as an absolute path. It may lie inside a store (``STORE/leaderboard``) but not be
+    or hold one, nor overlap ``inputs`` (see :func:`mbench.paths.check_output`)."""
+    for store in stores:
+        if inside(store, out):
+            raise BadInput("--out would replace the results store (it is the store or holds it); "
+                           "choose another folder", out)
+    return check_output(out, inputs, kind="board")
 
 
 def read_options(out: Path) -> Options | None:

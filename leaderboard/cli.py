@@ -66,8 +66,6 @@ def _main_parser(prog: str) -> argparse.ArgumentParser:
 
 
 def _board_options(p: argparse.ArgumentParser) -> None:
-    from mbench.flags import count
-
     p.add_argument("--sort", metavar="METRIC",
                    help="metric the tables are sorted and ranked by (default: mad; sad for convention dim)")
     p.add_argument("--reported", action="store_true",

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from mbench.errors import BadInput
+from mbench.frames import to_unit_float
 from mbench.layout import Clip, discover_clips
 
 from .board import TableResult
@@ -99,15 +100,6 @@ def pick_crop(truth: np.ndarray, alphas: list[np.ndarray]) -> tuple[int, int, in
     return int(y0), int(x0), side
 
 
-def _unit(a: np.ndarray) -> np.ndarray:
-    a = np.asarray(a)
-    if a.dtype == np.uint16:
-        return a.astype(np.float64) / 65535.0
-    if a.dtype == np.uint8:
-        return a.astype(np.float64) / 255.0
-    return a.astype(np.float64)
-
-
 def load_example(truth: dict[str, Clip], preds: dict[str, dict[str, Clip]], clip: str, stem: str,
                  crop: tuple[int, int, int] | None = None) -> Example:
     """The pixels of one frame for every method (and the crop, picked when not given)."""
@@ -119,12 +111,12 @@ def load_example(truth: dict[str, Clip], preds: dict[str, dict[str, Clip]], clip
         raise BadInput(f"clip {clip!r} has no frame {stem!r} (frames {gt_clip.stems[0]} to {gt_clip.stems[-1]})",
                        f"--figure-frame {clip}:{stem}")
     index = gt_clip.stems.index(stem)
-    gt = _unit(gt_clip.layers["pha"].read_alpha(index))
-    composite = _unit(gt_clip.layers["com"].read_color(index)) if "com" in gt_clip.layers else None
+    gt = to_unit_float(gt_clip.layers["pha"].read_alpha(index))
+    composite = to_unit_float(gt_clip.layers["com"].read_color(index)) if "com" in gt_clip.layers else None
     alphas = {}
     for name, clips in preds.items():
         layer = clips[clip].layers["pha"]
-        alphas[name] = _unit(layer.read_alpha(layer.stems.index(stem)))
+        alphas[name] = to_unit_float(layer.read_alpha(layer.stems.index(stem)))
     return Example(clip, stem, composite, gt, alphas, crop or pick_crop(gt, list(alphas.values())))
 
 

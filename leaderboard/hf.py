@@ -38,7 +38,8 @@ configs:
 Made with mbench {version} (`mbench leaderboard --hf`). Two configurations:
 
 - `summary`: one row per method and table, the same columns as `leaderboard.csv` (means, 95 %
-  bootstrap intervals over clips, paired p-values against the best, ranks; `status` says whether a
+  bootstrap intervals, Holm-adjusted p-values against the best, ranks, the share of resamples ranked
+  first; `resampling` says whether clips or blocks of frames within clips were resampled, or none; `status` says whether a
   row was measured or only reported by a paper).
 - `per_clip`: one row per method, table and clip: the clip's frame count and its mean of every metric.
 

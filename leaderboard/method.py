@@ -92,8 +92,9 @@ def _number(value: Any) -> bool:
 def _check_name(v: Any) -> str | None:
     if not isinstance(v, str) or not v.strip():
         return "must be a non-empty string"
-    if "\n" in v or "\r" in v or len(v) > 120:
-        return "must be one line of at most 120 characters"
+    # a display name, never a path (a submission's folder is a slug of it), but one printable line
+    if not v.isprintable() or len(v) > 120:
+        return "must be one line of at most 120 printable characters (no control characters)"
     return None
 
 

@@ -157,8 +157,9 @@ def render_page(results: list[TableResult], options: Options, plots: dict[str, l
     template = resources.files("mbench.leaderboard").joinpath("site_template.html").read_text()
     n_methods = sum(len(r.rows) for r in results)
     meta = (f"{len(results)} table{'s' * (len(results) != 1)}, {n_methods} evaluation"
-            f"{'s' * (n_methods != 1)}; {options.resamples} bootstrap resamples over clips, seed "
-            f"{options.seed}; significance level {options.alpha}.")
+            f"{'s' * (n_methods != 1)}; {options.resamples} bootstrap resamples (of clips, or of blocks of "
+            f"frames within clips where a table has fewer than 6 clips: each table says which), seed "
+            f"{options.seed}; significance level {options.alpha}, Holm-adjusted.")
     nav = "".join(f'<a href="#{_e(r.slug)}">{_e(r.slug)}</a>' for r in results)
     nav += '<a href="#methods">methods</a><a href="#commands">commands</a>'
     commands = ("<p>This page and the files beside it (leaderboard.md, leaderboard.tex, leaderboard.csv, "

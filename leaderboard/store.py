@@ -7,7 +7,7 @@ Hidden folders (names starting with ``.``, such as unfinished atomic writes) are
 
 Tables: two evaluations belong to the same table when they were scored under the same protocol
 (name and version; the convention for evaluations without a protocol card) on the same ground
-truth: the same ``gt_hash`` where ``summary.json`` records one, else the same dataset label (see
+truth: the same ``gt_hash`` where ``summary.json`` records one, or the same dataset label (see
 :mod:`.datasets`; never the local path, so the same data at another path joins the same table).
 Within a table the protocol cards must be identical, or the store is refused naming the rule that
 differs. Evaluations of one ground truth must cover the same clips with the same frame counts; if
@@ -140,14 +140,16 @@ def group_tables(evaluations: list[Evaluation]) -> list[Table]:
         Two evaluations of one ground truth cover different clips or frame counts, or one table
         holds the same method name twice.
     """
-    groups: dict[tuple[str, str], list[Evaluation]] = {}
-    for ev in evaluations:
-        groups.setdefault((ev.identity, ev.protocol), []).append(ev)
     tables = []
-    for (identity, protocol), evs in sorted(groups.items()):
+    for protocol, evs in _components(evaluations):
         evs = sorted(evs, key=lambda e: (e.method.name.casefold(), e.rel))
         first = evs[0]
-        gt, convention = first.label, first.convention
+        # the table's name: the most deliberate label among its evaluations (summary.json, then
+        # method.json, then the synth manifest, then the folder name), alphabetically on ties
+        gt = min(evs, key=lambda e: (LABEL_PRIORITY.index(e.label_source)
+                                     if e.label_source in LABEL_PRIORITY else len(LABEL_PRIORITY), e.label)).label
+        identity = f"label:{gt}"
+        convention = first.convention
         for ev in evs[1:]:
             differs = same_card(first.card, ev.card)
             if differs is not None or ev.convention != convention:
@@ -164,7 +166,31 @@ def group_tables(evaluations: list[Evaluation]) -> list[Table]:
         present = {m for ev in evs for m in ev.metrics}
         metrics = tuple(m for m in display.available_metrics(convention) if m in present)
         tables.append(Table(convention, gt, evs, first.clips, first.frames, metrics, protocol, identity))
+    tables.sort(key=lambda t: (t.convention, t.label, t.protocol))
     return tables
+
+
+LABEL_PRIORITY = ("summary.json", "method.json", "synth manifest", "ground-truth folder name")
+
+
+def _components(evaluations: list[Evaluation]) -> list[tuple[str, list[Evaluation]]]:
+    """Evaluations of one protocol linked by a shared dataset label or a shared ground-truth hash
+    (the same data under two names, or one name for copies at two paths), sorted by protocol and
+    label. A hash covers the files a scoring read, which depends on the layers the predictions
+    have (fgr/ or not), so one label with two hashes is joined too; the clip check then catches a
+    ground truth that changed."""
+    groups: list[tuple[str, set[str], list[Evaluation]]] = []
+    for ev in evaluations:
+        keys = {f"label:{ev.label}"} | ({f"sha256:{ev.gt_hash}"} if ev.gt_hash else set())
+        linked = [g for g in groups if g[0] == ev.protocol and g[1] & keys]
+        merged = (ev.protocol, set(keys), [ev])
+        for g in linked:
+            merged[1].update(g[1])
+            merged[2].extend(g[2])
+            groups.remove(g)
+        groups.append(merged)
+    return sorted(((protocol, evs) for protocol, _, evs in groups),
+                  key=lambda g: (g[0], min(e.label for e in g[1])))
 
 
 def _check_same_clips(a: Evaluation, b: Evaluation) -> None:

@@ -29,7 +29,7 @@ from mbench.atomic import remove_tree, replace_tree
 from mbench.errors import BadInput
 from mbench.frames import IMAGE_SUFFIXES, probe_image
 from mbench.layout import check_same_frames, discover_clips, pair_clips
-from mbench.paths import check_disjoint, written_by
+from mbench.paths import check_disjoint, inside, written_by
 from mbench.progress import progress
 
 from .board import Options, TableResult
@@ -70,7 +70,7 @@ def check_tree(root: Path, limits: Limits, quiet: bool = True) -> None:
             st = path.lstat()
             if stat.S_ISLNK(st.st_mode):
                 target = os.path.realpath(path)
-                if os.path.commonpath([real_root, target]) != real_root:
+                if not inside(target, real_root):
                     raise BadInput(f"symbolic link leads outside the predictions tree (to {target})", path)
                 continue
             if stat.S_ISDIR(st.st_mode):
@@ -123,11 +123,6 @@ def check_store(store: Path, inputs: list[Path | None]) -> Path:
     return store
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    real = os.path.realpath(folder)
-    return os.path.commonpath([os.path.realpath(path), real]) == real
-
-
 def make_method(fields: dict, command: str) -> Method:
     """The submission's method.json, validated like any other."""
     obj = {k: v for k, v in fields.items() if v is not None}
@@ -173,7 +168,7 @@ def submit(preds: Path, gt: Path, store: Path, method_fields: dict, *, conventio
     check_against_gt(preds, gt, quiet)
 
     existing = [load_evaluation(f, store) for f in find_evaluations(store)] if store.is_dir() else []
-    existing = [ev for ev in existing if not _inside(ev.path, final)]  # being replaced
+    existing = [ev for ev in existing if not inside(ev.path, final)]  # being replaced
 
     created_store = not store.exists()
     store.mkdir(parents=True, exist_ok=True)

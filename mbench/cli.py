@@ -17,7 +17,7 @@ import warnings
 from typing import Sequence
 
 from . import __version__
-from .errors import BadInput
+from .errors import BadInput, printable
 
 # name -> (module, one-line summary); the module is imported only when its command runs.
 COMMANDS = {
@@ -106,7 +106,7 @@ def run_guarded(fn, debug: bool) -> int:
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"mbench: warning: {' '.join(str(message).split())}", file=sys.stderr)
+    print(f"mbench: warning: {printable(' '.join(str(message).split()))}", file=sys.stderr)
 
 
 def _report(e: BaseException, debug: bool) -> int:
@@ -123,7 +123,7 @@ def _report(e: BaseException, debug: bool) -> int:
         return 130
     if debug:
         traceback.print_exc()
-    msg = " ".join(f"{type(e).__name__}: {e}".split())
+    msg = printable(" ".join(f"{type(e).__name__}: {e}".split()))
     print(f"mbench: internal error: {msg} (rerun with --debug for a traceback)", file=sys.stderr)
     return 1
 

@@ -11,8 +11,9 @@ import math
 from typing import Callable
 
 
-def count(minimum: int = 0) -> Callable[[str], int]:
-    """An argparse ``type``: a whole number ``>= minimum``."""
+def count(minimum: int = 0, maximum: int = 2**63 - 1) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number within ``[minimum, maximum]`` (by default at most what
+    an index can hold, so no count overflows a C integer later)."""
 
     def parse(text: str) -> int:
         try:
@@ -21,6 +22,8 @@ def count(minimum: int = 0) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text!r}")
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {text!r}")
         return value
 
     parse.__name__ = "whole number"  # argparse names the type in its messages
@@ -38,7 +41,8 @@ def number(minimum: float = 0.0, *, inclusive: bool = True) -> Callable[[str], f
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
         if value < minimum or (value == minimum and not inclusive):
-            bound = f"at least {minimum:g}" if inclusive else f"more than {minimum:g}"
+            bound = (f"at least {minimum:g}" if inclusive else "a positive number" if minimum == 0
+                     else f"more than {minimum:g}")
             raise argparse.ArgumentTypeError(f"must be {bound}, got {text!r}")
         return value
 

@@ -88,13 +88,12 @@ def probe_image(path: str | os.PathLike) -> ImageInfo:
     return info
 
 
-def _opencv_decode(path: Path, data: bytes, flags: int) -> np.ndarray:
-    """``cv2.imread(path, flags)`` of a file whose bytes ``data`` passed the checks.
+def _opencv_decode(path: Path, flags: int) -> np.ndarray:
+    """``cv2.imread(path, flags)`` of a file that passed :func:`mbench.imagecheck.check_bytes`.
 
-    imread, not imdecode of ``data``: the reference scripts call imread, and the two differ on
-    some damaged JPEGs (libjpeg's file and memory sources meet a cut segment differently).
+    imread, not imdecode of the bytes already read: the reference scripts call imread, and the two
+    differ on some damaged JPEGs (libjpeg's file and memory sources meet a cut segment differently).
     """
-    del data  # checked already; OpenCV reads the same file itself
     try:
         img = cv2.imread(os.fspath(path), flags)
     except cv2.error:  # OpenCV's own limits raise instead of returning None
@@ -102,12 +101,6 @@ def _opencv_decode(path: Path, data: bytes, flags: int) -> np.ndarray:
     if img is None:
         raise BadInput("image data cannot be decoded (corrupt file)", path)
     return img
-
-
-def _decode(path: Path, flags: int) -> np.ndarray:
-    data = _read_file(path)
-    check_bytes(path, data)
-    return _opencv_decode(path, data, flags)
 
 
 # How a protocol's original reads a file (cv2.imread flags), by name.
@@ -164,13 +157,13 @@ def read_alpha_noting_loss(path: str | os.PathLike, reading: str = "full") -> tu
     info, scan = check_bytes(path, data)
     loss = reading_loss(info, reading)
     if reading == "alpha" and info.channels in (2, 4):
-        return np.ascontiguousarray(_opencv_decode(path, data, cv2.IMREAD_UNCHANGED)[..., -1]), None
+        return np.ascontiguousarray(_opencv_decode(path, cv2.IMREAD_UNCHANGED)[..., -1]), None
     img = _fast_png(data, scan, (0,), reading != "unchanged")
     if img is not None:
         if reading == "gray8" and img.dtype == np.uint16:
             return (img >> 8).astype(np.uint8), loss  # OpenCV keeps the high byte (libpng's strip_16)
         return img, loss
-    return _opencv_decode(path, data, READINGS[reading]), loss
+    return _opencv_decode(path, READINGS[reading]), loss
 
 
 def read_alpha(path: str | os.PathLike, *, reading: str = "full") -> np.ndarray:
@@ -196,7 +189,7 @@ def read_color(path: str | os.PathLike) -> np.ndarray:
     img = _fast_png(data, scan, (2, 6), True)
     if img is not None:
         return img if img.shape[2] == 3 else np.ascontiguousarray(img[..., :3])
-    img = _opencv_decode(path, data, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+    img = _opencv_decode(path, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
@@ -211,7 +204,7 @@ def read_rgba(path: str | os.PathLike) -> np.ndarray:
     img = _fast_png(data, scan, (2, 6), False)
     if img is not None:
         return img
-    img = _opencv_decode(path, data, cv2.IMREAD_UNCHANGED)
+    img = _opencv_decode(path, cv2.IMREAD_UNCHANGED)
     if img.ndim == 2:
         img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
     elif img.shape[2] == 4:

@@ -28,6 +28,8 @@ _BYTES_PER_PIXEL_MAX = 8
 _SLACK = 1 << 20
 # A progressive JPEG reads the whole image once per scan: libjpeg's scripts use about ten.
 _SCAN_PIXELS_FACTOR = 16
+# A JPEG codes at least one bit per 8x8 block; refuse below half that (see check_jpeg_work).
+_JPEG_PIXELS_PER_BYTE = 1024
 
 _PNG_IEND = b"IEND\xaeB`\x82"
 _JPEG_SOI = b"\xff\xd8"
@@ -166,11 +168,20 @@ def check_png(path: Path, data: bytes) -> png.Scan:
         raise BadInput(str(e), path) from None
 
 
-def check_jpeg_scans(path: Path, data: bytes, info: ImageInfo) -> None:
-    """Bound a progressive JPEG's work: its scans (start-of-scan markers) times its pixels."""
+def check_jpeg_work(path: Path, data: bytes, info: ImageInfo) -> None:
+    """Bound a JPEG's work by its size: its bytes against its pixels, and its scans.
+
+    A complete scan codes every 8x8 block's DC term in at least one bit, so a real JPEG holds at
+    least pixels / 512 bytes; libjpeg fills whatever is missing with grey (a warning), so a
+    1 KB file could otherwise make OpenCV allocate and decode 8K frames.
+    """
+    pixels = info.width * info.height
+    if len(data) * _JPEG_PIXELS_PER_BYTE < pixels:
+        raise BadInput(f"JPEG is {len(data)} bytes, too few to code its {info.width}x{info.height} "
+                       f"pixels (damaged or cut)", path)
     scans = data.count(b"\xff\xda")  # entropy-coded data never holds FF DA (FF is stuffed)
     budget = _SCAN_PIXELS_FACTOR * max_frame_pixels()
-    if scans > _SCAN_PIXELS_FACTOR and scans * info.width * info.height > budget:
+    if scans > _SCAN_PIXELS_FACTOR and scans * pixels > budget:
         raise BadInput(f"JPEG has {scans} scans of {info.width}x{info.height} pixels, more work than "
                        f"{_SCAN_PIXELS_FACTOR} full frames at the cap", path)
 
@@ -187,5 +198,5 @@ def check_bytes(path: Path, data: bytes) -> tuple[ImageInfo, png.Scan | None]:
         if info is None:
             info = png_header(path, head)
         return info, check_png(path, data)
-    check_jpeg_scans(path, data, info)
+    check_jpeg_work(path, data, info)
     return info, None

@@ -6,10 +6,10 @@ Two rules hold for every command, checked before anything is written or deleted:
   ``--merge`` target, ``--store``, ``--sheet``, a runs folder) that is, holds or lies inside one of
   the command's inputs, that is the current folder or a folder above it, whose parent is not a
   writable folder, or that already exists and was not written by the same kind of mbench output.
-- **Names from data are names.** Split, clip, layer and method names read from recipes,
-  manifests, presets, ``method.json`` and submissions become single path components only
-  through :func:`check_name`; relative paths from data are joined only through
-  :func:`safe_join`, each of whose parts is such a name.
+- **Names from data are names.** Split and clip names read from recipes, manifests and presets
+  become path components only through :func:`check_name`; relative paths from data are joined
+  only through :func:`safe_join`, each of whose parts is such a name. (Layer names are checked
+  against a fixed list; a method name is never a path: a submission's folder is a slug of it.)
 
 How mbench recognises its own outputs (the one rule, :func:`written_by`): an output folder holds
 a *record*, a JSON object with an ``mbench_version`` key, under the file name of its kind
@@ -17,6 +17,11 @@ a *record*, a JSON object with an ``mbench_version`` key, under the file name of
 ``board.json`` for a board), or the generic record ``.mbench-output.json`` that
 :func:`mark_output` writes (its ``kind`` key says which output it is). A contact sheet, a single
 PNG, carries the record as a text chunk (:data:`SHEET_TEXT`).
+
+A new command makes one call before it writes, ``out = check_output(args.out, [its inputs],
+kind=...)``, and writes to the returned path; an output with no record file of its own adds its
+kind to :data:`RECORDS` with an empty tuple and calls :func:`mark_output` once it has made the
+folder (or inside its temporary folder, for outputs that appear atomically).
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ FILE_KINDS = ("sheet",)  # outputs that are one file, not a folder
 KIND_NAMES = {"evaluation": "evaluation", "dataset": "synth dataset", "board": "board",
               "runs": "runs folder", "sheet": "contact sheet", "trimaps": "trimap folder"}
 
+_PROBE = ".mbench-probe-"  # prefix of the folders _can_write makes and removes at once
 _MAX_NAME_BYTES = 255  # the longest file name common file systems allow
 
 
@@ -136,12 +142,25 @@ def _within(path: str, folder: str) -> bool:
     return os.path.commonpath([path, folder]) == folder
 
 
-def _record_ok(path: Path, kind: str | None) -> bool:
+def inside(path: str | os.PathLike, folder: str | os.PathLike) -> bool:
+    """Whether ``path`` is ``folder`` or lies inside it, after resolving symbolic links."""
+    return _within(os.path.realpath(path), os.path.realpath(folder))
+
+
+def _is_file(path: Path) -> bool:
+    """A regular file (checked before opening: opening a FIFO would block)."""
     try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _record_ok(path: Path, kind: str | None) -> bool:
+    if not _is_file(path):
+        return False
+    try:  # whole: a finished dataset's manifest lists every file
         with open(path, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                return False
-            obj = json.loads(f.read(1 << 24))
+            obj = json.load(f)
     except (OSError, ValueError):
         return False
     return isinstance(obj, dict) and "mbench_version" in obj and (kind is None or obj.get("kind") == kind)
@@ -151,6 +170,8 @@ def written_by(path: str | os.PathLike, kind: str) -> bool:
     """Whether ``path`` is an output mbench wrote as ``kind`` (see the module docstring)."""
     path = Path(path)
     if kind in FILE_KINDS:
+        if not _is_file(path):
+            return False
         try:
             with open(path, "rb") as f:
                 head = f.read(4096)
@@ -176,7 +197,7 @@ def _can_write(folder: Path) -> bool:
     """Whether a folder can be made in ``folder`` (tried and removed: permissions alone do not
     tell, e.g. for root, read-only mounts or ``/proc``)."""
     try:
-        probe = tempfile.mkdtemp(prefix=".mbench-probe-", dir=folder)
+        probe = tempfile.mkdtemp(prefix=_PROBE, dir=folder)
     except OSError:
         return False
     os.rmdir(probe)
@@ -190,7 +211,7 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 def check_disjoint(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | None] = (), *,
-                   flag: str = "--out", containers: Iterable[str | os.PathLike | None] = ()) -> Path:
+                   flag: str = "--out") -> Path:
     """The checks of :func:`check_output` that do not depend on what ``out`` holds.
 
     For outputs written in place that may hold other things (a results store): ``out`` is not
@@ -214,10 +235,6 @@ def check_disjoint(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | 
             what = "is" if real == real_in else "lies inside" if _within(real, real_in) else "holds"
             raise BadInput(f"{flag} {what} the input {printable(os.fspath(item))}; outputs never overlap "
                            f"inputs, choose another folder", given)
-    for item in containers:
-        if item is not None and _within(os.path.realpath(item), real):
-            raise BadInput(f"{flag} is or holds {printable(os.fspath(item))}, which this command reads; "
-                           f"choose another folder", given)
     parent = _existing_ancestor(path.parent)
     if not parent.is_dir():
         raise BadInput(f"{flag} cannot be made: {printable(str(parent))} is not a folder", given)
@@ -227,8 +244,7 @@ def check_disjoint(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | 
 
 
 def check_output(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | None] = (), *,
-                 kind: str, flag: str = "--out",
-                 containers: Iterable[str | os.PathLike | None] = ()) -> Path:
+                 kind: str, flag: str = "--out") -> Path:
     """Refuse an output path that could destroy or mix with anything but mbench's own output.
 
     Call it before writing (or deleting) anything; write to the path it returns.
@@ -245,8 +261,6 @@ def check_output(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | No
         ``out`` is accepted only if it is empty or :func:`written_by` says it is this kind.
     flag : str
         How the user gave ``out`` (``--out``, ``--merge``, ``--store``, ``--sheet``), for the message.
-    containers : paths
-        Inputs ``out`` may lie inside but must not be or hold (a results store holding its board).
 
     Returns
     -------
@@ -260,7 +274,7 @@ def check_output(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | No
     """
     if kind not in RECORDS and kind not in FILE_KINDS:
         raise ValueError(f"unknown output kind {kind!r}")
-    path = check_disjoint(out, inputs, flag=flag, containers=containers)
+    path = check_disjoint(out, inputs, flag=flag)
     given = os.fspath(out)
     if not os.path.lexists(path):
         return path
@@ -274,13 +288,14 @@ def check_output(out: str | os.PathLike, inputs: Iterable[str | os.PathLike | No
                            f"give a new file name", given)
         return path
     if not path.is_dir():
-        raise BadInput(f"{flag} exists and is a file, not a folder", given)
-    with os.scandir(path) as entries:
-        empty = next(entries, None) is None
+        what = "a file" if path.is_file() else "a special file (FIFO, device or socket)"
+        raise BadInput(f"{flag} exists and is {what}, not a folder", given)
+    with os.scandir(path) as entries:  # another process's write probe is not content
+        empty = all(e.name.startswith(_PROBE) for e in entries)
     if not empty and not written_by(path, kind):
         names = ", ".join(RECORDS[kind] + (OUTPUT_RECORD,))
-        raise BadInput(f"{flag} is not empty and holds no mbench {KIND_NAMES.get(kind, kind)} (none of {names}); "
-                       f"choose a new or empty folder", given)
+        raise BadInput(f"{flag} is not empty and is not an mbench {KIND_NAMES.get(kind, kind)} (it holds "
+                       f"none of {names}); choose a new or empty folder", given)
     if not _can_write(path):
         raise BadInput(f"{flag} is not writable", given)
     return path

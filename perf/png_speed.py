@@ -120,11 +120,11 @@ def main() -> None:
                     raw = np.frombuffer(png.inflate(data, s) or zlib.decompress(stream), np.uint8)
                     bpp = s.channels * s.depth // 8
                     out = np.empty((s.height, s.width * bpp), np.uint8)
-                    parts = [f"{_median_ms(lambda: zlib_ng.decompress(stream), args.repeats):.2f}",
-                             f"{_median_ms(lambda: zlib.decompress(stream), args.repeats):.2f}",
-                             "" if isal_zlib is None else
-                             f"{_median_ms(lambda: isal_zlib.decompress(stream), args.repeats):.2f}",
-                             f"{_median_ms(lambda: png.unfilter(raw, s.height, s.width * bpp, bpp, out), args.repeats):.2f}"]
+                    rowbytes = s.width * bpp
+                    calls = [lambda: zlib_ng.decompress(stream), lambda: zlib.decompress(stream),
+                             None if isal_zlib is None else lambda: isal_zlib.decompress(stream),
+                             lambda: png.unfilter(raw, s.height, rowbytes, bpp, out)]
+                    parts = ["" if f is None else f"{_median_ms(f, args.repeats):.2f}" for f in calls]
                 print(f"| {w}x{h} | {name} | {writer} | {len(data) / 1024:.0f} | {o:.2f} | {m:.2f} | "
                       f"{o / m:.1f}x | " + " | ".join(parts) + " |")
 

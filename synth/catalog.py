@@ -36,8 +36,8 @@ def parse_source_arg(text: str) -> SourceArg:
     text = text.strip()
     m = _WEIGHT.match(text)
     spec, weight = (m["spec"], float(m["weight"])) if m else (text, 1.0)
-    if not spec or weight <= 0:
-        raise BadInput("a source is KIND or KIND:PATH, optionally @WEIGHT with WEIGHT > 0", text)
+    if not spec or not 0 < weight < float("inf"):
+        raise BadInput("a source is KIND or KIND:PATH, optionally @WEIGHT with a finite WEIGHT > 0", text)
     kind, sep, path = spec.partition(":")
     if sep and path:
         spec = f"{kind}:{os.path.abspath(os.path.expanduser(path))}"

@@ -13,7 +13,9 @@ from mbench.errors import BadInput
 
 DESCRIPTION = """\
 Compose a video-matting dataset (docs/design.md 2.2) from foreground clips with alpha and backgrounds,
-with RVM-style static and easing-driven motion augmentation, as a recipe says.
+with RVM-style static and easing-driven motion augmentation (profile rvm: RVM's exactly), optional
+effects (motion blur, defocus, shake, codecs, several subjects) and guidance layers (trimap, mask),
+as a recipe says.
 
   mbench synth --out VideoMatte8K                       # default recipe, built-in sources
   mbench synth --out VM8K --fgr videomatte:/data/VideoMatte240K_JPEG_SD --bgr images:/data/Backgrounds

@@ -81,10 +81,11 @@ def compose_linear(fgr: np.ndarray, pha: np.ndarray, bgr: np.ndarray, rounding: 
     """
     if fgr.shape != bgr.shape or fgr.shape[:2] != pha.shape:
         raise ValueError(f"layer shapes differ: fgr {fgr.shape}, pha {pha.shape}, bgr {bgr.shape}")
-    lut = _srgb_to_linear(np.arange(256) / 255.0)
-    a = pha.astype(np.float64)[:, :, None] / 255
-    mixed = lut[fgr] * a + lut[bgr] * (1 - a)
-    out = np.floor(np.clip(_linear_to_srgb(mixed), 0, 1) * 255 + ROUNDING[rounding]).astype(np.uint8)
-    out[pha == 255] = fgr[pha == 255]
-    out[pha == 0] = bgr[pha == 0]
+    out = np.where((pha == 255)[:, :, None], fgr, bgr).astype(np.uint8)
+    edge = (pha > 0) & (pha < 255)  # only the partly transparent pixels need the arithmetic
+    if edge.any():
+        lut = _srgb_to_linear(np.arange(256) / 255.0)
+        a = pha[edge].astype(np.float64)[:, None] / 255
+        mixed = lut[fgr[edge]] * a + lut[bgr[edge]] * (1 - a)
+        out[edge] = np.floor(np.clip(_linear_to_srgb(mixed), 0, 1) * 255 + ROUNDING[rounding]).astype(np.uint8)
     return out

@@ -31,7 +31,8 @@ def defocus(img: np.ndarray, radius: float) -> np.ndarray:
     return cv2.filter2D(img, -1, disc_kernel(radius), borderType=cv2.BORDER_REFLECT_101)
 
 
-def _unpremultiply(premultiplied: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+def unpremultiply(premultiplied: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Colour from premultiplied colour and alpha (0 where alpha is 0), within [0, 1]."""
     a = alpha[..., None]
     out = np.divide(premultiplied, a, out=np.zeros_like(premultiplied), where=a > 1e-6)
     return np.clip(out, 0, 1, out=out)
@@ -42,10 +43,17 @@ def defocus_subject(fgr: np.ndarray, pha: np.ndarray, radius: float) -> tuple[np
     transparent surround does not bleed into it."""
     if radius < 0.5:
         return fgr, pha
-    kernel = disc_kernel(radius)
-    pm = cv2.filter2D(fgr * pha[..., None], -1, kernel, borderType=cv2.BORDER_CONSTANT)
-    a = cv2.filter2D(pha, -1, kernel, borderType=cv2.BORDER_CONSTANT)
-    return _unpremultiply(pm, a), np.clip(a, 0, 1)
+    pm = cv2.filter2D(fgr * pha[..., None], -1, disc_kernel(radius), borderType=cv2.BORDER_CONSTANT)
+    a = defocus_alpha(pha, radius)
+    return unpremultiply(pm, a), a
+
+
+def defocus_alpha(pha: np.ndarray, radius: float) -> np.ndarray:
+    """The alpha part of :func:`defocus_subject` (zero outside the frame)."""
+    if radius < 0.5:
+        return pha
+    a = cv2.filter2D(pha, -1, disc_kernel(radius), borderType=cv2.BORDER_CONSTANT)
+    return np.clip(a, 0, 1, out=a)
 
 
 def integrate(samples: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +64,7 @@ def integrate(samples: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray,
         pm += fgr * pha[..., None]
         a += pha
     n = np.float32(len(samples))
-    return _unpremultiply(pm / n, a / n), a / n
+    return unpremultiply(pm / n, a / n), a / n
 
 
 def shake_matrix(angle: float, tx: float, ty: float, size: tuple[int, int]) -> np.ndarray:
@@ -80,10 +88,30 @@ def jpeg(com: np.ndarray, quality: int) -> np.ndarray:
     return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
+def _to_i420(rgb: np.ndarray) -> np.ndarray:
+    """RGB -> planar 4:2:0 (BT.601 full range, chroma area-averaged), as ``(H * 3 / 2, W)``."""
+    h, w = rgb.shape[:2]
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    small = cv2.resize(ycc[..., 1:], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    planes = [ycc[..., 0].ravel(), small[..., 1].ravel(), small[..., 0].ravel()]  # Y, Cb (U), Cr (V)
+    return np.concatenate(planes).reshape(h * 3 // 2, w)
+
+
+def _from_i420(yuv: np.ndarray, h: int, w: int) -> np.ndarray:
+    """The inverse of :func:`_to_i420` (chroma enlarged bilinearly)."""
+    flat = yuv.ravel()
+    n, m = h * w, (h // 2) * (w // 2)
+    u = flat[n:n + m].reshape(h // 2, w // 2)
+    v = flat[n + m:n + 2 * m].reshape(h // 2, w // 2)
+    chroma = cv2.resize(np.dstack([v, u]), (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.cvtColor(np.dstack([flat[:n].reshape(h, w), chroma]), cv2.COLOR_YCrCb2RGB)
+
+
 def transcode(frames: list[np.ndarray], codec: str, crf: int, fps: float = 30.0) -> list[np.ndarray]:
-    """A sequence of ``uint8`` RGB frames through H.264 / H.265 (``yuv420p``, single-threaded so
-    the bytes do not depend on the machine's core count) and decoded back. Odd sizes are padded
-    by edge replication for the chroma subsampling and cropped back."""
+    """A sequence of ``uint8`` RGB frames through H.264 / H.265 and decoded back: 4:2:0 by
+    :func:`_to_i420` (OpenCV: the conversion is this module's, whatever FFmpeg build PyAV bundles),
+    single-threaded so the bytes depend neither on the core count nor on timing. Odd sizes are
+    padded by edge replication for the chroma subsampling and cropped back."""
     import av
 
     h, w = frames[0].shape[:2]
@@ -93,19 +121,27 @@ def transcode(frames: list[np.ndarray], codec: str, crf: int, fps: float = 30.0)
         stream = container.add_stream(_CODEC_NAMES[codec], rate=int(round(fps)))
         stream.width, stream.height, stream.pix_fmt = pw, ph, "yuv420p"
         stream.codec_context.thread_count = 1
-        options = {"crf": str(int(crf)), "preset": "veryfast"}
-        if codec == "h265":
-            options["x265-params"] = "log-level=error:pools=none:frame-threads=1"
+        # libx264 without its assembly: with it, the same frames of this pipeline's composites gave
+        # two or three different bitstreams over 15 encodes in one process (single-threaded, also
+        # with aq-mode=0); with asm=0 one. libx265 gave one with its assembly.
+        options = {"crf": str(int(crf)), "preset": "veryfast", "threads": "1"}
+        if codec == "h264":
+            options["x264-params"] = "asm=0:threads=1:lookahead-threads=1:sliced-threads=0"
+        else:
+            options["x265-params"] = "log-level=error:pools=none:frame-threads=1:lookahead-threads=0"
         stream.options = options
         for img in frames:
             padded = np.pad(img, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
-            for packet in stream.encode(av.VideoFrame.from_ndarray(padded, format="rgb24")):
+            yuv = _to_i420(padded)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(yuv, format="yuv420p")):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
     buf.seek(0)
     with av.open(buf, "r") as container:
-        decoded = [f.to_ndarray(format="rgb24")[:h, :w] for f in container.decode(video=0)]
+        video = container.streams.video[0]
+        video.thread_type, video.thread_count = "NONE", 1  # one decoding thread
+        decoded = [_from_i420(f.to_ndarray(format="yuv420p"), ph, pw)[:h, :w] for f in container.decode(video)]
     if len(decoded) != len(frames):  # pragma: no cover - an encoder that drops frames
         raise RuntimeError(f"{codec} returned {len(decoded)} frames for {len(frames)}")
     return [np.ascontiguousarray(d) for d in decoded]

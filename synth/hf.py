@@ -13,9 +13,9 @@ from pathlib import Path
 
 from mbench.atomic import atomic_dir, remove_tree
 from mbench.errors import BadInput
-from mbench.paths import safe_join
+from mbench.paths import check_name, safe_join
 
-from .writer import frame_names, layer_suffix
+from .writer import MANIFEST, frame_names, layer_suffix
 
 HF_DIR = "hf"
 
@@ -39,7 +39,7 @@ def export_hf(root: str | os.PathLike, manifest: dict) -> Path:
     root = Path(root)
     output = manifest["recipe"]["output"]
     # tuples: datasets shards a generator over its list arguments, and there is one list here
-    layers = tuple(output["layers"])
+    layers = tuple(check_name(layer, root / MANIFEST, "recipe.output.layers") for layer in output["layers"])
     suffixes = tuple(layer_suffix(layer, output) for layer in layers)
     features = datasets.Features({"clip": datasets.Value("string"), "frame": datasets.Value("int32"),
                                   **{layer: datasets.Image() for layer in layers}})

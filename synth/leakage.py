@@ -23,11 +23,15 @@ def item_key(spec: str, item_id: str) -> str:
 def clip_uses(material: dict, sequences: list[dict]) -> dict[str, list[str]]:
     """The items a clip uses: its foreground clip, and each sequence's background (in order, once)."""
     bgr: list[str] = []
+    fgr = [item_key(material["spec"], material["clip"])]
     for seq in sequences:
+        for sub in seq.get("subjects") or []:  # subjects added behind the first
+            if item_key(sub["spec"], sub["clip"]) not in fgr:
+                fgr.append(item_key(sub["spec"], sub["clip"]))
         key = item_key(seq["bg"]["spec"], seq["bg"]["item"])
         if key not in bgr:
             bgr.append(key)
-    return {"fgr": [item_key(material["spec"], material["clip"])], "bgr": bgr}
+    return {"fgr": fgr, "bgr": bgr}
 
 
 def _identity(manifest: dict, role: str, key: str) -> str:
@@ -54,6 +58,8 @@ def uses_by_split(manifest: dict, by: str = "dataset") -> dict[str, dict[str, se
         for seq in plan["sequences"]:
             add(plan["split"] if by == "dataset" else seq["bg"]["split"], "bgr",
                 item_key(seq["bg"]["spec"], seq["bg"]["item"]))
+            for sub in seq.get("subjects") or []:
+                add(plan["split"] if by == "dataset" else sub["split"], "fgr", item_key(sub["spec"], sub["clip"]))
     return out
 
 

@@ -25,6 +25,7 @@ from .augment import draw_augmentation
 from .catalog import SourceSet
 from .geometry import working_size
 from .guidance import draw_guidance
+from .subjects import plan_subjects
 from .leakage import clip_uses
 from .recipes import clip_lengths
 from .rvm_resample import working_size as rvm_working_size
@@ -182,6 +183,10 @@ class Planner:
             "sampling": draw,
             "augment": draw_augmentation(self.augment, [*key, _AUGMENT], fg_work, bg_work, self.size, length),
         }
+        subjects = plan_subjects(self, material, key, sample_offsets(draw, length), length, bg_work,
+                                 draw_augmentation, work, start_range)
+        if subjects is not None:  # only recorded when the profile can add subjects
+            plan["subjects"] = subjects
         guidance = draw_guidance(np.random.default_rng([*key, _GUIDANCE]), self.recipe["guidance"],
                                  self.recipe["output"]["layers"])
         if guidance:  # only recorded when a guidance layer is written

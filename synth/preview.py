@@ -58,6 +58,8 @@ def _labels(root: Path) -> dict[str, str]:
             seq = plan["sequences"][0]
             aug = seq["augment"]
             names = [(f"codec {aug[k]['codec']}" if k == "codec" else k) for k in _EFFECTS if aug.get(k)]
+            if seq.get("subjects"):
+                names.append(f"{1 + len(seq['subjects'])} subjects")
             if seq.get("guidance"):
                 names.append(f"mask {seq['guidance']['mask']['kind']}")
             out[cid] = ", ".join(names)
@@ -74,8 +76,9 @@ def contact_sheet(root: str | os.PathLike, out: str | os.PathLike | None = None,
     out = Path(out) if out else root / "preview.png"
     if out.suffix.lower() != ".png":
         raise BadInput("the contact sheet is a PNG: give a file name ending in .png", out)
-    # the dataset root may hold its sheet; the clip folders it reads may not
-    out = check_output(out, [clip.path for clip in found], kind="sheet", flag="--sheet")
+    # the dataset root (or a clip folder) may hold its sheet; the layers it reads may not
+    layers = [layer.path for clip in found for layer in clip.layers.values()]
+    out = check_output(out, layers, kind="sheet", flag="--sheet")
     labels = _labels(root)
     rows = []
     for clip in (found[i] for i in _spread(len(found), clips)):

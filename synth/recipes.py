@@ -11,6 +11,7 @@ planner reads.
 from __future__ import annotations
 
 import copy
+import math
 import tomllib
 from importlib import resources
 
@@ -21,11 +22,13 @@ from mbench.paths import check_name
 from .augment import GEOMETRIC_OPS
 from .compose import ROUNDING
 from .effects import CODECS
+from .subjects import MAX_SUBJECTS, instance_layers
 from .geometry import BORDERS
 from .guidance import DEFAULTS as GUIDANCE, LAYERS as GUIDANCE_LAYERS, MASK_KINDS
 
 DEFAULT_RECIPE = "videomatte8k"
 MAX_SIDE = 8192  # widest frame a recipe may ask for (DCI 8K); larger ones cannot be composed in memory
+MAX_COUNT = 1_000_000  # clips per split and frames per clip: beyond any real dataset, still plannable
 
 # Schema: key -> default (the type of the default is the key's type; None = required).
 TOP = {"description": "", "seed": 0, "size": None, "sources": {}, "output": {}, "splits": None,
@@ -59,7 +62,7 @@ CHOICES = {
 LAYERS = ("com", "fgr", "pha", "bgr", "bgr_capture") + GUIDANCE_LAYERS
 _FREE_LENGTH = ("layers", "speeds", "fgr", "bgr", "mask_kinds", "codecs")  # list keys of any length
 _RANGES = ("crop_ratio", "noise_grain", "sharpness_factor", "blur_sigma", "shadow_blur", "jitter_strength",
-           "motion_blur_exposure", "defocus_radius", "codec_crf", "codec_jpeg_quality")
+           "motion_blur_exposure", "defocus_radius", "codec_crf", "codec_jpeg_quality", "occlusion")
 _PROFILE_CHOICES = ("crop_position", "background_border", "resampling", "overshoot", "translate_rounding",
                     "jitter_saturation")
 _AFFINE_RANGES = ("motion", "fg_static", "bg_static", "shadow_affine", "misalign")
@@ -101,7 +104,8 @@ def _typed(value, default, where: str, key: str):
     if isinstance(default, bool):
         ok = isinstance(value, bool)
     elif isinstance(default, float):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        # TOML allows inf and nan; no recipe number means either (and the manifest is strict JSON)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
         value = float(value) if ok else value
     elif isinstance(default, int):
         ok = isinstance(value, int) and not isinstance(value, bool)
@@ -169,6 +173,10 @@ def _resolve_profile(kind: str, name: str, own: dict, shipped: dict, where: str,
             raise BadInput(f"'{kind}.{name}.{key}.scale' must be [low, high] with 0 < low <= high", where)
     if out.get("crop_ratio", [1])[0] <= 0:
         raise BadInput(f"'{kind}.{name}.crop_ratio' must be positive", where)
+    if kind == "augment" and not (1 <= out["subjects"][0] <= out["subjects"][1] <= MAX_SUBJECTS
+                                  and out["occlusion"][1] <= 1):
+        raise BadInput(f"'augment.{name}': subjects must be [low, high] with 1 <= low <= high <= {MAX_SUBJECTS}, "
+                       "occlusion within [0, 1]", where)
     if kind == "augment" and (out["motion_blur_samples"] < 1 or not out["codecs"] or
                               any(c not in CODECS for c in out["codecs"]) or out["codec_jpeg_quality"][1] > 100):
         raise BadInput(f"'augment.{name}': motion_blur_samples must be >= 1, codecs some of "
@@ -260,6 +268,9 @@ def resolve(spec: str = DEFAULT_RECIPE, *, size: tuple[int, int] | None = None,
     output = {k: _typed(raw.get("output", {}).get(k, d), d, where, f"output.{k}") for k, d in OUTPUT.items()}
     for key in ("color_format", "rounding", "compose"):
         _choice(output[key], f"output.{key}", where)
+    for key, high in (("jpeg_quality", 100), ("png_compression", 9)):  # OpenCV's ranges
+        if not 0 <= output[key] <= high:
+            raise BadInput(f"'output.{key}' must be within [0, {high}] (got {output[key]})", where)
     for layer in output["layers"]:
         if layer not in LAYERS:
             raise BadInput(f"unknown layer '{layer}' in output.layers (valid: {', '.join(LAYERS)})", where)
@@ -282,6 +293,8 @@ def resolve(spec: str = DEFAULT_RECIPE, *, size: tuple[int, int] | None = None,
         for kind in ("augment", "sampling"):
             recipe["profiles"][kind][split[kind]] = _resolve_profile(kind, split[kind], own[kind],
                                                                      shipped, where)
+    most = max(recipe["profiles"]["augment"][split["augment"]]["subjects"][1] for split in recipe["splits"].values())
+    output["layers"] += instance_layers(most)  # pha/0, pha/1, ...: each subject's visible alpha
     _apply_overrides(recipe, size, clips, frames)
     _check_consistency(recipe, where)
     return recipe
@@ -322,6 +335,11 @@ def _check_consistency(recipe: dict, where: str) -> None:
     if w > MAX_SIDE or h > MAX_SIDE:
         raise BadInput(f"size {w}x{h} is too large (at most {MAX_SIDE} a side: 8K)", where)
     for name, split in recipe["splits"].items():
+        if split["clips"] > MAX_COUNT:
+            raise BadInput(f"split '{name}' asks for {split['clips']} clips (at most {MAX_COUNT:,})", where)
+        longest = max(clip_lengths(split))
+        if longest > MAX_COUNT:
+            raise BadInput(f"split '{name}' asks for clips of {longest} frames (at most {MAX_COUNT:,})", where)
         profile = recipe["profiles"]["augment"][split["augment"]]
         if split["geometry"] == "stretch":
             active = [k for k in GEOMETRIC_OPS if profile[k] > 0]

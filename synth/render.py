@@ -25,6 +25,7 @@ from .compose import compose, compose_linear
 from .effects import exposure_times, shake_path
 from .geometry import crop_matrix, hflip_matrix, params_matrix, shrink, warp
 from .guidance import guidance_layers
+from .subjects import layer_stack, occlusion_shift, shift
 from .motion import motion_at, ramp_at
 
 _NOISE_LAYER = {"fgr": 1, "bgr": 2}
@@ -133,9 +134,9 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
         if every_step:
             return tuple(rvm.layer_geometry(aug, "fg", memo.get(("fg", fi), source_fg), time, length, out, fg_flip))
         return tuple(_unit(a) for a in fg_once(time))
+
     if every_step and settings["geometry"] != "stretch":  # RVM: one resampling per step, floats after
-        floats["fgr"], floats["pha"] = rvm.layer_geometry(aug, "fg", memo.get(("fg", fi), source_fg), u,
-                                                          length, out, fg_flip)
+        floats["fgr"], floats["pha"] = fg_float(u)
         bg_key = ("bg-rvm", bi, repr([motion_at(aug[m], u, length) for m in ("bg_motion", "joint_motion")
                                       if aug[m]]))
         floats["bgr"] = memo.get(bg_key, lambda: rvm.layer_geometry(
@@ -153,6 +154,36 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
         bgr = memo.get(bg_key, lambda: warp(memo.get(("bg", bi), source_bg), m_bg, out, settings["border"]))
 
     layers = {"fgr": fgr, "pha": pha, "bgr": bgr}
+
+    def added_subject(k: int, index: int, time: float) -> tuple[np.ndarray, np.ndarray]:
+        """Added subject ``k`` (source frame ``index``) at ``time``, float, before its shift."""
+        sub = plan["subjects"][k]
+        s_clip = sources.fg_clip(sub["source"], sub["split"], sub["clip"])
+        s_aug = dict(sub["augment"], joint_motion=aug["joint_motion"])  # a joint motion moves every subject
+        s_flip = bool(sub["augment"]["fg_flip"])
+
+        def frames():
+            return tuple(shrink_to(a, sub["work"]) for a in sources.read_fg(sub["source"], s_clip, index))
+
+        if every_step:
+            return tuple(rvm.layer_geometry(s_aug, "fg", frames(), time, length, out, s_flip))
+        m = _chain(s_aug, "fg", time, length, tuple(sub["work"]), out, s_flip, _Memo())
+        if sources.fg_warps(sub["source"], s_clip, sub["work"]):
+            return tuple(_unit(a) for a in sources.read_fg_warped(sub["source"], s_clip, index, m, out))
+        return tuple(_unit(warp(a, m, out)) for a in frames())
+
+    def shifts() -> list[int]:  # each added subject's shift, from the sequence's first frame
+        front, out_dx = fg_float(0)[1], []
+        for k, sub in enumerate(plan["subjects"]):
+            a = added_subject(k, sub["frames"][0], 0)[1]
+            out_dx.append(occlusion_shift(a, front, sub["occlusion"]))
+            front = front + shift(a, out_dx[-1]) * (1 - front)
+        return out_dx
+
+    def shift_subject(k: int) -> tuple[np.ndarray, np.ndarray]:
+        dx = memo.get(("subject-shifts",), shifts)[k]
+        return tuple(shift(a, dx) for a in added_subject(k, plan["subjects"][k]["frames"][u], u))
+
     blur = aug.get("motion_blur")
     if blur and settings["geometry"] != "stretch" and (aug["fg_motion"] or aug["joint_motion"]):
         floats["fgr"], floats["pha"] = fx.integrate([fg_float(x) for x in exposure_times(u, blur, length)])
@@ -161,6 +192,13 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
         if name not in floats:
             floats[name] = _unit(layers[name])
         return floats[name]
+
+    alphas = ("pha",)  # the union alpha and, with several subjects, each one's visible alpha
+    if plan.get("subjects") is not None:
+        stack = [(f("fgr"), f("pha"))] + [shift_subject(k) for k in range(len(plan["subjects"]))]
+        floats["fgr"], floats["pha"], visible = layer_stack(stack)
+        alphas += tuple(f"pha/{i}" for i in range(len(visible)))
+        floats.update({f"pha/{i}": v for i, v in enumerate(visible)})
 
     if aug["noise"]:
         n = aug["noise"]
@@ -174,9 +212,9 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
     if aug["grayscale"]:
         floats["fgr"], floats["bgr"] = ph.to_grayscale(f("fgr")), ph.to_grayscale(f("bgr"))
     if aug["sharpness"] is not None:
-        for name in ("fgr", "pha", "bgr"):
+        for name in ("fgr", *alphas, "bgr"):
             floats[name] = ph.sharpen(f(name), aug["sharpness"])
-    for which, names in (("fg", ("fgr", "pha")), ("bg", ("bgr",)), ("all", ("fgr", "pha", "bgr"))):
+    for which, names in (("fg", ("fgr", *alphas)), ("bg", ("bgr",)), ("all", ("fgr", *alphas, "bgr"))):
         if aug["blur"][which]:
             sigma = max(ramp_at(aug["blur"][which], u, length), 0.0)
             for name in names:
@@ -189,10 +227,17 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
         floats["bgr"] = fx.defocus(f("bgr"), aug["defocus_bg"]["radius"])
     if aug.get("defocus_fg"):
         floats["fgr"], floats["pha"] = fx.defocus_subject(f("fgr"), f("pha"), aug["defocus_fg"]["radius"])
+        for name in alphas[1:]:
+            floats[name] = fx.defocus_alpha(f(name), aug["defocus_fg"]["radius"])
     if aug.get("shake"):
         angle, tx, ty = memo.get(("shake",), lambda: shake_path(aug["shake"], length))[t]
-        floats.update(fx.shake_layers({n: f(n) for n in ("fgr", "pha", "bgr")},
+        floats.update(fx.shake_layers({n: f(n) for n in ("fgr", *alphas, "bgr")},
                                       fx.shake_matrix(angle, tx, ty, out)))
+    if len(alphas) > 1:  # clipping (sharpness) can break the sum: the instances share the union exactly
+        total = sum(floats[name] for name in alphas[1:])
+        scale = np.divide(floats["pha"], total, out=np.zeros_like(total), where=total > 1e-6)
+        for name in alphas[1:]:
+            floats[name] = floats[name] * scale
     for name, value in floats.items():
         layers[name] = _byte(value)
 
@@ -206,6 +251,9 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
     for name in ("fgr", "pha", "bgr"):
         if name in wanted:
             result[name] = layers[name]
+    for name in wanted:
+        if name.startswith("pha/"):  # a subject's visible alpha (zeros where there is no such subject)
+            result[name] = layers[name] if name in layers else np.zeros_like(layers["pha"])
     if "bgr_capture" in wanted:
         result["bgr_capture"] = _capture(layers["bgr"], aug, out, settings["border"])
     if plan.get("guidance"):

@@ -41,7 +41,8 @@ FORMAT = "mbench-synth-1"
 
 def layer_suffix(layer: str, output: dict) -> str:
     """File suffix of a layer: alpha is always PNG, colour layers follow the recipe."""
-    return ".png" if layer in ("pha", "trimap", "mask") or output["color_format"] == "png" else ".jpg"
+    return ".png" if layer in ("pha", "trimap", "mask") or layer.startswith("pha/") or \
+        output["color_format"] == "png" else ".jpg"
 
 
 def frame_names(n: int) -> list[str]:

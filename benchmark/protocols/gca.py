@@ -1,5 +1,6 @@
 """Protocol ``gca``: GCA-Matting's Python port of the DIM metrics (``utils/evaluate.py``), as the
-evaluation scripts of GCA, MGMatting and Matting-Anything call it (docs/reference.md, protocol gca).
+evaluation scripts of GCA, MGMatting and Matting-Anything call it (docs/protocols.md, "The
+image-matting family").
 
 Files are read with ``cv2.imread(path, 0)`` and used as float32 0..255. U = {trimap == 128}.
 SAD and MSE are exact integer sums here (the original's float32 sums differ by ~1e-7 relative);

@@ -1,5 +1,5 @@
 """Protocol ``gfm``: the whole-image family of GFM (AM-2k), P3M (P3M-500-P/NP) and AIM (AIM-500),
-``core/evaluate.py`` + ``core/test.py`` (docs/reference.md, protocol gfm).
+``core/evaluate.py`` + ``core/test.py`` (docs/protocols.md, "The image-matting family").
 
 Alpha, prediction and trimap are read with PIL (first channel of a multi-channel image; alpha and
 prediction divided by 255). Ten values per image: whole-image SAD/MSE/MAD, the "trimap" variants

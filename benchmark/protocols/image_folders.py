@@ -4,7 +4,7 @@
 A dataset is three flat folders of images named alike: predictions, ground-truth alphas and
 trimaps. Two native forms of the ground truth are understood besides a plain folder:
 
-- Composition-1k (docs/design.md 2.1): ``alpha/<fg>.png`` holds one alpha per foreground, and the
+- Composition-1k: ``alpha/<fg>.png`` holds one alpha per foreground, and the
   trimaps and predictions are named per composite, ``<fg>_<k>.png``; each composite reuses its
   foreground's alpha (what GCA's ``copy_testing_alpha.sh`` makes ``alpha_copy/`` for).
 - AM-2k / AIM-500 / P3M-500: a dataset root holding ``mask/`` (or ``validation/mask/``) and
@@ -191,12 +191,12 @@ def reading_warnings(files: list[Path], reading: str) -> list[str]:
 
 
 def score_images(items: list[ImageItem], score, options, desc: str) -> list[dict]:
-    """``score(item, workspace)`` for every image, in order, on ``options.workers`` threads (the kernels
-    release the GIL), each thread with its own scratch :class:`Workspace`."""
+    """``score(item, workspace)`` for every image, in order, on ``options.workers`` threads (0: one per
+    CPU; the kernels release the GIL), each thread with its own scratch :class:`Workspace`."""
     import threading
 
     from mbench.benchmark.kernels.workspace import Workspace
-    from mbench.parallel import ordered_map
+    from mbench.parallel import default_workers, ordered_map
     from mbench.progress import progress
 
     local = threading.local()
@@ -208,7 +208,7 @@ def score_images(items: list[ImageItem], score, options, desc: str) -> list[dict
 
     rows = []
     with progress(total=len(items), desc=desc, unit="img", quiet=options.quiet) as bar:
-        for row in ordered_map(one, items, max(1, int(options.workers))):
+        for row in ordered_map(one, items, int(options.workers) or default_workers()):
             rows.append(row)
             bar.update(1)
     return rows

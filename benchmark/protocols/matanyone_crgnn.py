@@ -10,7 +10,6 @@ values than the first; the figure with RVM's placement is in ``extra``. Rules: d
 from __future__ import annotations
 
 from pathlib import Path
-from types import MappingProxyType
 
 from mbench.benchmark.conventions import Convention
 from mbench.benchmark.metrics import declarations

@@ -1,5 +1,6 @@
 """Protocol ``mmagic``: OpenMMLab mmagic's (formerly mmediting) matting metrics SAD, MattingMSE,
-GradientError and ConnectivityError, after ``BaseMattor.postprocess`` (docs/reference.md, protocol mmagic).
+GradientError and ConnectivityError, after ``BaseMattor.postprocess`` (docs/protocols.md, "The
+image-matting family").
 
 Files are read as 8-bit grayscale (OpenCV). The prediction is masked as ``postprocess`` does (255 on
 trimap 255, 0 on trimap 0), so mmagic's check that it is masked always passes. Everything is float64

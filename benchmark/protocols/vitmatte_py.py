@@ -1,6 +1,6 @@
 """Protocol ``vitmatte_py``: ViTMatte's quick Python check (``evaluation.py``), SAD and MSE over the
-unknown region only (docs/reference.md, protocol vitmatte_py). The paper's own numbers come from the
-DIM MATLAB code (protocol ``dim``).
+unknown region only (docs/protocols.md, "The image-matting family"). The paper's own numbers come
+from the DIM MATLAB code (protocol ``dim``).
 
 The driver walks the GT folder and skips, with a printed line, any name missing from the prediction
 or trimap folder; so does this protocol (it reports them as warnings). The formulas are textually

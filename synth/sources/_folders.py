@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from pathlib import Path
 
@@ -150,6 +151,7 @@ def per_split_counts(value, name: str, defaults: dict[str, int], minimum: int = 
 
 
 def positive_float(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not value > 0:
-        raise BadInput(f"must be a number > 0, got {value!r}", name)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or \
+            not 0 < value < math.inf:
+        raise BadInput(f"must be a finite number > 0, got {value!r}", name)
     return float(value)

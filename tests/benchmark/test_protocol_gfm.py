@@ -146,13 +146,6 @@ def test_bad_input(tmp_path):
         gfm.run(tmp_path / "pred", tmp_path / "empty", Options())
 
 
-def options(**kw):
-    """The runner's options with --metrics / --device (fields the command line adds)."""
-    from types import SimpleNamespace
-
-    return SimpleNamespace(**{**Options().__dict__, "metrics": None, "device": "cpu", **kw})
-
-
 def test_16_bit_files_read_as_pil_does(tmp_path):
     import cv2
 
@@ -167,11 +160,11 @@ def test_16_bit_files_read_as_pil_does(tmp_path):
     save(tmp_path / "trimap", "a", t)
     with Image.open(tmp_path / "mask" / "a.png") as im:
         assert np.array_equal(np.array(im), g16)  # what GFM's driver gets before / 255.
-    res = gfm.run(tmp_path / "pred", tmp_path, options(metrics=("sad", "conn"), device="cuda"))
+    res = gfm.run(tmp_path / "pred", tmp_path, Options(metrics=("sad", "conn"), device="cuda"))
     want = gfm.image_metrics(p8, g16, t)
     assert list(res.per_frame.columns) == ["clip", "frame", "sad", "conn"]
     assert res.per_frame["sad"][0] == want["sad"] and res.per_frame["conn"][0] == want["conn"]
     assert any("16-bit" in w and "divided by 255" in w for w in res.warnings)
     assert any("runs on the CPU" in w for w in res.warnings)
     with pytest.raises(BadInput, match="no metric 'pha_mad'"):
-        gfm.run(tmp_path / "pred", tmp_path, options(metrics=("pha_mad",)))
+        gfm.run(tmp_path / "pred", tmp_path, Options(metrics=("pha_mad",)))

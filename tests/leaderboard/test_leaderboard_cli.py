@@ -107,7 +107,7 @@ def _cases(tmp_path):
     root = new("sorting")
     _eval(root, "a")
     cases.append(("unknown sort", root, ["--sort", "nope"], ["--sort nope", "unknown metric"]))
-    cases.append(("resamples", root, ["--resamples", "5"], ["--resamples 5", "between 100"]))
+    cases.append(("resamples", root, ["--resamples", "5"], ["--resamples", "at least 100"]))
     root = new("dimonly")
     write_evaluation(root / "a", {"c0": {"sad": [1.0], "mse": [0.1]}}, convention="dim", method={"name": "a"})
     cases.append(("sort not in table", root, ["--sort", "dtssd"], ["--sort dtssd", "has no dtssd column"]))
@@ -140,12 +140,12 @@ def test_every_bad_input_is_one_line_and_writes_nothing(tmp_path, bad_input, cli
 
 
 def test_out_must_not_destroy_what_is_not_a_board(tmp_path, store, bad_input, cli_here):
-    bad_input(cli_here("leaderboard", store, "--out", store), str(store), "would replace the results store")
-    bad_input(cli_here("leaderboard", store, "--out", tmp_path), "would replace the results store")
+    bad_input(cli_here("leaderboard", store, "--out", store), str(store), "outputs never overlap inputs")
+    bad_input(cli_here("leaderboard", store, "--out", tmp_path), "outputs never overlap inputs")
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.txt").write_text("keep me")
-    bad_input(cli_here("leaderboard", store, "--out", other), str(other), "not an mbench board")
+    bad_input(cli_here("leaderboard", store, "--out", other), str(other), "holds no mbench board")
     assert (other / "notes.txt").read_text() == "keep me"
     bad_input(cli_here("leaderboard", store), "--out")
 

@@ -68,12 +68,28 @@ def test_without_any_label_only_the_folder_names_show(tmp_path):
 def test_the_ground_truth_hash_joins_tables_whatever_the_labels(tmp_path):
     evaluation(tmp_path, "A", 1.0, gt="/x/a", card=CARD, gt_hash="ab" * 32, dataset="name one")
     evaluation(tmp_path, "B", 2.0, gt="/y/b", card=CARD, gt_hash="ab" * 32, dataset="name two")
-    evaluation(tmp_path, "C", 3.0, gt="/x/a", card=CARD, gt_hash="cd" * 32, dataset="name one")
+    evaluation(tmp_path, "C", 3.0, gt="/x/a", card=CARD, gt_hash="cd" * 32, dataset="name three")
     results = board(tmp_path)
     assert sorted(len(r.rows) for r in results) == [1, 2]
     joined = next(r for r in results if len(r.rows) == 2)
-    assert joined.table.gt_hash == "ab" * 32
+    assert joined.table.gt_hash == "ab" * 32 and joined.table.label == "name one"
     assert "protocol rvm v1" in joined.title
+
+
+def test_one_label_joins_evaluations_whose_hashes_cover_other_layers(tmp_path):
+    """A hash covers the files a scoring read (with or without fgr/), so one label with two hashes
+    is one table; a ground truth that really changed is caught by its clip set."""
+    evaluation(tmp_path, "A", 1.0, gt="/x/a", card=CARD, gt_hash="ab" * 32, dataset="VM valid")
+    evaluation(tmp_path, "B", 2.0, gt="/x/a", card=CARD, gt_hash="cd" * 32, dataset="VM valid")
+    (result,) = board(tmp_path)
+    assert len(result.rows) == 2
+    folder = write_evaluation(tmp_path / "C", {"c0": {"mad": [1.0, 2.0]}}, gt="/x/a",
+                              method={"name": "C", "dataset": "VM valid"})
+    summary = json.loads((folder / "summary.json").read_text())
+    summary.update({"protocol": {"name": "rvm", "version": "1"}, "card": CARD, "gt_hash": "ef" * 32})
+    (folder / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(BadInput, match="different clip sets"):
+        board(tmp_path)
 
 
 def test_the_leaderboard_refuses_to_mix_cards(tmp_path):

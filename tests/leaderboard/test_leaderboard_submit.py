@@ -126,7 +126,7 @@ def test_every_bad_submission_is_one_line_and_writes_nothing(cli_here, tmp_path,
     cases.append((p, [], [str(p / "clip0" / "pha" / "0000.png"), "30x24", "32x24"]))
     cases.append((tmp_path / "absent", [], ["absent", "does not exist"]))
     cases.append((data["good"], ["!!!"], ["--name", "letter or digit"]))
-    cases.append((data["good"], ["--fps", "-3"], ["--fps", "must be more than 0"]))
+    cases.append((data["good"], ["--fps", "-3"], ["--fps", "positive", "-3"]))
     for preds_root, extra, fragments in cases:
         # a lone argument is the --name to submit under; otherwise extra flags for "Net"
         name, extra = (extra[0], []) if len(extra) == 1 else ("Net", extra)

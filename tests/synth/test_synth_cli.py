@@ -118,7 +118,7 @@ def test_out_with_a_foreign_manifest(synth, bad_input, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "manifest.json").write_text("[]")
-    bad_input(synth(*small(tmp_path)), str(out), "holds no mbench synth dataset")
+    bad_input(synth(*small(tmp_path)), str(out), "not an mbench synth dataset")
     assert [p.name for p in out.iterdir()] == ["manifest.json"]
 
 

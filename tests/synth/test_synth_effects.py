@@ -34,6 +34,8 @@ defocus_fg_p = 1.0
 shake_p = 1.0
 codec_p = 1.0
 pause_p = 0.5
+subjects = [1, 3]
+occlusion = [0.1, 0.5]
 [splits.train]
 clips = 3
 frames = 6
@@ -72,7 +74,7 @@ def test_every_option_is_drawn_and_logged(everything):
         assert aug["motion_blur"]["samples"] == 8 and 0.3 <= aug["motion_blur"]["exposure"] <= 1
         assert 1 <= aug["defocus_bg"]["radius"] <= 5 and 1 <= aug["defocus_fg"]["radius"] <= 5
         assert aug["shake"]["rotation"] == 1.0 and aug["codec"]["codec"] in ("h264", "h265", "jpeg")
-        assert "guidance" in seq
+        assert "guidance" in seq and "subjects" in seq
     assert len({s["augment"]["codec"]["codec"] for s in seqs}) >= 2
     assert manifest["recipe"]["output"]["compose"] == "linear"
 
@@ -169,8 +171,11 @@ def test_codecs_round_trip():
         out = fx.transcode(frames, codec, 20)
         assert len(out) == 5 and out[0].shape == frames[0].shape
         assert all(np.array_equal(a, b) for a, b in zip(out, fx.transcode(frames, codec, 20)))
-        mse = np.mean([(a.astype(float) - b) ** 2 for a, b in zip(out, frames)])
-        assert 10 * np.log10(255 ** 2 / mse) > 28  # CRF 20: small artefacts
+        def psnr(decoded):
+            return 10 * np.log10(255 ** 2 / np.mean([(a.astype(float) - b) ** 2 for a, b in zip(decoded, frames)]))
+
+        # CRF 20: small artefacts (measured 31-32 dB; 4:2:0 alone 33.6 dB on these colours), CRF 40 more
+        assert psnr(out) > 28 and psnr(out) > psnr(fx.transcode(frames, codec, 40)) + 3
     assert np.abs(fx.jpeg(frames[0], 10).astype(int) - frames[0]).mean() > \
         np.abs(fx.jpeg(frames[0], 90).astype(int) - frames[0]).mean()
 
