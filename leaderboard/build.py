@@ -35,7 +35,7 @@ def check_out(out: Path, stores: list[Path], inputs: list[Path] = ()) -> Path:
     for store in stores:
         if inside(store, out):
             raise BadInput("--out would replace the results store (it is the store or holds it); "
-                           "choose another folder", out)
+                           "outputs never overlap inputs, choose another folder", out)
     return check_output(out, inputs, kind="board")
 
 

@@ -13,8 +13,8 @@ Two rules hold for every command, checked before anything is written or deleted:
 
 How mbench recognises its own outputs (the one rule, :func:`written_by`): an output folder holds
 a *record*, a JSON object with an ``mbench_version`` key, under the file name of its kind
-(``summary.json`` for an evaluation, ``manifest.json`` or ``.synth-run.json`` for a dataset,
-``board.json`` for a board), or the generic record ``.mbench-output.json`` that
+(``summary.json`` for an evaluation, ``manifest.json``, ``.synth-run.json`` or ``shard.json``
+for a dataset, ``board.json`` for a board), or the generic record ``.mbench-output.json`` that
 :func:`mark_output` writes (its ``kind`` key says which output it is). A contact sheet, a single
 PNG, carries the record as a text chunk (:data:`SHEET_TEXT`).
 

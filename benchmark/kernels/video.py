@@ -447,3 +447,27 @@ def _band(a, lo, hi, cy, inside, fg, fg_from):
                                 out[y, x] = inside
                                 break
     return out
+
+
+@njit(nogil=True, cache=True)
+def trimap_classes(t, fg_from, bg_to):
+    """Class per pixel of a trimap: 0 where t >= fg_from, 2 where t <= bg_to, 1 between (FTP-VM's
+    fg / tran / bg), by arithmetic rather than a table so the loop vectorises."""
+    out = np.empty(t.shape, np.uint8)
+    tf = t.ravel()
+    of = out.ravel()
+    for i in range(tf.size):
+        of[i] = np.uint8(1 + (tf[i] <= bg_to) - (tf[i] >= fg_from))
+    return out
+
+
+@njit(nogil=True, cache=True)
+def clamp_codes(p, lo, hi):
+    """MaGGIe's clamp on 8-bit codes: <= lo becomes 0, >= hi becomes 255 (selects, so it vectorises)."""
+    out = np.empty(p.shape, np.uint8)
+    pf = p.ravel()
+    of = out.ravel()
+    for i in range(pf.size):
+        v = pf[i]
+        of[i] = 0 if v <= lo else (255 if v >= hi else v)
+    return out

@@ -16,7 +16,7 @@ import pandas as pd
 
 from mbench.benchmark.conventions import Convention, select_metrics
 from mbench.benchmark.dataset import ClipJob, EvalPlan, check_clip_images
-from mbench.benchmark.metrics import needs_fgr
+from mbench.benchmark.metrics import declarations, needs_fgr
 from mbench.benchmark.protocols.base import Options, Result
 from mbench.benchmark.protocols.spreadsheet import workbook_figure
 from mbench.benchmark.runner import ReadingNotes
@@ -84,3 +84,17 @@ def jobs_gt_files(jobs: list[ClipJob]) -> list[Path]:
     """The ground-truth alpha files of the jobs (for the summary's hash; ``fgr/`` colour is not a
     target, so it stays out)."""
     return [f for j in jobs for f in j.gt.layers["pha"].files]
+
+
+def workbook_result(conv: Convention, jobs: list[ClipJob], pred: Path, gt: Path, options: Options, *,
+                    have_fgr: bool = False, shift: bool = False, notes: tuple[str, ...] = ()) -> Result:
+    """Score ``jobs`` on the engine and report the workbook's figures, as RVM's and MatAnyone's
+    scripts do; mbench's pooled means (and, with ``shift``, the unshifted figures) go under ``extra``."""
+    per_frame, names, reading = score_jobs(conv, jobs, pred, gt, options, have_fgr)
+    clips = [j.id for j in jobs]
+    extra = {"pooled_mean": pooled_means(per_frame, names)}
+    if shift:
+        extra = {"workbook_unshifted": workbook_figures(per_frame, names, clips), **extra}
+    return Result(per_frame, workbook_figures(per_frame, names, clips, shift=shift), extra=extra,
+                  gt_files=jobs_gt_files(jobs), warnings=list(notes) + reading,
+                  declarations=declarations(conv, names))

@@ -207,7 +207,7 @@ class _Frames:
             if p.shape != g.shape:
                 raise BadInput(f"prediction is {p.shape[-1]}x{p.shape[-2]}, ground truth "
                                f"{g.shape[-1]}x{g.shape[-2]}", self.video.pred[f][0])
-            p = np.take(_CLAMP, p)
+            p = vk.clamp_codes(p, 1, 254)  # alpha <= 1/255 -> 0, >= 254/255 -> 1
             t = np.stack([_trimap(a) for a in g])
             self.cache[f] = (p, g, t)
         return self.cache[f]
@@ -226,8 +226,6 @@ _T64 = np.arange(0, 1 + 0.1, 0.1)
 # float64 thresholds against float32 code / 255 give the same level for every 8-bit code as the
 # float32 thresholds of the shared kernels (checked here, not assumed)
 _STANDARD_LEVELS = bool((vk.level_lut_u8(_T64) == conn_kernels.level_lut(255)).all())
-_CODES = np.arange(256)
-_CLAMP = np.where(_CODES <= 1, 0, np.where(_CODES >= 254, 255, _CODES)).astype(np.uint8)
 # Farneback's input: (g * 255).astype(uint8) with g = code / 255 in float32 (truncation; with
 # IEEE float32 every code comes back unchanged, which this table checks rather than assumes)
 _TRUNC = (np.arange(256, dtype=np.float32) / np.float32(255) * np.float32(255)).astype(np.uint8)

@@ -12,9 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mbench.benchmark.conventions import Convention
-from mbench.benchmark.metrics import declarations
 from mbench.benchmark.protocols.base import Card, Options, Result
-from mbench.benchmark.protocols.engine import jobs_gt_files, pooled_means, score_jobs, workbook_figures
+from mbench.benchmark.protocols.engine import workbook_result
 from mbench.benchmark.protocols.rvm_hr import CONVENTION as HR
 from mbench.benchmark.protocols.rvm_layout import SPARSE_STEP, sparse_jobs
 
@@ -58,10 +57,4 @@ def check_inputs(pred: Path, gt: Path, options: Options) -> None:
 def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score ``pred`` against ``gt`` as ``eval_crgnn.py`` does."""
     jobs, notes = sparse_jobs(Path(pred), Path(gt))
-    per_frame, names, reading = score_jobs(CONVENTION, jobs, Path(pred), Path(gt), options)
-    clips = [j.id for j in jobs]
-    return Result(per_frame, workbook_figures(per_frame, names, clips, shift=True),
-                  extra={"workbook_unshifted": workbook_figures(per_frame, names, clips),
-                         "pooled_mean": pooled_means(per_frame, names)},
-                  gt_files=jobs_gt_files(jobs), warnings=notes + reading,
-                  declarations=declarations(CONVENTION, names))
+    return workbook_result(CONVENTION, jobs, Path(pred), Path(gt), options, shift=True, notes=tuple(notes))

@@ -11,9 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mbench.benchmark.conventions import Convention
-from mbench.benchmark.metrics import declarations
 from mbench.benchmark.protocols.base import Card, Options, Result
-from mbench.benchmark.protocols.engine import jobs_gt_files, pooled_means, score_jobs, workbook_figures
+from mbench.benchmark.protocols.engine import workbook_result
 from mbench.benchmark.protocols.rvm_hr import CARD as HR_CARD
 from mbench.benchmark.protocols.rvm_hr import CONVENTION as HR
 from mbench.benchmark.protocols.rvm_layout import rvm_tree_jobs
@@ -42,8 +41,4 @@ def gt_name(prediction: str) -> str:
 def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score ``pred`` against ``gt`` as MatAnyone2's ``eval_hr.py`` does."""
     jobs, _ = rvm_tree_jobs(Path(pred), Path(gt), gt_name)
-    per_frame, names, notes = score_jobs(CONVENTION, jobs, Path(pred), Path(gt), options)
-    return Result(per_frame, workbook_figures(per_frame, names, [j.id for j in jobs]),
-                  extra={"pooled_mean": pooled_means(per_frame, names)},
-                  gt_files=jobs_gt_files(jobs), warnings=notes,
-                  declarations=declarations(CONVENTION, names))
+    return workbook_result(CONVENTION, jobs, Path(pred), Path(gt), options)

@@ -13,9 +13,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from mbench.benchmark.conventions import Convention
-from mbench.benchmark.metrics import declarations
 from mbench.benchmark.protocols.base import Card, Options, Result
-from mbench.benchmark.protocols.engine import jobs_gt_files, pooled_means, score_jobs, workbook_figures
+from mbench.benchmark.protocols.engine import workbook_result
 from mbench.benchmark.protocols.rvm_layout import rvm_tree_jobs
 
 _MEAN_1E3 = MappingProxyType({"reduce": "mean", "scale": 1e3})
@@ -53,8 +52,4 @@ CARD = Card(
 def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score ``pred`` against ``gt`` as ``evaluate_hr.py`` does."""
     jobs, have_fgr = rvm_tree_jobs(Path(pred), Path(gt), want_fgr=True)
-    per_frame, names, notes = score_jobs(CONVENTION, jobs, Path(pred), Path(gt), options, have_fgr)
-    return Result(per_frame, workbook_figures(per_frame, names, [j.id for j in jobs]),
-                  extra={"pooled_mean": pooled_means(per_frame, names)},
-                  gt_files=jobs_gt_files(jobs), warnings=notes,
-                  declarations=declarations(CONVENTION, names))
+    return workbook_result(CONVENTION, jobs, Path(pred), Path(gt), options, have_fgr=have_fgr)

@@ -41,7 +41,7 @@ CASES = [
     ([*SUBMIT, "--fps", "0"], ["--fps", "positive"]),
     ([*SUBMIT, "--gmacs", "-1"], ["--gmacs", "at least 0"]),
     ([*SUBMIT, "--params", "-5"], ["--params", "at least 0"]),
-    (["leaderboard", "store", "--out", "board", "--resamples", "-1"], ["--resamples", "between 100"]),
+    (["leaderboard", "store", "--out", "board", "--resamples", "-1"], ["--resamples", "at least 100"]),
     (["run-baselines", "--workers", "-3", "--out", "runs"], ["--workers", "at least 1"]),
 ]
 

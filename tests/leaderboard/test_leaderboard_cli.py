@@ -145,7 +145,7 @@ def test_out_must_not_destroy_what_is_not_a_board(tmp_path, store, bad_input, cl
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.txt").write_text("keep me")
-    bad_input(cli_here("leaderboard", store, "--out", other), str(other), "holds no mbench board")
+    bad_input(cli_here("leaderboard", store, "--out", other), str(other), "not an mbench board")
     assert (other / "notes.txt").read_text() == "keep me"
     bad_input(cli_here("leaderboard", store), "--out")
 
