@@ -115,7 +115,7 @@ def main() -> None:
           f"OpenCV {cv2.__version__}")
     print("\n| size | clips x frames | layers | RVM evaluate_lr.py s | mbench evaluate s | speed-up |"
           "\n|---|---|---|---:|---:|---:|")
-    for (w, h), clips, frames in (((512, 288), 4, 24), ((1920, 1080), 2, 8)):
+    for (w, h), clips, frames in (((512, 288), 8, 48), ((1920, 1080), 4, 12)):
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             write_tree(root, w, h, clips, frames)

@@ -82,14 +82,13 @@ def _score(item: folders.ImageItem, ws: Workspace) -> dict[str, float]:
     return image_metrics(p, g, t, ws)
 
 
+def _figures(rows: list[dict]) -> dict[str, float]:
+    """The port's figures: ``np.array(list).mean()`` of each metric."""
+    return {m: float(np.mean([r[m] for r in rows])) for m in CARD.metrics}
+
+
 def run(pred, gt, options: Options) -> Result:
     """Score PRED against GT (flat folders or Composition-1k) with trimaps, as the port does."""
-    folders.refuse_full_precision(options, CARD.name)
-    alphas = folders.alpha_folder(gt, ("alpha_copy", "alpha"))
-    trimaps = folders.trimap_folder(alphas, options.trimap, ("trimaps", "trimap"))
-    items = folders.pair_images(pred, alphas, trimaps)
-    files = [f for i in items for f in (i.pred, i.gt, i.trimap)]
-    warnings = folders.reading_warnings(files, "gray8")
-    rows = folders.score_images(items, _score, options, CARD.name)
-    figures = {m: float(np.mean([r[m] for r in rows])) for m in CARD.metrics}  # np.array(list).mean()
-    return folders.finish(CARD, items, rows, figures, options, warnings)
+    return folders.evaluate_flat(CARD, pred, gt, options,
+                                 alpha_dirs=("alpha_copy", "alpha"), trimap_dirs=("trimaps", "trimap"),
+                                 reading="gray8", score=_score, aggregate=_figures)

@@ -89,22 +89,11 @@ def _score(item: folders.ImageItem, ws: Workspace) -> dict[str, float]:
 
 def aggregate(rows: list[dict]) -> dict[str, float]:
     """``test_am2k``'s figures: running sums from 0. in order, divided by the number of images."""
-    out = {}
-    for m in METRICS:
-        total = 0.0
-        for r in rows:
-            total += r[m]
-        out[m] = total / len(rows)
-    return out
+    return folders.running_means(rows, METRICS, 0.0)
 
 
 def run(pred, gt, options: Options) -> Result:
     """Score PRED against an AM-2k / AIM-500 / P3M-500 style GT folder with trimaps, as GFM does."""
-    folders.refuse_full_precision(options, CARD.name)
-    alphas = folders.alpha_folder(gt, ("mask", "validation/mask"))
-    trimaps = folders.trimap_folder(alphas, options.trimap, ("trimap",))
-    items = folders.pair_images(pred, alphas, trimaps)
-    files = [f for i in items for f in (i.pred, i.gt, i.trimap)]
-    warnings = folders.reading_warnings(files, "pil")
-    rows = folders.score_images(items, _score, options, CARD.name)
-    return folders.finish(CARD, items, rows, aggregate(rows), options, warnings)
+    return folders.evaluate_flat(CARD, pred, gt, options,
+                                 alpha_dirs=("mask", "validation/mask"), trimap_dirs=("trimap",),
+                                 reading="pil", score=_score, aggregate=aggregate)

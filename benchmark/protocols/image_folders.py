@@ -257,3 +257,29 @@ def finish(card, items: list[ImageItem], rows: list[dict], figures: dict[str, fl
     metrics = {m: finite_or_none(figures[m]) for m in names}
     gt_files = sorted({i.gt for i in items} | {i.trimap for i in items if i.trimap is not None})
     return Result(per_frame=df, metrics=metrics, gt_files=gt_files, warnings=warnings)
+
+
+def running_means(rows: list[dict], metrics, start: float | int = 0) -> dict[str, float]:
+    """Each metric summed in row order from ``start`` (``0.`` or the int ``0``, as the original's
+    accumulator is) and divided by the number of rows: the originals' plain Python averages."""
+    out = {}
+    for m in metrics:
+        total = start
+        for r in rows:
+            total += r[m]
+        out[m] = total / len(rows)
+    return out
+
+
+def evaluate_flat(card, pred, gt, options, *, alpha_dirs: tuple[str, ...], trimap_dirs: tuple[str, ...],
+                  reading: str, score, aggregate):
+    """The whole run of an image protocol: find the alphas and trimaps, pair them with the
+    predictions, score each image with ``score(item, workspace)`` and the dataset with
+    ``aggregate(rows)``."""
+    refuse_full_precision(options, card.name)
+    alphas = alpha_folder(gt, alpha_dirs)
+    trimaps = trimap_folder(alphas, options.trimap, trimap_dirs)
+    items = pair_images(pred, alphas, trimaps)
+    warnings = reading_warnings([f for i in items for f in (i.pred, i.gt, i.trimap)], reading)
+    rows = score_images(items, score, options, card.name)
+    return finish(card, items, rows, aggregate(rows), options, warnings)

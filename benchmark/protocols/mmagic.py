@@ -96,23 +96,12 @@ def _score(item: folders.ImageItem, ws: Workspace) -> dict[str, float | int]:
 
 
 def aggregate(rows: list[dict]) -> dict[str, float]:
-    """mmagic's ``average``: a running sum from 0, divided by the number of images."""
-    out = {}
-    for m in METRICS:
-        total = 0
-        for r in rows:
-            total += r[m]
-        out[m] = total / len(rows)
-    return out
+    """mmagic's ``average``: a running sum from the int 0, divided by the number of images."""
+    return folders.running_means(rows, METRICS, 0)
 
 
 def run(pred, gt, options: Options) -> Result:
     """Score PRED against GT (flat folders or Composition-1k) with trimaps, as mmagic's evaluator does."""
-    folders.refuse_full_precision(options, CARD.name)
-    alphas = folders.alpha_folder(gt, ("alpha_copy", "alpha"))
-    trimaps = folders.trimap_folder(alphas, options.trimap, ("trimaps", "trimap"))
-    items = folders.pair_images(pred, alphas, trimaps)
-    files = [f for i in items for f in (i.pred, i.gt, i.trimap)]
-    warnings = folders.reading_warnings(files, "gray8")
-    rows = folders.score_images(items, _score, options, CARD.name)
-    return folders.finish(CARD, items, rows, aggregate(rows), options, warnings)
+    return folders.evaluate_flat(CARD, pred, gt, options,
+                                 alpha_dirs=("alpha_copy", "alpha"), trimap_dirs=("trimaps", "trimap"),
+                                 reading="gray8", score=_score, aggregate=aggregate)

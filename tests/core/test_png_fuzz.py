@@ -14,8 +14,9 @@ FUZZER = Path(__file__).with_name("png_fuzz.py")
 
 
 def test_mutated_files_read_as_opencv_reads_them(tmp_path):
-    """About 5 s of CPU: 1200 seeded mutations of 16 valid files, five readers each. The fuzzer
-    first proves the bounds checks are compiled in (an out-of-bounds write must raise)."""
+    """About 5 s of CPU: 1200 seeded mutations of 14 valid files (PNG from OpenCV, Pillow and
+    with eXIf; JPEG), six readers each. The fuzzer first proves the bounds checks are compiled in
+    (an out-of-bounds write must raise)."""
     env = dict(os.environ, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path / "numba"))
     proc = subprocess.run([sys.executable, str(FUZZER), "--seed", "0", "--count", "1200"],
                           capture_output=True, text=True, env=env, timeout=300)
