@@ -90,6 +90,35 @@ def occlusion_shift(alpha: np.ndarray, front: np.ndarray, target: float) -> int:
     return best_dx
 
 
+def hidden_fractions(alphas: list[np.ndarray]) -> list[float | None]:
+    """Front-to-back float alphas -> for each added subject, the fraction of its alpha mass (in the
+    frame) hidden by the union of those in front (``None`` where it has no alpha in the frame)."""
+    front = alphas[0].astype(np.float64)
+    out: list[float | None] = []
+    for a in alphas[1:]:
+        a = a.astype(np.float64)
+        mass = float(a.sum())
+        out.append(float((a * front).sum()) / mass if mass > 0 else None)
+        front = front + a * (1 - front)
+    return out
+
+
+def occlusion_summary(shifts: list[int], frames: list[list[float | None]]) -> list[dict]:
+    """Per added subject, its shift and the occlusion it reached: on the first frame and the mean,
+    min and max over the frames where it is in view (rounded to 6 decimals), from the per-frame
+    :func:`hidden_fractions`."""
+    out = []
+    for k, dx in enumerate(shifts):
+        seen = [f[k] for f in frames if f[k] is not None]
+        first = frames[0][k] if frames else None
+        out.append({"shift": int(dx),
+                    "occlusion_first": None if first is None else round(first, 6),
+                    "occlusion_mean": round(float(np.mean(seen)), 6) if seen else None,
+                    "occlusion_min": round(min(seen), 6) if seen else None,
+                    "occlusion_max": round(max(seen), 6) if seen else None})
+    return out
+
+
 def layer_stack(subjects: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Front-to-back ``(fgr, alpha)`` float layers -> union colour, union alpha, visible alphas."""
     fgr0, a0 = subjects[0]
