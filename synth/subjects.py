@@ -5,9 +5,11 @@ subjects: the planned one in front, and ``n - 1`` more behind it (each behind th
 each with its own foreground clip, start frame (the first subject's speed and direction), static
 affine, crop, flip and motion, and an occlusion target from ``occlusion = [lo, hi]``: the fraction
 of the subject hidden by those in front. The plan records all of it (``subjects``). The target is
-met on the sequence's first frame by a horizontal shift of the added subject, the whole pixels
-(a step of width / 128 at most) whose occluded fraction is closest to the target (a subject must keep at least half of its alpha
-in the frame); its motion then moves it on. Instance ``i``'s visible alpha,
+met on the sequence's first frame (as rendered, motion blur included) by a horizontal shift of the
+added subject, the whole pixels (a step of width / 128 at most) whose occluded fraction is closest
+to the target (a subject must keep at least half of its alpha in the frame); its motion then moves
+it on. The shift and the fraction reached on each frame (:func:`hidden_fractions`) are logged per
+clip (``subjects.json``, copied into the manifest's plan; :func:`occlusion_summary`). Instance ``i``'s visible alpha,
 ``a_i * prod_{j < i} (1 - a_j)``, is written to ``pha/<i>/NNNN.png`` (zeros when the sequence has
 fewer subjects), and ``pha/`` holds their union; every operation on the alpha (blur, sharpness,
 defocus, shake) is applied to the instances as to the union, so they add up to it (up to
