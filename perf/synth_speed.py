@@ -190,6 +190,7 @@ OPTIONS = {  # name -> (augment profile changes, output changes)
     "codec h265": ({"codec_p": 1.0, "codecs": ["h265"]}, {}),
     "linear-light composition": ({}, {"compose": "linear"}),
     "two subjects (occlusion 0.1-0.4)": ({"subjects": [2, 2]}, {}),
+    "two subjects, motion blur on both (8 samples)": ({"subjects": [2, 2], "motion_blur_p": 1.0}, {}),
     "trimap layer": ({}, {"layers": ["com", "fgr", "pha", "bgr", "trimap"]}),
     "mask layer": ({}, {"layers": ["com", "fgr", "pha", "bgr", "mask"]}),
 }

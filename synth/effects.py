@@ -7,7 +7,7 @@ from the sequence's own generator per operation (as every other operation of
 profile whose probability is 0 records nothing, so the manifests of recipes that do not use an
 effect are what they were before it existed.
 
-- ``motion_blur``: the subject's geometry integrated over the exposure (a fraction of the frame
+- ``motion_blur``: each subject's geometry integrated over the exposure (a fraction of the frame
   interval, centred on the frame's time) along the eased motion, ``samples`` positions averaged
   with premultiplied alpha: colour and alpha blur together, only where the subject moves;
 - ``defocus_bg`` / ``defocus_fg``: a disc (pillbox) blur of the background, or of the subject

@@ -25,7 +25,7 @@ from .compose import compose, compose_linear
 from .effects import exposure_times, shake_path
 from .geometry import crop_matrix, hflip_matrix, params_matrix, shrink, warp
 from .guidance import guidance_layers
-from .subjects import layer_stack, occlusion_shift, shift
+from .subjects import hidden_fractions, layer_stack, occlusion_shift, shift
 from .motion import motion_at, ramp_at
 
 _NOISE_LAYER = {"fgr": 1, "bgr": 2}
@@ -89,8 +89,10 @@ def _bg_is_static(aug: dict) -> bool:
 
 
 def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
-                 memo: _Memo | None = None) -> tuple[dict[str, np.ndarray], dict]:
-    """Frame ``t`` of a planned sequence.
+                 memo: _Memo | None = None, log: dict | None = None) -> tuple[dict[str, np.ndarray], dict]:
+    """Frame ``t`` of a planned sequence (with several subjects, ``log`` if given receives each
+    added subject's ``shift`` and the fraction ``hidden`` of it, see
+    :func:`mbench.synth.subjects.hidden_fractions`).
 
     Returns
     -------
@@ -114,8 +116,8 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
     every_step = settings.get("resampling") == "every-step"
     shrink_to = rvm.shrink if every_step else shrink
 
-    def source_fg():  # the frame at its working size
-        return tuple(shrink_to(a, fg["work"]) for a in sources.read_fg(fg["source"], clip, fi))
+    def source_fg(index: int = fi):  # the frame at its working size
+        return tuple(shrink_to(a, fg["work"]) for a in sources.read_fg(fg["source"], clip, index))
 
     def source_bg():
         return shrink_to(sources.read_bg(bg["source"], item, bi), bg["work"])
@@ -123,17 +125,18 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
     fg_flip = bool(fg["flip"]) != bool(aug["fg_flip"])
     floats: dict[str, np.ndarray] = {}
 
-    def fg_once(time: float) -> tuple[np.ndarray, np.ndarray]:  # the subject at a (sub-frame) time
+    def fg_once(time: float, index: int = fi) -> tuple[np.ndarray, np.ndarray]:  # the subject at a (sub-frame) time
         m_fg = _chain(aug, "fg", time, length, tuple(fg["work"]), out, fg_flip, memo)
         if sources.fg_warps(fg["source"], clip, fg["work"]):  # the source resamples once itself
-            return memo.get(("fg-warp", fi, m_fg.tobytes()),
-                            lambda: sources.read_fg_warped(fg["source"], clip, fi, m_fg, out))
-        return tuple(warp(a, m_fg, out) for a in memo.get(("fg", fi), source_fg))
+            return memo.get(("fg-warp", index, m_fg.tobytes()),
+                            lambda: sources.read_fg_warped(fg["source"], clip, index, m_fg, out))
+        return tuple(warp(a, m_fg, out) for a in memo.get(("fg", index), lambda: source_fg(index)))
 
-    def fg_float(time: float) -> tuple[np.ndarray, np.ndarray]:
+    def fg_float(time: float, index: int = fi) -> tuple[np.ndarray, np.ndarray]:
         if every_step:
-            return tuple(rvm.layer_geometry(aug, "fg", memo.get(("fg", fi), source_fg), time, length, out, fg_flip))
-        return tuple(_unit(a) for a in fg_once(time))
+            return tuple(rvm.layer_geometry(aug, "fg", memo.get(("fg", index), lambda: source_fg(index)),
+                                            time, length, out, fg_flip))
+        return tuple(_unit(a) for a in fg_once(time, index))
 
     if every_step and settings["geometry"] != "stretch":  # RVM: one resampling per step, floats after
         floats["fgr"], floats["pha"] = fg_float(u)
@@ -172,21 +175,37 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
             return tuple(_unit(a) for a in sources.read_fg_warped(sub["source"], s_clip, index, m, out))
         return tuple(_unit(warp(a, m, out)) for a in frames())
 
-    def shifts() -> list[int]:  # each added subject's shift, from the sequence's first frame
-        front, out_dx = fg_float(0)[1], []
-        for k, sub in enumerate(plan["subjects"]):
-            a = added_subject(k, sub["frames"][0], 0)[1]
-            out_dx.append(occlusion_shift(a, front, sub["occlusion"]))
+    blur = aug.get("motion_blur") if settings["geometry"] != "stretch" else None
+
+    def exposed(at, moves: bool, v: int) -> tuple[np.ndarray, np.ndarray]:
+        """A subject (``at(time)``) at source frame ``v``, integrated along its own path over the
+        exposure when it moves and the sequence has motion blur."""
+        if blur and moves:
+            return fx.integrate([at(x) for x in exposure_times(v, blur, length)])
+        return at(v)
+
+    fg_moves = bool(aug["fg_motion"] or aug["joint_motion"])
+
+    def added_at(k: int, v: int) -> tuple[np.ndarray, np.ndarray]:  # added subject k at frame v, unshifted
+        sub = plan["subjects"][k]
+        index = sub["frames"][v]
+        return exposed(lambda x: added_subject(k, index, x), bool(sub["augment"]["fg_motion"] or aug["joint_motion"]), v)
+
+    def shifts() -> list[int]:  # each added subject's shift, from the sequence's first frame as rendered
+        v = pause_source(aug, 0)
+        front, out_dx = exposed(lambda x: fg_float(x, fg["frames"][v]), fg_moves, v)[1], []
+        for k in range(len(plan["subjects"])):
+            a = added_at(k, v)[1]
+            out_dx.append(occlusion_shift(a, front, plan["subjects"][k]["occlusion"]))
             front = front + shift(a, out_dx[-1]) * (1 - front)
         return out_dx
 
     def shift_subject(k: int) -> tuple[np.ndarray, np.ndarray]:
-        dx = memo.get(("subject-shifts",), shifts)[k]
-        return tuple(shift(a, dx) for a in added_subject(k, plan["subjects"][k]["frames"][u], u))
+        dx = memo.get(("subject-shifts",), shifts)[k]  # a shift commutes with the exposure's average
+        return tuple(shift(a, dx) for a in added_at(k, u))
 
-    blur = aug.get("motion_blur")
-    if blur and settings["geometry"] != "stretch" and (aug["fg_motion"] or aug["joint_motion"]):
-        floats["fgr"], floats["pha"] = fx.integrate([fg_float(x) for x in exposure_times(u, blur, length)])
+    if blur and fg_moves:
+        floats["fgr"], floats["pha"] = exposed(fg_float, True, u)
 
     def f(name):  # the float32 version of a layer, made on first use
         if name not in floats:
@@ -196,6 +215,8 @@ def render_frame(plan: dict, settings: dict, sources: SourceSet, t: int,
     alphas = ("pha",)  # the union alpha and, with several subjects, each one's visible alpha
     if plan.get("subjects") is not None:
         stack = [(f("fgr"), f("pha"))] + [shift_subject(k) for k in range(len(plan["subjects"]))]
+        if log is not None:  # measured before the pixel operations below (all of them move every subject alike)
+            log.update(shifts=list(memo.get(("subject-shifts",), shifts)), hidden=hidden_fractions([a for _, a in stack]))
         floats["fgr"], floats["pha"], visible = layer_stack(stack)
         alphas += tuple(f"pha/{i}" for i in range(len(visible)))
         floats.update({f"pha/{i}": v for i, v in enumerate(visible)})
@@ -279,16 +300,25 @@ def _capture(bgr: np.ndarray, aug: dict, out: tuple[int, int], border: str) -> n
     return bgr
 
 
-def render_sequence(plan: dict, settings: dict, sources: SourceSet) -> Iterator[tuple[dict, dict]]:
+def render_sequence(plan: dict, settings: dict, sources: SourceSet,
+                    log: list | None = None) -> Iterator[tuple[dict, dict]]:
     """``(layers, signature)`` for each frame of a planned sequence, in order (a sequence whose
-    ``com`` goes through a video codec is rendered whole first, then transcoded)."""
+    ``com`` goes through a video codec is rendered whole first, then transcoded); ``log`` if given
+    receives each frame's ``log`` of :func:`render_frame`."""
     memo = _Memo()
+
+    def frame(t: int) -> tuple[dict, dict]:
+        if log is None:
+            return render_frame(plan, settings, sources, t, memo)
+        log.append({})
+        return render_frame(plan, settings, sources, t, memo, log[-1])
+
     codec = plan["augment"].get("codec")
     if codec and codec["codec"] != "jpeg" and "com" in settings["layers"]:
-        frames = [render_frame(plan, settings, sources, t, memo) for t in range(plan["length"])]
+        frames = [frame(t) for t in range(plan["length"])]
         coms = fx.transcode([layers["com"] for layers, _ in frames], codec["codec"], codec["crf"])
         for (layers, signature), com in zip(frames, coms):
             yield dict(layers, com=com), signature
         return
     for t in range(plan["length"]):
-        yield render_frame(plan, settings, sources, t, memo)
+        yield frame(t)

@@ -5,9 +5,11 @@ subjects: the planned one in front, and ``n - 1`` more behind it (each behind th
 each with its own foreground clip, start frame (the first subject's speed and direction), static
 affine, crop, flip and motion, and an occlusion target from ``occlusion = [lo, hi]``: the fraction
 of the subject hidden by those in front. The plan records all of it (``subjects``). The target is
-met on the sequence's first frame by a horizontal shift of the added subject, the whole pixels
-(a step of width / 128 at most) whose occluded fraction is closest to the target (a subject must keep at least half of its alpha
-in the frame); its motion then moves it on. Instance ``i``'s visible alpha,
+met on the sequence's first frame (as rendered, motion blur included) by a horizontal shift of the
+added subject, the whole pixels (a step of width / 128 at most) whose occluded fraction is closest
+to the target (a subject must keep at least half of its alpha in the frame); its motion then moves
+it on. The shift and the fraction reached on each frame (:func:`hidden_fractions`) are logged per
+clip (``subjects.json``, copied into the manifest's plan; :func:`occlusion_summary`). Instance ``i``'s visible alpha,
 ``a_i * prod_{j < i} (1 - a_j)``, is written to ``pha/<i>/NNNN.png`` (zeros when the sequence has
 fewer subjects), and ``pha/`` holds their union; every operation on the alpha (blur, sharpness,
 defocus, shake) is applied to the instances as to the union, so they add up to it (up to
@@ -88,6 +90,35 @@ def occlusion_shift(alpha: np.ndarray, front: np.ndarray, target: float) -> int:
         if best is None or err < best - 1e-12:
             best, best_dx = err, dx
     return best_dx
+
+
+def hidden_fractions(alphas: list[np.ndarray]) -> list[float | None]:
+    """Front-to-back float alphas -> for each added subject, the fraction of its alpha mass (in the
+    frame) hidden by the union of those in front (``None`` where it has no alpha in the frame)."""
+    front = alphas[0].astype(np.float64)
+    out: list[float | None] = []
+    for a in alphas[1:]:
+        a = a.astype(np.float64)
+        mass = float(a.sum())
+        out.append(float((a * front).sum()) / mass if mass > 0 else None)
+        front = front + a * (1 - front)
+    return out
+
+
+def occlusion_summary(shifts: list[int], frames: list[list[float | None]]) -> list[dict]:
+    """Per added subject, its shift and the occlusion it reached: on the first frame and the mean,
+    min and max over the frames where it is in view (rounded to 6 decimals), from the per-frame
+    :func:`hidden_fractions`."""
+    out = []
+    for k, dx in enumerate(shifts):
+        seen = [f[k] for f in frames if f[k] is not None]
+        first = frames[0][k] if frames else None
+        out.append({"shift": int(dx),
+                    "occlusion_first": None if first is None else round(first, 6),
+                    "occlusion_mean": round(float(np.mean(seen)), 6) if seen else None,
+                    "occlusion_min": round(min(seen), 6) if seen else None,
+                    "occlusion_max": round(max(seen), 6) if seen else None})
+    return out
 
 
 def layer_stack(subjects: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:

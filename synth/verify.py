@@ -66,7 +66,8 @@ def verify(root: str | os.PathLike, *, workers: int | None = None, quiet: bool =
         ``{"files": n, "bad": [(relative path, problem), ...]}``.
     """
     root = Path(root)
-    files = read_manifest(root)["files"]
+    manifest = read_manifest(root)
+    files = manifest["files"]
     items = [(safe_join(root, rel, root / MANIFEST, "files key"), rel, digest) for rel, digest in sorted(files.items())]
     bad = []
     results = ordered_map(_check, items, workers or default_workers())
@@ -74,7 +75,8 @@ def verify(root: str | os.PathLike, *, workers: int | None = None, quiet: bool =
         if problem:
             bad.append((rel, problem))
     listed = set(files)
-    clip_dirs = sorted({rel.rsplit("/", 2)[0] for rel in files})
+    # the clips' folders (a clip's own files, as its occlusion log, lie directly in it)
+    clip_dirs = sorted(manifest.get("clips") or {rel.rsplit("/", 2)[0] for rel in files})
     for clip in clip_dirs:
         folder = safe_join(root, clip, root / MANIFEST, "files key")
         if folder.is_dir():

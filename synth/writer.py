@@ -32,11 +32,13 @@ from .catalog import SourceSet
 from .plan import Planner
 from .recipes import clip_lengths
 from .render import render_sequence
+from .subjects import occlusion_summary
 
 MANIFEST = "manifest.json"
 SHARD_FILE = "shard.json"  # a finished shard (--shard K/N): the manifest of its clips, merged by shards.py
 RUN_RECORD = ".synth-run.json"
 FORMAT = "mbench-synth-1"
+SUBJECTS_LOG = "subjects.json"  # per clip with several subjects: the shifts and occlusion reached
 
 
 def layer_suffix(layer: str, output: dict) -> str:
@@ -50,10 +52,37 @@ def frame_names(n: int) -> list[str]:
     return [f"{i:0{width}d}" for i in range(n)]
 
 
+def has_subjects(plan: dict) -> bool:
+    """Whether a clip's profile can add subjects (its occlusion log, :data:`SUBJECTS_LOG`, exists)."""
+    return any(seq.get("subjects") is not None for seq in plan["sequences"])
+
+
 def clip_files(plan: dict, output: dict) -> list[str]:
     """Paths (relative to the clip folder) of every file of a clip, in writing order."""
-    return [f"{layer}/{name}{layer_suffix(layer, output)}"
-            for name in frame_names(plan["frames"]) for layer in output["layers"]]
+    frames = [f"{layer}/{name}{layer_suffix(layer, output)}"
+              for name in frame_names(plan["frames"]) for layer in output["layers"]]
+    return frames + [SUBJECTS_LOG] if has_subjects(plan) else frames
+
+
+def _subjects_log(plan: dict, logs: list[list[dict]]) -> bytes:
+    """The clip's occlusion log: per sequence, per added subject, the shift and occlusion reached."""
+    sequences = []
+    for seq, frames in zip(plan["sequences"], logs):
+        subs = seq.get("subjects") or []
+        sequences.append(occlusion_summary(frames[0]["shifts"], [f["hidden"] for f in frames]) if subs else [])
+    return dumps_json({"sequences": sequences}).encode("utf-8")
+
+
+def add_subjects_log(plan: dict, folder: Path) -> None:
+    """Copy a finished clip's occlusion log into its plan's ``subjects`` entries (for the manifest)."""
+    if not has_subjects(plan):
+        return
+    import json
+
+    logged = json.loads((folder / SUBJECTS_LOG).read_text("utf-8"))["sequences"]
+    for seq, entries in zip(plan["sequences"], logged):
+        for sub, entry in zip(seq.get("subjects") or [], entries):
+            sub.update(entry)
 
 
 def _write_new(path: str, data: bytes) -> None:
@@ -79,9 +108,11 @@ def write_clip(plan: dict, settings: dict, output: dict, sources: SourceSet, fin
         for layer in output["layers"]:
             (tmp / layer).mkdir()
         folder = str(tmp)
+        logs: list[list[dict]] = []
         for sequence in plan["sequences"]:
             last: dict[str, tuple] = {}  # layer -> (signature, bytes, digest): reuse within a sequence
-            for layers, signature in render_sequence(sequence, settings, sources):
+            logs.append([])
+            for layers, signature in render_sequence(sequence, settings, sources, logs[-1]):
                 name = next(names)
                 for layer, suffix in suffixes.items():
                     if layer in last and last[layer][0] == signature[layer]:
@@ -95,6 +126,10 @@ def write_clip(plan: dict, settings: dict, output: dict, sources: SourceSet, fin
                     sums[rel] = digest
                 if on_frame:
                     on_frame()
+        if has_subjects(plan):
+            data = _subjects_log(plan, logs)
+            _write_new(os.path.join(folder, SUBJECTS_LOG), data)
+            sums[SUBJECTS_LOG] = hashlib.sha256(data).hexdigest()
     return sums
 
 
@@ -211,6 +246,8 @@ def synthesize(recipe: dict, out: str | os.PathLike, *, seed: int, sources: Sour
             else:
                 sums.update({f"{cid}/{rel}": d for rel, d in found.items()})
         _run_jobs(todo, plans, planners, recipe, sources, out, sums, workers or default_workers(), quiet)
+        for cid, plan in plans.items():  # written now or by the killed run: the same bytes
+            add_subjects_log(plan, out / cid)
         manifest = dict(fingerprint, splits={s: {"clips": p.config["clips"], "frames": sum(p.lengths)}
                                              for s, p in planners.items()},
                         clips=plans, files=dict(sorted(sums.items())))

@@ -9,8 +9,11 @@ import pytest
 
 from mbench.errors import BadInput
 from mbench.frames import read_alpha
+from mbench.synth.catalog import SourceSet
+from mbench.synth.plan import Planner
 from mbench.synth.recipes import resolve
-from mbench.synth.subjects import layer_stack, occlusion_shift
+from mbench.synth.subjects import hidden_fractions, layer_stack, occlusion_shift, occlusion_summary
+from mbench.synth.writer import synthesize
 
 RECIPE = """size = [64, 48]
 [sources]
@@ -100,3 +103,63 @@ def test_bad_subject_counts(tmp_path, subjects):
     recipe.write_text(RECIPE.format(subjects=subjects))
     with pytest.raises(BadInput):
         resolve(str(recipe))
+
+
+def test_hidden_fractions_and_their_summary_by_hand():
+    front = np.array([[1.0, 0.5, 0.0, 0.0]], np.float32)
+    back = np.array([[1.0, 1.0, 1.0, 1.0]], np.float32)  # mass 4: hidden 1 + 0.5
+    third = np.array([[0.0, 0.0, 0.0, 0.5]], np.float32)  # behind both, where neither is
+    assert hidden_fractions([front, back, third]) == pytest.approx([1.5 / 4, 1.0])
+    assert hidden_fractions([front, np.zeros_like(back)]) == [None]  # out of the frame: no fraction
+    frames = [[0.25, None], [0.5, None], [0.0, 0.75]]
+    assert occlusion_summary([3, -2], frames) == [
+        {"shift": 3, "occlusion_first": 0.25, "occlusion_mean": 0.25, "occlusion_min": 0.0, "occlusion_max": 0.5},
+        {"shift": -2, "occlusion_first": None, "occlusion_mean": 0.75, "occlusion_min": 0.75, "occlusion_max": 0.75}]
+
+
+def test_the_occlusion_reached_is_logged_for_every_sequence(tmp_path):
+    recipe = tmp_path / "m.toml"
+    recipe.write_text(RECIPE.format(subjects="[2, 3]").replace("clips = 3", "clips = 6"))
+    out = tmp_path / "d"
+    resolved = resolve(str(recipe))
+    synthesize(resolved, out, seed=0, sources=SourceSet.for_recipe(resolved), workers=1, quiet=True)
+    manifest = json.loads((out / "manifest.json").read_text())
+    errors = []
+    for cid, plan in manifest["clips"].items():
+        assert f"{cid}/subjects.json" in manifest["files"]
+        for seq in plan["sequences"]:
+            assert seq["subjects"]
+            for sub in seq["subjects"]:
+                lo, first, hi = sub["occlusion_min"], sub["occlusion_first"], sub["occlusion_max"]
+                assert isinstance(sub["shift"], int) and abs(sub["shift"]) < 64
+                assert 0 <= lo <= first <= hi <= 1 and lo <= sub["occlusion_mean"] <= hi
+                errors.append(abs(first - sub["occlusion"]))
+    # frame 0 meets the target up to the whole-pixel steps of the shift (these subjects are ~20 px wide)
+    assert max(errors) < 0.06 and np.mean(errors) < 0.03
+
+
+def test_motion_blur_moves_every_subject_along_its_own_path(tmp_path, monkeypatch):
+    import mbench.synth.render as render
+
+    recipe = tmp_path / "m.toml"
+    recipe.write_text(RECIPE.format(subjects="[3, 3]").replace("sharpness_p = 0.5", "fg_motion_p = 1.0\nmotion_blur_p = 1.0"))
+    resolved = resolve(str(recipe))
+    sources = SourceSet.for_recipe(resolved)
+    planner = Planner(resolved, "train", 0, sources)
+    seq = planner.clip_plan(0)["sequences"][0]
+    assert seq["augment"]["motion_blur"] and all(s["augment"]["fg_motion"] for s in seq["subjects"])
+    settings = planner.settings()
+    monkeypatch.setattr(render, "occlusion_shift", lambda *a: 0)  # the same places with and without blur
+    sharp_seq = json.loads(json.dumps(seq))
+    sharp_seq["augment"]["motion_blur"]["exposure"] = 0.0  # every sample at the frame's time: no blur
+    blurred, _ = render.render_frame(seq, settings, sources, 1)
+    sharp, _ = render.render_frame(sharp_seq, settings, sources, 1)
+    union = sum(blurred[f"pha/{i}"].astype(int) for i in range(3))
+    assert np.abs(union - blurred["pha"]).max() <= 1
+    for i in range(3):
+        # where nothing stands in front, a subject's own alpha shows: it is blurred itself
+        alone = np.ones(union.shape, bool)
+        for j in range(i):
+            alone &= (blurred[f"pha/{j}"] == 0) & (sharp[f"pha/{j}"] == 0)
+        diff = np.abs(blurred[f"pha/{i}"].astype(int) - sharp[f"pha/{i}"])[alone]
+        assert diff.max() >= 10, i
