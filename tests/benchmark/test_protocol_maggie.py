@@ -144,12 +144,14 @@ def test_missing_instances_and_masks_are_bad_input(tmp_path):
         maggie.run(pred, gt / "missing", Options())
 
 
+@pytest.mark.parametrize("shape,size", [(cv2.MORPH_ELLIPSE, 25), (cv2.MORPH_ELLIPSE, 7), (cv2.MORPH_RECT, 5),
+                                        (cv2.MORPH_CROSS, 9), (cv2.MORPH_ELLIPSE, 3)])
 @pytest.mark.parametrize("seed", range(4))
-def test_transition_band_equals_opencv_morphology(seed):
+def test_transition_band_equals_opencv_morphology(seed, shape, size):
     from mbench.benchmark.kernels import video as vk
 
     rng = np.random.default_rng(seed)
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (25, 25))
+    k = cv2.getStructuringElement(shape, (size, size))  # other elements: the inscribed-square shortcut
     h, w = rng.integers(1, 70, 2)
     a = mattes.clip(max(h, 8), max(w, 8), 1, seed)[1][0][:h, :w]
     a[rng.random(a.shape) < 0.01] = 7
