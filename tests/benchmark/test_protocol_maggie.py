@@ -174,3 +174,16 @@ def test_cli_refuses_missing_guidance_masks_with_one_line(tmp_path):
                         "--protocol", "maggie", "--out", str(out), "--quiet"], capture_output=True, text=True)
     assert r.returncode == 2 and not out.exists()
     assert r.stderr.strip().count("\n") == 0 and "guidance masks" in r.stderr
+
+
+def test_reading_warnings_name_the_first_deep_and_colour_predictions(tmp_path):
+    pred, gt = write_vim(tmp_path, make_videos())
+    assert maggie.run(pred, gt, Options()).warnings == []
+    for path, f in ((pred / "c/00001.png", lambda a: np.dstack([a, a, a])),
+                    (pred / "a/00003/01.png", lambda a: a.astype(np.uint16) * 257),
+                    (pred / "b/00004.png", lambda a: a.astype(np.uint16) * 257)):
+        cv2.imwrite(str(path), f(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)))
+    warnings = maggie.run(pred, gt, Options()).warnings
+    assert len(warnings) == 2
+    assert warnings[0].startswith(f"{pred / 'a/00003/01.png'}: 16-bit image")
+    assert warnings[1].startswith(f"{pred / 'c/00001.png'}: image has colour/alpha channels")
