@@ -357,7 +357,7 @@ def grad_class_sums(p: np.ndarray, g: np.ndarray, sp: float, sg: float, cls: np.
 
 
 def transition_band(a: np.ndarray, element: np.ndarray, inside: int = 1, fg: int = 0,
-                    fg_from: int = 256) -> np.ndarray:
+                    fg_from: int = 256, ws: Workspace | None = None) -> np.ndarray:
     """``(cv2.dilate(a, element) - cv2.erode(a, element)) > 0`` (the default border, which ignores
     pixels outside the image) for a row-convex, 4-connected structuring element, as uint8: ``inside``
     in the band, elsewhere ``fg`` where ``a >= fg_from`` and 0 otherwise (a trimap in one pass).
@@ -365,9 +365,13 @@ def transition_band(a: np.ndarray, element: np.ndarray, inside: int = 1, fg: int
     A window that is 4-connected holds two different values exactly when it holds two 4-adjacent
     pixels with different values; those pairs are counted with prefix sums, first over the window's
     bounding square (a pair-free square settles the pixel in O(1)), then row by row of the element.
+    ``ws``: scratch for the prefix sums (a fresh buffer per frame costs page faults).
     """
     lo, hi = _element_rows(element.tobytes(), element.shape)
-    return _band(np.ascontiguousarray(a), lo, hi, element.shape[0] // 2, inside, fg, fg_from)
+    ws = ws if ws is not None else Workspace()
+    shape = (a.shape[0] + 1, a.shape[1] + 1)
+    return _band(np.ascontiguousarray(a), lo, hi, element.shape[0] // 2, inside, fg, fg_from,
+                 ws.array("band_h", shape, np.int32), ws.array("band_v", shape, np.int32))
 
 
 @lru_cache(maxsize=8)
@@ -386,7 +390,7 @@ def _box(s, r0, r1, c0, c1):
 
 
 @njit(nogil=True, cache=True)
-def _band(a, lo, hi, cy, inside, fg, fg_from):
+def _band(a, lo, hi, cy, inside, fg, fg_from, sh, sv):
     h, w = a.shape
     tile = 8
     # 8x8 blocks whose whole neighbourhood (the window reaches 12 pixels: two blocks each way) is
@@ -394,8 +398,12 @@ def _band(a, lo, hi, cy, inside, fg, fg_from):
     flat, value = grad_kernels.tile_map(a, tile)
     nty, ntx = flat.shape
     reach = (max(cy, -lo.min(), hi.max()) + tile - 1) // tile
-    sh = np.zeros((h + 1, w + 1), np.int32)  # 2-D prefix sums of a[y, x] != a[y, x + 1]
-    sv = np.zeros((h + 1, w + 1), np.int32)  # ... and of a[y, x] != a[y + 1, x]
+    # sh, sv: 2-D prefix sums of a[y, x] != a[y, x + 1] and of a[y, x] != a[y + 1, x]; the loop
+    # writes all but the zero first row and column
+    sh[0, :] = 0
+    sv[0, :] = 0
+    sh[:, 0] = 0
+    sv[:, 0] = 0
     for y in range(h):
         rh = np.int32(0)
         rv = np.int32(0)

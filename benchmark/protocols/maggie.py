@@ -196,8 +196,9 @@ def _read_gt(path: Path) -> np.ndarray:
 class _Frames:
     """Decoded frames of one video (clamped predictions, GT, trimaps), kept while windows need them."""
 
-    def __init__(self, video: _Video):
+    def __init__(self, video: _Video, ws: Workspace):
         self.video = video
+        self.ws = ws
         self.cache: dict[int, tuple] = {}
         self.infos: dict[Path, ImageInfo] = {}  # prediction headers, for the reading warnings
 
@@ -213,7 +214,7 @@ class _Frames:
                 raise BadInput(f"prediction is {p.shape[-1]}x{p.shape[-2]}, ground truth "
                                f"{g.shape[-1]}x{g.shape[-2]}", self.video.pred[f][0])
             p = vk.clamp_codes(p, 1, 254)  # alpha <= 1/255 -> 0, >= 254/255 -> 1
-            t = np.stack([_trimap(a) for a in g])
+            t = np.stack([_trimap(a, self.ws) for a in g])
             self.cache[f] = (p, g, t)
         return self.cache[f]
 
@@ -222,9 +223,9 @@ class _Frames:
             del self.cache[k]
 
 
-def _trimap(a: np.ndarray) -> np.ndarray:
+def _trimap(a: np.ndarray, ws: Workspace) -> np.ndarray:
     # 1 where (cv2.dilate - cv2.erode) > 0 with the 25x25 ellipse, else 2 where a >= 128, else 0
-    return vk.transition_band(a, _KERNEL, inside=1, fg=2, fg_from=128)
+    return vk.transition_band(a, _KERNEL, inside=1, fg=2, fg_from=128, ws=ws)
 
 
 _T64 = np.arange(0, 1 + 0.1, 0.1)
@@ -304,8 +305,8 @@ def _temporal(frames: _Frames, call: Call, ws: Workspace) -> dict[str, tuple[flo
 
 def _score_video(item):
     video, calls = item
-    frames = _Frames(video)
     ws = Workspace()
+    frames = _Frames(video, ws)
     lut = vk.level_lut_u8(_T64)
     rows = []
     for call in calls:
