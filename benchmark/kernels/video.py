@@ -364,13 +364,17 @@ def transition_band(a: np.ndarray, element: np.ndarray, inside: int = 1, fg: int
 
     A window that is 4-connected holds two different values exactly when it holds two 4-adjacent
     pixels with different values; those pairs are counted with prefix sums, first over the window's
-    bounding square (a pair-free square settles the pixel in O(1)), then row by row of the element.
+    bounding square (a pair-free square settles the pixel in O(1)), then, for an element that is a
+    staircase of centred rectangles (symmetric, rows no wider than those nearer the centre: ellipses,
+    crosses, squares), over each rectangle (a 4-adjacent pair inside the staircase lies inside one of
+    its rectangles), else row by row of the element.
     ``ws``: scratch for the prefix sums (a fresh buffer per frame costs page faults).
     """
     lo, hi = _element_rows(element.tobytes(), element.shape)
+    rects = _staircase(lo.tobytes(), hi.tobytes())
     ws = ws if ws is not None else Workspace()
     shape = (a.shape[0] + 1, a.shape[1] + 1)
-    return _band(np.ascontiguousarray(a), lo, hi, element.shape[0] // 2, inside, fg, fg_from,
+    return _band(np.ascontiguousarray(a), lo, hi, rects, element.shape[0] // 2, inside, fg, fg_from,
                  ws.array("band_h", shape, np.int32), ws.array("band_v", shape, np.int32))
 
 
@@ -383,6 +387,22 @@ def _element_rows(data: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, np.n
     return lo, hi
 
 
+@lru_cache(maxsize=8)
+def _staircase(lo_bytes: bytes, hi_bytes: bytes) -> np.ndarray:
+    """The element as a union of centred rectangles ``|dy| <= rows, |dx| <= cols`` (one row per
+    rectangle, largest area first), or no rows where it is not such a staircase."""
+    lo, hi = np.frombuffer(lo_bytes, np.int64), np.frombuffer(hi_bytes, np.int64)
+    n, cy = lo.size, lo.size // 2
+    none = np.zeros((0, 2), np.int64)
+    if n % 2 == 0 or not ((lo == -hi).all() and (hi >= 0).all() and (hi == hi[::-1]).all()):
+        return none
+    if (np.diff(hi[cy:]) > 0).any():
+        return none
+    rects = [(d, int(hi[cy + d])) for d in range(cy + 1) if d == cy or hi[cy + d + 1] < hi[cy + d]]
+    rects.sort(key=lambda r: -(2 * r[0] + 1) * (2 * r[1] + 1))
+    return np.array(rects, np.int64).reshape(-1, 2)
+
+
 @njit(nogil=True, cache=True, inline="always")
 def _box(s, r0, r1, c0, c1):
     """Sum of the counted map over rows r0..r1-1 and columns c0..c1-1 (2-D prefix sums ``s``)."""
@@ -390,7 +410,7 @@ def _box(s, r0, r1, c0, c1):
 
 
 @njit(nogil=True, cache=True)
-def _band(a, lo, hi, cy, inside, fg, fg_from, sh, sv):
+def _band(a, lo, hi, rects, cy, inside, fg, fg_from, sh, sv):
     h, w = a.shape
     tile = 8
     # 8x8 blocks whose whole neighbourhood (the window reaches 12 pixels: two blocks each way) is
@@ -447,6 +467,14 @@ def _band(a, lo, hi, cy, inside, fg, fg_from, sh, sv):
                     xa, xb = max(x - rx, 0), min(x + rx, w - 1)
                     # pairs with both pixels in the bounding square; none: the window is constant
                     if _box(sh, ya, yb + 1, xa, xb) + _box(sv, ya, yb, xa, xb + 1) == 0:
+                        continue
+                    if rects.shape[0]:
+                        for k in range(rects.shape[0]):
+                            qa, qb = max(y - rects[k, 0], 0), min(y + rects[k, 0], h - 1)
+                            pa, pb = max(x - rects[k, 1], 0), min(x + rects[k, 1], w - 1)
+                            if _box(sh, qa, qb + 1, pa, pb) + _box(sv, qa, qb, pa, pb + 1) > 0:
+                                out[y, x] = inside
+                                break
                         continue
                     qa, qb = max(y - sq, 0), min(y + sq, h - 1)
                     pa, pb = max(x - sq, 0), min(x + sq, w - 1)

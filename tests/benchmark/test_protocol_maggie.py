@@ -144,14 +144,21 @@ def test_missing_instances_and_masks_are_bad_input(tmp_path):
         maggie.run(pred, gt / "missing", Options())
 
 
+# not a staircase of centred rectangles: the row-by-row path
+_ASYMMETRIC = np.array([[0, 0, 1, 1, 0, 0, 0], [0, 1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1, 1],
+                        [0, 0, 1, 1, 1, 1, 1], [0, 0, 0, 1, 0, 0, 0]], np.uint8)
+
+
 @pytest.mark.parametrize("shape,size", [(cv2.MORPH_ELLIPSE, 25), (cv2.MORPH_ELLIPSE, 7), (cv2.MORPH_RECT, 5),
-                                        (cv2.MORPH_CROSS, 9), (cv2.MORPH_ELLIPSE, 3)])
+                                        (cv2.MORPH_CROSS, 9), (cv2.MORPH_ELLIPSE, 3), (None, 0)])
 @pytest.mark.parametrize("seed", range(4))
 def test_transition_band_equals_opencv_morphology(seed, shape, size):
     from mbench.benchmark.kernels import video as vk
 
     rng = np.random.default_rng(seed)
-    k = cv2.getStructuringElement(shape, (size, size))  # other elements: the inscribed-square shortcut
+    k = cv2.getStructuringElement(shape, (size, size)) if shape is not None else _ASYMMETRIC
+    lo, hi = vk._element_rows(k.tobytes(), k.shape)
+    assert (len(vk._staircase(lo.tobytes(), hi.tobytes())) > 0) == (shape is not None)  # which path runs
     h, w = rng.integers(1, 70, 2)
     a = mattes.clip(max(h, 8), max(w, 8), 1, seed)[1][0][:h, :w]
     a[rng.random(a.shape) < 0.01] = 7
