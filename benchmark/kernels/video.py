@@ -424,16 +424,20 @@ def _band(a, lo, hi, rects, cy, inside, fg, fg_from, sh, sv):
     sv[0, :] = 0
     sh[:, 0] = 0
     sv[:, 0] = 0
-    for y in range(h):
+    for y in range(h):  # branch-free inner loops: the last column and row have no pairs
         rh = np.int32(0)
-        rv = np.int32(0)
-        for x in range(w):
-            if x + 1 < w:
-                rh += np.int32(a[y, x] != a[y, x + 1])
-            if y + 1 < h:
-                rv += np.int32(a[y, x] != a[y + 1, x])
+        for x in range(w - 1):
+            rh += np.int32(a[y, x] != a[y, x + 1])
             sh[y + 1, x + 1] = sh[y, x + 1] + rh
-            sv[y + 1, x + 1] = sv[y, x + 1] + rv
+        sh[y + 1, w] = sh[y, w] + rh
+        rv = np.int32(0)
+        if y + 1 < h:
+            for x in range(w):
+                rv += np.int32(a[y, x] != a[y + 1, x])
+                sv[y + 1, x + 1] = sv[y, x + 1] + rv
+        else:
+            for x in range(w):
+                sv[y + 1, x + 1] = sv[y, x + 1]
     n = lo.size
     rx = max(-lo.min(), hi.max())
     # half side of the largest centred square inside the element: a pair in that square puts the
