@@ -67,15 +67,13 @@ def run(args: argparse.Namespace) -> int:
         if args.pred or args.gt:
             raise BadInput("--merge takes OUT and the shard folders, not PRED GT", "--merge")
         from mbench.benchmark.merge import merge
-        from mbench.benchmark.results import summary_table
+        from mbench.benchmark.results import read_summary, summary_table
 
-        import json
         from pathlib import Path
 
         merge(args.merge[0], args.merge[1:])
         if not args.quiet:
-            info = json.loads((Path(args.merge[0]) / "summary.json").read_text())
-            print(summary_table(info))
+            print(summary_table(read_summary(Path(args.merge[0]) / "summary.json")))
             print(f"merged {len(args.merge) - 1} shards into {args.merge[0]}")
         return 0
     if args.list_protocols:
@@ -93,13 +91,12 @@ def run(args: argparse.Namespace) -> int:
     from mbench.benchmark.results import summary_table
 
     if executor.wanted(args):  # the shards as jobs, merged into --out (docs/design.md 3)
-        import json
-
         from mbench.benchmark.merge import merge
+        from mbench.benchmark.results import read_summary
 
         out = executor.run_sharded(args, __name__, merge)
         if not args.quiet:
-            print(summary_table(json.loads((Path(out) / "summary.json").read_text())))
+            print(summary_table(read_summary(Path(out) / "summary.json")))
             print(f"wrote {args.out}/per_frame.csv, per_clip.csv, summary.json")
         return 0
     options = Options(trimap=None if args.trimap is None else Path(args.trimap),

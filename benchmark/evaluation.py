@@ -51,11 +51,11 @@ def score_plan(plan: EvalPlan, *, out=None, workers: int | None = None, device: 
 
 
 def plan_gt_files(plan: EvalPlan) -> list[Path]:
-    """Every ground-truth file the plan reads (alpha, foreground, trimaps)."""
+    """The ground-truth files that define the plan's targets (alpha, trimaps), for ``gt_hash``;
+    foreground colour (``fgr/``) is left out, so the hash does not depend on the metrics asked."""
     files: list[Path] = []
     for job in plan.jobs:
-        layers = [job.gt.layers["pha"]] + ([job.gt.layers["fgr"]] if job.fgr else [])
-        layers += [job.trimap] if job.trimap is not None else []
+        layers = [job.gt.layers["pha"]] + ([job.trimap] if job.trimap is not None else [])
         for layer in layers:
             files += [layer.path] if layer.is_video else list(layer.files)
     return files
@@ -88,8 +88,8 @@ def run_evaluation(pred_root, gt_root, *, convention: str = "rvm", metrics: list
                    trimap=None if plan.trimap_root is None else plan.trimap_root.resolve(),
                    shard=plan.shard, total_clips=plan.total_clips)
     info.update(engine_keys(load_protocol(conv.name), per_frame, plan.metrics, info,
-                            gt_file_hashes(plan_gt_files(plan), plan.gt_root), full_precision,
-                            plan.shard is not None))
+                            gt_file_hashes(plan_gt_files(plan), plan.gt_root, {"trimap": plan.trimap_root}),
+                            full_precision, plan.shard is not None))
     if out is not None:
         with atomic_dir(out) as tmp:
             write_evaluation(tmp, per_frame, plan.metrics, info)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from mbench.atomic import atomic_dir
-from mbench.benchmark.results import read_csv, summary, write_evaluation
+from mbench.benchmark.results import read_csv, read_summary, summary, write_evaluation
 from mbench.errors import BadInput
 from mbench.paths import check_output
 
@@ -19,12 +18,9 @@ def _read_shard(folder: Path) -> tuple[dict, pd.DataFrame]:
     folder = Path(folder)
     if not folder.is_dir():
         raise BadInput("shard folder not found", folder)
-    try:
-        info = json.loads((folder / "summary.json").read_text())
-    except FileNotFoundError:
-        raise BadInput("no summary.json (not an evaluation folder)", folder) from None
-    except ValueError:
-        raise BadInput("summary.json is not valid JSON", folder / "summary.json") from None
+    if not (folder / "summary.json").is_file():
+        raise BadInput("no summary.json (not an evaluation folder)", folder)
+    info = read_summary(folder / "summary.json")
     if "shard" not in info:
         raise BadInput("not a shard (its summary.json has no 'shard'; was it run with --shard?)", folder)
     return info, read_csv(folder / "per_frame.csv")

@@ -3,10 +3,15 @@
 Values are written with ``repr`` (shortest exact round trip), so shards merged from their CSV files
 give the very bytes a single run writes. Undefined values are ``nan`` in the CSVs, left out of the
 means, and ``null`` in JSON; ``metric_frames`` in the summary says how many frames each mean covers.
+
+This module is the one writer and the one parser of these files (:func:`read_summary`,
+:func:`read_csv`): merging shards, resuming and the leaderboard (which adds its consistency
+checks in :mod:`mbench.leaderboard.evaluation`) all read through it.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -40,15 +45,45 @@ def to_csv(df: pd.DataFrame) -> str:
     return rows_to_csv(df.columns, df.itertuples(index=False))
 
 
-def read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV written by :func:`to_csv` (clip and frame stay strings)."""
+def read_csv(path: Path, *, text: bool = False) -> pd.DataFrame:
+    """Read a CSV written by :func:`to_csv`.
+
+    ``text=False``: clip and frame stay strings, metric columns are floats (``nan`` undefined).
+    ``text=True``: every cell a string (so a caller can name the first bad cell), column names
+    stripped, and a file without rows refused.
+    """
     try:
-        return pd.read_csv(path, dtype={"clip": str, "frame": str}, keep_default_na=False,
-                           na_values=["nan"])
+        if text:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        else:
+            return pd.read_csv(path, dtype={"clip": str, "frame": str}, keep_default_na=False,
+                               na_values=["nan"])
     except FileNotFoundError:
         raise BadInput("file not found", path) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise BadInput(f"not a readable CSV ({type(e).__name__})", path) from None
+    except pd.errors.EmptyDataError:
+        raise BadInput("file is empty" if text else "not a readable CSV (EmptyDataError)", path) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
+        detail = " ".join(str(e).split())[:100] if text else type(e).__name__
+        raise BadInput(f"not a readable CSV ({detail})", path) from None
+    if len(df) == 0:
+        raise BadInput("CSV has a header but no rows", path)
+    df.columns = [c.strip() for c in df.columns]
+    return df
+
+
+def read_summary(path: Path) -> dict:
+    """``summary.json`` as a dict (only its form is checked here: a JSON object)."""
+    try:
+        info = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInput("file not found", path) from None
+    except (UnicodeDecodeError, OSError):
+        raise BadInput("summary.json cannot be read as UTF-8 text", path) from None
+    except json.JSONDecodeError as e:
+        raise BadInput(f"summary.json is not valid JSON (line {e.lineno}: {e.msg})", path) from None
+    if not isinstance(info, dict):
+        raise BadInput("summary.json must hold a JSON object", path)
+    return info
 
 
 def per_frame_table(rows_by_clip: dict[str, list[dict]], clip_order: list[str],

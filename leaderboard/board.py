@@ -84,6 +84,7 @@ class TableResult:
     reported: list[Row]        # published rows (empty without --reported)
     plan: resampling.Plan = field(default_factory=lambda: resampling.Plan("clips", 0))
     higher: frozenset[str] = frozenset()   # metrics where larger is better
+    fixed: tuple[str, ...] = ()            # metrics shown as figures only (not a mean of rows)
 
     def better(self, metric: str) -> str:
         """An arrow saying which way is better."""
@@ -108,6 +109,7 @@ def choose_sort(tables: list[Table], sort: str | None) -> list[str]:
         return [display.default_sort(t.convention) if display.default_sort(t.convention) in t.metrics
                 else t.metrics[0] for t in tables]
     known = {m for c in display.convention_names() for m in display.available_metrics(c)}
+    known |= {m for t in tables for m in t.metrics}
     if sort not in known:
         present = sorted({m for t in tables for m in t.metrics})
         raise BadInput(f"unknown metric (choose from {', '.join(present)})", f"--sort {sort}")
@@ -150,11 +152,17 @@ def compute_board(tables: list[Table], options: Options) -> list[TableResult]:
 
 
 def higher_is_better(table: Table) -> frozenset[str]:
-    """Metrics of ``table`` where larger is better: from the protocol cards of its evaluations
-    (``summary.json`` "card"."higher_is_better") or ``display.toml``."""
-    listed = {m for ev in table.evaluations
-              for m in (ev.summary.get("card") or {}).get("higher_is_better", []) or []}
+    """Metrics of ``table`` where larger is better: from its evaluations' ``metric_declarations``
+    and protocol cards, or ``display.toml`` for evaluations without them."""
+    listed = {m for ev in table.evaluations for m in ev.higher_is_better}
     return frozenset(m for m in table.metrics if m in listed or display.higher_is_better(m))
+
+
+def fixed_metrics(table: Table) -> tuple[str, ...]:
+    """Metrics whose figure is not the mean of per_frame.csv rows in some evaluation: no honest
+    resampling exists, so they get no interval, test or rank."""
+    return tuple(m for m in table.metrics
+                 if any(m in ev.metrics and m not in ev.resampled for ev in table.evaluations))
 
 
 def _frame_values(table: Table, ev: Evaluation, metric: str) -> np.ndarray:
@@ -196,15 +204,18 @@ def _boot(table: Table, evs: list[Evaluation], members: list[int], metric: str, 
 
 
 def _metric_stats(table: Table, rows: list[Row], metric: str, plan: resampling.Plan, higher: bool,
-                  options: Options) -> None:
-    """Fill every row's mean, interval, tests against the best (Holm), first-place share and rank."""
+                  options: Options, fixed: bool = False) -> None:
+    """Fill every row's mean, interval, tests against the best (Holm), first-place share and rank;
+    only the figure for a ``fixed`` metric (not a mean of rows)."""
     evs = table.evaluations
     members = [i for i, ev in enumerate(evs) if metric in ev.metrics]
-    means = [evs[i].pooled(metric) for i in members]
+    means = [evs[i].figure(metric) for i in members]
     sign = -1.0 if higher else 1.0
     order = sorted((k for k in range(len(members)) if math.isfinite(means[k])), key=lambda k: sign * means[k])
     for k, i in enumerate(members):
         rows[i].mean[metric] = means[k]
+    if fixed:
+        return
     if plan.kind == "none":  # nothing can be inferred: order by mean, ties only where means are equal
         for k in order:
             rows[members[k]].rank[metric] = 1 + sum(sign * means[j] < sign * means[k] for j in order)
@@ -259,11 +270,16 @@ def compute_table(table: Table, sort: str, options: Options, slug: str) -> Table
     rows = [Row(ev.method.name, evaluation=ev, parameters=ev.method.parameters, gmacs=ev.method.gmacs,
                 fps=ev.method.fps) for ev in table.evaluations]
     n = len(table.clips)
-    plan = (resampling.Plan("clips", n) if n >= resampling.MIN_CLIPS
-            else resampling.choose_plan([int(f) for f in table.frames], _series(table)))
+    if n >= resampling.MIN_CLIPS:
+        plan = resampling.Plan("clips", n, unit=table.unit)
+    elif table.unit == "image":  # one row per image: nothing to resample within
+        plan = resampling.Plan("none", n, unit="image")
+    else:
+        plan = resampling.choose_plan([int(f) for f in table.frames], _series(table))
     higher = higher_is_better(table)
+    fixed = fixed_metrics(table)
     for metric in table.metrics:
-        _metric_stats(table, rows, metric, plan, metric in higher, options)
+        _metric_stats(table, rows, metric, plan, metric in higher, options, metric in fixed)
     sign = -1.0 if sort in higher else 1.0
 
     def sort_key(row: Row) -> tuple:
@@ -278,6 +294,9 @@ def compute_table(table: Table, sort: str, options: Options, slug: str) -> Table
                                  mean={m: v for m, v in r.values.items() if m in table.metrics}))
     styles = {m: _style(table.convention, m, rows) for m in table.metrics}
     rules = f"protocol {table.protocol}" if table.card else f"convention {table.convention}"
-    title = (f"{table.label} \u00b7 {rules} \u00b7 {n} clip{'s' * (n != 1)}, "
-             f"{table.n_frames} frame{'s' * (table.n_frames != 1)}")
-    return TableResult(table, slug, title, sort, styles, rows, published, plan, higher)
+    size = (f"{n} image{'s' * (n != 1)}" if table.unit == "image" else
+            f"{n} clip{'s' * (n != 1)}, {table.n_frames} row{'s' * (table.n_frames != 1)}"
+            if not table.engine else
+            f"{n} clip{'s' * (n != 1)}, {table.n_frames} frame{'s' * (table.n_frames != 1)}")
+    title = f"{table.label} \u00b7 {rules} \u00b7 {size}"
+    return TableResult(table, slug, title, sort, styles, rows, published, plan, higher, fixed)

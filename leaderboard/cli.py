@@ -69,7 +69,8 @@ def _board_options(p: argparse.ArgumentParser) -> None:
     from mbench.flags import count
 
     p.add_argument("--sort", metavar="METRIC",
-                   help="metric the tables are sorted and ranked by (default: mad; sad for convention dim)")
+                   help="metric the tables are sorted and ranked by (default: mad; sad for convention dim; "
+                        "a protocol's first column)")
     p.add_argument("--reported", action="store_true",
                    help='also show the papers\' published numbers, marked "reported, not re-measured"')
     p.add_argument("--hf", action="store_true",

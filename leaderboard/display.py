@@ -2,7 +2,8 @@
 
 Which metrics a convention may report comes from the engine itself
 (:mod:`mbench.benchmark.conventions`), so the leaderboard and ``mbench evaluate`` cannot disagree;
-only labels, decimals and the default sort column live here.
+a protocol module's metrics come from its ``summary.json`` and card. Only labels, decimals and the
+default sort column live here; a metric not listed is shown by its name in capitals, 3 decimals.
 """
 
 from __future__ import annotations
@@ -50,10 +51,13 @@ def available_metrics(convention: str) -> tuple[str, ...]:
     return conventions()[convention].available
 
 
-def default_sort(convention: str) -> str:
-    """The column a table of ``convention`` is sorted by when ``--sort`` is not given."""
+def default_sort(convention: str) -> str | None:
+    """The column a table of ``convention`` is sorted by when ``--sort`` is not given (None for a
+    protocol display.toml does not list: the table's first column then)."""
     conv = _table()["conventions"].get(convention, {})
-    return conv.get("default_sort", conventions()[convention].metrics[0])
+    if "default_sort" in conv:
+        return conv["default_sort"]
+    return conventions()[convention].metrics[0] if convention in conventions() else None
 
 
 def metric_style(convention: str, metric: str) -> MetricStyle:
@@ -66,5 +70,6 @@ def metric_style(convention: str, metric: str) -> MetricStyle:
 
 def higher_is_better(metric: str) -> bool:
     """Whether larger values of ``metric`` are better (``higher_is_better = true`` in display.toml;
-    every error metric is lower-is-better)."""
+    every error metric is lower-is-better). A protocol's own declarations (summary.json
+    "metric_declarations", the card) decide first; see :func:`mbench.leaderboard.board.higher_is_better`."""
     return bool(_table()["metrics"].get(metric, {}).get("higher_is_better", False))

@@ -1,9 +1,21 @@
 """Reading one evaluation folder (docs/design.md section 2.3) and checking that its files agree.
 
-The leaderboard's statistics are computed from ``per_frame.csv``: for every clip and metric, the
-sum of the per-frame values and the number of frames they cover (NaN frames left out). A dataset
-value is the pooled mean, sum of clip sums / sum of covered frames, exactly as ``mbench evaluate``
-defines it; ``summary.json`` and ``per_clip.csv`` must agree with it, or the evaluation is refused.
+This is the one reader of an evaluation folder (``summary.json``, ``per_frame.csv``,
+``per_clip.csv``); the leaderboard, ``mbench evaluate --merge`` and resuming go through it.
+
+Two kinds of folder:
+
+clip engine (``rvm``, ``dim``: ``per_clip.csv`` present)
+    For every clip and metric, the sum of the per-frame values and the number of frames they cover
+    (NaN frames left out). A dataset value is the pooled mean, sum of clip sums / sum of covered
+    frames, exactly as ``mbench evaluate`` defines it; ``summary.json`` and ``per_clip.csv`` must
+    agree with it, or the evaluation is refused.
+protocol module (every other protocol: no ``per_clip.csv``)
+    The column value is the protocol's own figure, ``summary.json`` "metrics", as the original
+    aggregates it. A metric's rows in ``per_frame.csv`` may be resampled only where that figure is
+    the mean of those rows (checked to the CSV's precision); elsewhere (MaGGIe's score/count sums,
+    TCVOM's mean of video means, a spreadsheet shift) the figure is shown without interval, test
+    or rank. Image protocols leave ``clip`` empty: each image is its own unit.
 """
 
 from __future__ import annotations
@@ -11,12 +23,13 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from mbench.benchmark import results
 from mbench.errors import BadInput
 
 from . import display
@@ -24,6 +37,7 @@ from .datasets import dataset_label
 from .method import Method
 
 FILES = ("per_frame.csv", "per_clip.csv", "summary.json")
+REQUIRED = ("per_frame.csv", "summary.json")  # per_clip.csv: clip-engine evaluations only
 # CSVs hold rounded decimals; agreement closer than this is not required.
 RTOL, ATOL = 1e-4, 1e-5
 
@@ -48,6 +62,26 @@ class Evaluation:
     per_frame: pd.DataFrame    # clip, frame, metrics (floats)
     label: str = ""            # the dataset label (see :mod:`.datasets`)
     label_source: str = ""     # where the label came from
+    figures: dict[str, float] = field(default_factory=dict)  # the column values (NaN: undefined)
+    resampled: frozenset[str] = frozenset()  # metrics whose figure is the mean of their rows
+    unit: str = "clip"         # what a row group is: "clip", or "image" (each row its own unit)
+    engine: bool = True        # from the clip engine (per_clip.csv; rows are frames)
+
+    def figure(self, metric: str) -> float:
+        """The value the table prints: the protocol's own dataset figure."""
+        return self.figures.get(metric, math.nan)
+
+    @property
+    def aggregation(self) -> str:
+        """The card's aggregation rule, in words ('' when the card has none)."""
+        return str(((self.card or {}).get("rules") or {}).get("aggregation", ""))
+
+    @property
+    def higher_is_better(self) -> frozenset[str]:
+        """Metrics declared larger-is-better by ``metric_declarations`` or the card."""
+        declared = self.summary.get("metric_declarations") or {}
+        listed = {m for m, d in declared.items() if isinstance(d, dict) and d.get("higher_is_better")}
+        return frozenset(listed | set((self.card or {}).get("higher_is_better") or []))
 
     @property
     def card(self) -> dict | None:
@@ -96,18 +130,7 @@ class Evaluation:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise BadInput("file not found", path) from None
-    except pd.errors.EmptyDataError:
-        raise BadInput("file is empty", path) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
-        raise BadInput(f"not a readable CSV ({' '.join(str(e).split())[:100]})", path) from None
-    if len(df) == 0:
-        raise BadInput("CSV has a header but no rows", path)
-    df.columns = [c.strip() for c in df.columns]
-    return df
+    return results.read_csv(path, text=True)
 
 
 def _numbers(df: pd.DataFrame, column: str, path: Path) -> np.ndarray:
@@ -140,28 +163,21 @@ def _check_metric_names(names: list[str], convention: str, path: Path) -> tuple[
 
 
 def read_summary(path: Path) -> dict:
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInput("file not found", path) from None
-    except (UnicodeDecodeError, OSError):
-        raise BadInput("summary.json cannot be read as UTF-8 text", path) from None
-    except json.JSONDecodeError as e:
-        raise BadInput(f"summary.json is not valid JSON (line {e.lineno}: {e.msg})", path) from None
-    if not isinstance(summary, dict):
-        raise BadInput("summary.json must hold a JSON object", path)
+    """``summary.json`` of a whole evaluation, with the keys the leaderboard relies on checked."""
+    summary = results.read_summary(path)
     for key, kind in (("convention", str), ("metrics", dict), ("gt", str)):
         if not isinstance(summary.get(key), kind):
             raise BadInput(f'summary.json has no "{key}" {kind.__name__}', path)
     if "shard" in summary:
         raise BadInput(f"is shard {summary['shard']} of an evaluation, not a whole one; combine the shards "
                        f"with 'mbench evaluate --merge' first", path)
-    if summary["convention"] not in display.convention_names():
-        raise BadInput(f"unknown convention {summary['convention']!r} "
-                       f"(known: {', '.join(display.convention_names())})", path)
-    for key in ("protocol", "card"):
+    for key in ("protocol", "card", "extra", "metric_declarations"):
         if key in summary and not isinstance(summary[key], dict):
             raise BadInput(f'summary.json "{key}" must be a JSON object', path)
+    # a protocol's own name is its convention; without a card only the engine's conventions exist
+    if "card" not in summary and summary["convention"] not in display.convention_names():
+        raise BadInput(f"unknown convention {summary['convention']!r} "
+                       f"(known: {', '.join(display.convention_names())})", path)
     for key in ("gt_hash", "dataset"):
         if summary.get(key) is not None and not isinstance(summary[key], str):
             raise BadInput(f'summary.json "{key}" must be a string', path)
@@ -185,10 +201,10 @@ def read_evaluation(folder: Path, rel: str, method: Method, method_path: Path) -
     BadInput
         A file is missing, unreadable or malformed, or the files disagree with each other.
     """
-    for name in FILES:
+    for name in REQUIRED:
         if not (folder / name).is_file():
-            raise BadInput(f"evaluation is missing {name} (an evaluation holds {', '.join(FILES)})",
-                           folder / name)
+            raise BadInput(f"evaluation is missing {name} (an evaluation holds {', '.join(FILES)}; "
+                           f"per_clip.csv only on the clip engine)", folder / name)
     summary_path = folder / "summary.json"
     summary = read_summary(summary_path)
     convention = summary["convention"]
@@ -197,6 +213,11 @@ def read_evaluation(folder: Path, rel: str, method: Method, method_path: Path) -
     pf = _read_csv(frame_path)
     if list(pf.columns[:2]) != ["clip", "frame"]:
         raise BadInput("per_frame.csv must start with the columns clip, frame", frame_path)
+    if not (folder / "per_clip.csv").is_file():
+        if "card" not in summary:
+            raise BadInput("evaluation is missing per_clip.csv (an evaluation without a protocol card "
+                           "holds per_frame.csv, per_clip.csv and summary.json)", folder / "per_clip.csv")
+        return _read_protocol_evaluation(folder, rel, method, method_path, summary, pf)
     metrics = _check_metric_names(list(pf.columns[2:]), convention, frame_path)
     if not metrics:
         raise BadInput("per_frame.csv has no metric columns", frame_path)
@@ -207,11 +228,7 @@ def read_evaluation(folder: Path, rel: str, method: Method, method_path: Path) -
 
     codes, uniques = pd.factorize(pf["clip"], sort=True)
     clips = tuple(str(c) for c in uniques)
-    defined = ~np.isnan(values)
-    sums = np.stack([np.bincount(codes, weights=np.where(defined[:, j], values[:, j], 0.0),
-                                 minlength=len(clips)) for j in range(len(metrics))], axis=1)
-    counts = np.stack([np.bincount(codes, weights=defined[:, j], minlength=len(clips))
-                       for j in range(len(metrics))], axis=1)
+    sums, counts = _clip_sums(codes, len(clips), values)
     frames = np.bincount(codes, minlength=len(clips))
 
     _check_per_clip(folder / "per_clip.csv", clips, frames, metrics, sums, counts)
@@ -223,6 +240,51 @@ def read_evaluation(folder: Path, rel: str, method: Method, method_path: Path) -
                     str(summary.get("pred", "")), summary, metrics, clips, frames, sums, counts, per_frame,
                     label, source)
     _check_summary(summary_path, summary, ev)
+    ev.figures = {m: ev.pooled(m) for m in metrics}
+    ev.resampled = frozenset(metrics)
+    return ev
+
+
+def _clip_sums(codes: np.ndarray, n: int, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-clip sums of the defined values and their counts, (clips, metrics) each."""
+    defined = ~np.isnan(values)
+    sums = np.stack([np.bincount(codes, weights=np.where(defined[:, j], values[:, j], 0.0), minlength=n)
+                     for j in range(values.shape[1])], axis=1)
+    counts = np.stack([np.bincount(codes, weights=defined[:, j], minlength=n)
+                       for j in range(values.shape[1])], axis=1)
+    return sums, counts
+
+
+def _read_protocol_evaluation(folder: Path, rel: str, method: Method, method_path: Path, summary: dict,
+                              pf: pd.DataFrame) -> Evaluation:
+    """A protocol module's evaluation: its figures as the original aggregates them, and the rows
+    (per_frame.csv) that may be resampled where a figure is their mean."""
+    frame_path = folder / "per_frame.csv"
+    names = list(summary["metrics"])
+    if not names:
+        raise BadInput("summary.json has no metrics", folder / "summary.json")
+    columns = [c for c in pf.columns[2:] if c in names]
+    metrics = tuple(columns + sorted(m for m in names if m not in columns))
+    clip = pf["clip"].str.strip()
+    unit = "image" if (clip == "").all() else "clip"
+    ids = pf["frame"] if unit == "image" else clip  # an image is its own unit
+    values = np.stack([_numbers(pf, m, frame_path) if m in columns else np.full(len(pf), np.nan)
+                       for m in metrics], axis=1)
+    codes, uniques = pd.factorize(ids, sort=True)
+    clips = tuple(str(c) for c in uniques)
+    sums, counts = _clip_sums(codes, len(clips), values)
+    frames = np.bincount(codes, minlength=len(clips))
+    per_frame = pd.DataFrame({"clip": ids, "frame": pf["frame"]})
+    for j, m in enumerate(metrics):
+        per_frame[m] = values[:, j]
+    label, source = dataset_label(summary, method.dataset, summary["gt"])
+    ev = Evaluation(folder, rel, method, method_path, summary["convention"], summary["gt"],
+                    str(summary.get("pred", "")), summary, metrics, clips, frames, sums, counts, per_frame,
+                    label, source, unit=unit, engine=False)
+    ev.figures = {m: math.nan if summary["metrics"][m] is None else float(summary["metrics"][m])
+                  for m in metrics}
+    # resampling a metric's rows is honest only where the printed figure is their mean
+    ev.resampled = frozenset(m for m in columns if math.isfinite(ev.figure(m)) and _close(ev.figure(m), ev.pooled(m)))
     return ev
 
 

@@ -40,21 +40,26 @@ class Plan:
     kind: str                # "clips", "blocks" or "none"
     clips: int
     block: int = 0           # block length in frames ("blocks" only)
+    unit: str = "clip"       # what is drawn: "clip", or "image" (image protocols)
 
     @property
     def tests(self) -> str:
         """The tests a difference must pass, in words."""
         if self.kind == "clips":
-            return "paired bootstrap over clips and Wilcoxon signed-rank on per-clip means"
+            return (f"paired bootstrap over {self.unit}s and Wilcoxon signed-rank on per-{self.unit} "
+                    f"{'values' if self.unit == 'image' else 'means'}")
         if self.kind == "blocks":
             return f"paired moving-block bootstrap over frames within clips (blocks of {self.block} frames)"
         return "none"
 
     def describe(self) -> str:
         """One sentence for the table and the page."""
-        n = f"{self.clips} clip{'s' * (self.clips != 1)}"
+        n = f"{self.clips} {self.unit}{'s' * (self.clips != 1)}"
         if self.kind == "clips":
-            return f"Resampling: clips with replacement ({n})."
+            return f"Resampling: {self.unit}s with replacement ({n})."
+        if self.kind == "none" and self.unit == "image":
+            return (f"Too few images to resample ({n}; a test needs {MIN_CLIPS}): no intervals, p-values "
+                    f"or shared ranks; methods are ordered by their figures alone.")
         if self.kind == "blocks":
             return (f"Resampling: {n} is fewer than the {MIN_CLIPS} a clip-level test needs, so frames are "
                     f"resampled within clips by a moving-block bootstrap (block length {self.block} frames: "

@@ -1,14 +1,16 @@
 """A results store: every evaluation under a folder, with its method, grouped into tables.
 
-An evaluation is a folder holding ``per_frame.csv``, ``per_clip.csv`` and ``summary.json``
-(docs/design.md section 2.3). Its ``method.json`` lies in the same folder or, failing that, in the
+An evaluation is a folder holding ``per_frame.csv`` and ``summary.json``, plus ``per_clip.csv`` on
+the clip engine (docs/design.md section 2.3). Its ``method.json`` lies in the same folder or, failing that, in the
 folder above it, so a baseline run ``RUNS/<model>/eval/`` finds ``RUNS/<model>/method.json``.
 Hidden folders (names starting with ``.``, such as unfinished atomic writes) are skipped.
 
 Tables: two evaluations belong to the same table when they were scored under the same protocol
 (name and version; the convention for evaluations without a protocol card) on the same ground
-truth: the same ``gt_hash`` where ``summary.json`` records one, or the same dataset label (see
-:mod:`.datasets`; never the local path, so the same data at another path joins the same table).
+truth: the same ``gt_hash`` where ``summary.json`` records one (it covers only the ground-truth
+targets, so one label with two hashes is two different data sets and makes two tables), else the
+same dataset label (see :mod:`.datasets`; never the local path, so the same data at another path
+joins the same table).
 Within a table the protocol cards must be identical, or the store is refused naming the rule that
 differs. Evaluations of one ground truth must cover the same clips with the same frame counts; if
 the ground truth changed between two evaluations the store is refused, naming both, rather than
@@ -45,6 +47,16 @@ class Table:
     metrics: tuple[str, ...]       # every metric any of its evaluations holds, engine order
     protocol: str = ""             # protocol name and version, or the convention
     identity: str = ""             # sha256:<gt_hash> or label:<label>
+
+    @property
+    def engine(self) -> bool:
+        """Whether the table's evaluations come from the clip engine (rows are frames)."""
+        return self.evaluations[0].engine
+
+    @property
+    def unit(self) -> str:
+        """What the table's clips are: "clip", or "image" (image protocols: one row each)."""
+        return self.evaluations[0].unit
 
     @property
     def label(self) -> str:
@@ -148,7 +160,7 @@ def group_tables(evaluations: list[Evaluation]) -> list[Table]:
         # method.json, then the synth manifest, then the folder name), alphabetically on ties
         gt = min(evs, key=lambda e: (LABEL_PRIORITY.index(e.label_source)
                                      if e.label_source in LABEL_PRIORITY else len(LABEL_PRIORITY), e.label)).label
-        identity = f"label:{gt}"
+        identity = f"label:{gt}"  # seeds the table's draws: stable across paths
         convention = first.convention
         for ev in evs[1:]:
             differs = same_card(first.card, ev.card)
@@ -163,33 +175,54 @@ def group_tables(evaluations: list[Evaluation]) -> list[Table]:
             if other is not ev:
                 raise BadInput(f"method name {ev.method.name!r} appears twice in the table of {gt} "
                                f"({other.rel} and {ev.rel}); give one a different name", ev.method_path)
-        present = {m for ev in evs for m in ev.metrics}
-        metrics = tuple(m for m in display.available_metrics(convention) if m in present)
-        tables.append(Table(convention, gt, evs, first.clips, first.frames, metrics, protocol, identity))
+        tables.append(Table(convention, gt, evs, first.clips, first.frames, _columns(convention, evs),
+                            protocol, identity))
+    _one_truth_per_label(tables)
     tables.sort(key=lambda t: (t.convention, t.label, t.protocol))
     return tables
+
+
+def _columns(convention: str, evs: list[Evaluation]) -> tuple[str, ...]:
+    """Every metric the evaluations hold: the engine's column order for its conventions, else the
+    protocol's own order (its summary and card, never a fixed list)."""
+    if convention in display.convention_names():
+        present = {m for ev in evs for m in ev.metrics}
+        return tuple(m for m in display.available_metrics(convention) if m in present)
+    return tuple(dict.fromkeys(m for ev in evs for m in ev.metrics))
+
+
+def _one_truth_per_label(tables: list[Table]) -> None:
+    """Refuse one dataset label under one protocol with two ground-truth hashes: the hash covers
+    only the targets, so these are two different data sets and a board would print two tables of
+    one name (a ground truth changed between evaluations, or two data sets share a label)."""
+    seen: dict[tuple[str, str], Table] = {}
+    for t in tables:
+        other = seen.setdefault((t.protocol, t.gt), t)
+        if other is t:
+            continue
+        a, b = other.evaluations[0], t.evaluations[0]
+        _check_same_clips(a, b)  # the more precise message where the clip sets differ
+        raise BadInput(f"dataset label {t.gt!r} names two different ground truths under {t.protocol} "
+                       f"({a.rel}: gt_hash {a.gt_hash[:12]}..., {b.rel}: {b.gt_hash[:12]}...); re-score on "
+                       f"the current ground truth or give one its own label (--dataset-label)", b.path)
 
 
 LABEL_PRIORITY = ("summary.json", "method.json", "synth manifest", "ground-truth folder name")
 
 
 def _components(evaluations: list[Evaluation]) -> list[tuple[str, list[Evaluation]]]:
-    """Evaluations of one protocol linked by a shared dataset label or a shared ground-truth hash
-    (the same data under two names, or one name for copies at two paths), sorted by protocol and
-    label. A hash covers the files a scoring read, which depends on the layers the predictions
-    have (fgr/ or not), so one label with two hashes is joined too; the clip check then catches a
-    ground truth that changed."""
-    groups: list[tuple[str, set[str], list[Evaluation]]] = []
-    for ev in evaluations:
-        keys = {f"label:{ev.label}"} | ({f"sha256:{ev.gt_hash}"} if ev.gt_hash else set())
-        linked = [g for g in groups if g[0] == ev.protocol and g[1] & keys]
-        merged = (ev.protocol, set(keys), [ev])
-        for g in linked:
-            merged[1].update(g[1])
-            merged[2].extend(g[2])
-            groups.remove(g)
-        groups.append(merged)
-    return sorted(((protocol, evs) for protocol, _, evs in groups),
+    """Evaluations of one protocol on one ground truth, sorted by protocol and label: the same
+    ``gt_hash`` (the targets' bytes, whatever the label or path), else, for evaluations without a
+    hash, the same label. A hashless evaluation joins the hashed group of its label when exactly
+    one such group exists."""
+    groups: dict[tuple[str, str], list[Evaluation]] = {}
+    for ev in sorted(evaluations, key=lambda e: e.gt_hash is None):
+        key = (ev.protocol, ev.identity)
+        if ev.gt_hash is None:
+            hashed = {k for k, g in groups.items() if k[0] == ev.protocol and g[0].label == ev.label}
+            key = hashed.pop() if len(hashed) == 1 else key
+        groups.setdefault(key, []).append(ev)
+    return sorted(((k[0], evs) for k, evs in groups.items()),
                   key=lambda g: (g[0], min(e.label for e in g[1])))
 
 

@@ -92,6 +92,24 @@ def first_text(result: TableResult, row: Row) -> str:
     return DASH if share is None else f"{100 * share:.0f} %"
 
 
+def protocol_notes(result: TableResult) -> list[str]:
+    """What the values and intervals of a protocol module's table are (nothing for the clip engine,
+    whose values are the pooled means that the intervals resample)."""
+    table = result.table
+    if table.engine:
+        return []
+    rows = "images" if table.unit == "image" else "rows of per_frame.csv within clips"
+    lines = [f"Values: each protocol's own figure (summary.json metrics) as its original aggregates it"
+             + (f"; intervals and tests resample the {rows}, whose mean that figure is."
+                if set(result.metrics) - set(result.fixed) else ".")]
+    if result.fixed:
+        labels = ", ".join(result.styles[m].label for m in result.fixed)
+        how = table.evaluations[0].aggregation or "not a mean of the rows"
+        lines.append(f"{labels}: the figure is not the mean of its rows ({how}), so no resampling is "
+                     f"honest: shown without interval, p-value or rank.")
+    return lines
+
+
 def legend(result: TableResult, options: Options) -> list[str]:
     """The sentences under a table, in plain text."""
     n = len(result.table.clips)
@@ -99,17 +117,21 @@ def legend(result: TableResult, options: Options) -> list[str]:
     direction = ("All metrics: lower is better." if not result.higher else
                  f"Higher is better for {', '.join(result.styles[m].label for m in result.metrics if m in result.higher)}"
                  f"; lower for the rest.")
-    lines = [result.plan.describe()]
-    if result.plan.kind == "none":
-        lines.append(f"Mean over {n} clip{'s' * (n != 1)}; rank by {label} mean alone. {direction}")
+    if set(result.metrics) <= set(result.fixed):  # no metric can be resampled: no plan applies
+        lines = [f"Ordered by the {label} figure alone; no interval, p-value or rank. {direction}"]
+    elif result.plan.kind == "none":
+        lines = [result.plan.describe(),
+                 f"Mean over {n} clip{'s' * (n != 1)}; rank by {label} mean alone. {direction}"]
     else:
-        lines += [f"Mean \u00b1 half-width of the {options.level:.0%} bootstrap interval "
-                  f"({options.resamples} resamples, seed {options.seed}; exact bounds in leaderboard.csv). "
-                  f"{direction}",
-                  f"Rank by {label}: methods sharing a rank are not significantly different from the best "
-                  f"of their group ({result.plan.tests}; Holm-adjusted p < {options.alpha}"
-                  f"{' in both' if result.plan.kind == 'clips' else ''}). p vs best: those p-values for "
-                  f"{label}. First: share of resamples in which the method has the best {label}."]
+        lines = [result.plan.describe(),
+                 f"Mean \u00b1 half-width of the {options.level:.0%} bootstrap interval "
+                 f"({options.resamples} resamples, seed {options.seed}; exact bounds in leaderboard.csv). "
+                 f"{direction}",
+                 f"Rank by {label}: methods sharing a rank are not significantly different from the best "
+                 f"of their group ({result.plan.tests}; Holm-adjusted p < {options.alpha}"
+                 f"{' in both' if result.plan.kind == 'clips' else ''}). p vs best: those p-values for "
+                 f"{label}. First: share of resamples in which the method has the best {label}."]
+    lines += protocol_notes(result)
     lines.append(card_text(result.table.card, result.table.protocol))
     if result.reported:
         lines.append(f"Published numbers of this convention are in tables of their own below ({LABEL}).")

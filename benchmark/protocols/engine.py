@@ -81,9 +81,9 @@ def pooled_means(per_frame: pd.DataFrame, metrics) -> dict[str, float | None]:
 
 
 def jobs_gt_files(jobs: list[ClipJob]) -> list[Path]:
-    """Every ground-truth file the jobs read (for the summary's hash)."""
-    return [f for j in jobs for layer in j.gt.layers.values() if j.fgr or layer.name == "pha"
-            for f in layer.files]
+    """The ground-truth alpha files of the jobs (for the summary's hash; ``fgr/`` colour is not a
+    target, so it stays out)."""
+    return [f for j in jobs for f in j.gt.layers["pha"].files]
 
 
 def workbook_result(conv: Convention, jobs: list[ClipJob], pred: Path, gt: Path, options: Options, *,

@@ -89,10 +89,14 @@ def check_needs(module: ModuleType, pred, gt, options: Options) -> None:
         check(Path(pred), Path(gt), options)
 
 
-def protocol_summary(card: Card, result: Result, pred, gt) -> dict:
-    """``summary.json`` of a protocol run (the keys of :func:`protocol_keys`, plus the roots)."""
+def protocol_summary(card: Card, result: Result, pred, gt, options: Options = Options()) -> dict:
+    """``summary.json`` of a protocol run (the keys of :func:`protocol_keys`, plus the roots).
+
+    The hash covers ``result.gt_files`` (the targets: alpha, trimaps, flow, instance masks), with
+    files under ``--trimap`` / ``--flow`` named below those roots."""
+    roots = {"trimap": options.trimap, "flow": options.flow}
     info = protocol_keys(card, result.metrics, result.extra,
-                         combine_hashes(gt_file_hashes(result.gt_files, gt)), len(result.per_frame),
+                         combine_hashes(gt_file_hashes(result.gt_files, gt, roots)), len(result.per_frame),
                          result.declarations or None)
     # "convention": the protocol's name, for readers of summaries written before protocols existed
     info.update({"convention": card.name, "pred": str(Path(pred).resolve()), "gt": str(Path(gt).resolve())})
@@ -119,7 +123,7 @@ def run_protocol(name: str, pred, gt, *, out=None, options: Options = Options())
     result = module.run(Path(pred), Path(gt), options)
     for message in dict.fromkeys(result.warnings):  # each once, in order
         warnings.warn(message, stacklevel=2)
-    info = protocol_summary(card_as_read(module.CARD, options.full_precision), result, pred, gt)
+    info = protocol_summary(card_as_read(module.CARD, options.full_precision), result, pred, gt, options)
     if out is not None:
         with atomic_dir(out) as tmp:
             (tmp / "per_frame.csv").write_text(to_csv(result.per_frame))

@@ -2,6 +2,12 @@
 
 The leaderboard puts two evaluations in one column only when their ``card`` and ``gt_hash`` agree,
 so both are computed the same way for every protocol, on the clip engine (``rvm``, ``dim``) or not.
+
+``gt_hash`` covers only the files that define the protocol's targets (:data:`GT_HASH_SCOPE`):
+alpha mattes, trimaps, optical flow and instance masks, never colour layers (``fgr/``) that only
+some metrics read, so one dataset scored with and without foreground metrics has one hash
+(docs/design.md 2.3). A file under a named root (``--trimap``, ``--flow``) is named
+``<root name>/<path below that root>``, so the hash does not depend on where that root lies.
 """
 
 from __future__ import annotations
@@ -27,12 +33,26 @@ def file_sha256(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
-def gt_file_hashes(files: Iterable[str | os.PathLike], gt_root: str | os.PathLike) -> dict[str, str]:
-    """{path relative to ``gt_root`` (``/`` separators): sha256} of every file (each once)."""
+GT_HASH_SCOPE = "ground-truth targets only: alpha, trimaps, flow, instance masks (not fgr/ colour)"
+
+
+def _inside(path: str, root: str) -> bool:
+    return os.path.commonpath([path, root]) == root
+
+
+def gt_file_hashes(files: Iterable[str | os.PathLike], gt_root: str | os.PathLike,
+                   roots: dict[str, str | os.PathLike | None] | None = None) -> dict[str, str]:
+    """{name: sha256} of every file (each once); the name is ``<key>/<path below roots[key]>`` for a
+    file under one of ``roots`` (checked first), else its path relative to ``gt_root`` (``/``
+    separators)."""
+    named = [(key, os.path.abspath(r)) for key, r in (roots or {}).items() if r is not None]
     root = os.path.abspath(gt_root)
     out = {}
     for f in files:
-        rel = Path(os.path.relpath(os.path.abspath(f), root)).as_posix()
+        path = os.path.abspath(f)
+        key, base = next(((k, r) for k, r in named if _inside(path, r)), ("", root))
+        rel = Path(os.path.relpath(path, base)).as_posix()
+        rel = f"{key}/{rel}" if key else rel
         if rel not in out:
             out[rel] = file_sha256(f)
     return out
@@ -66,5 +86,6 @@ def protocol_keys(card: Card, metrics: dict, extra: dict, gt_hash: str, frames: 
                                 for m in metrics}
     return {"protocol": {"name": card.name, "version": card.version}, "card": card.as_dict(),
             "metrics": {k: figure(v) for k, v in metrics.items()}, "extra": extra,
-            "mbench_version": __version__, "gt_hash": gt_hash, "frames": int(frames),
+            "mbench_version": __version__, "gt_hash": gt_hash, "gt_hash_scope": GT_HASH_SCOPE,
+            "frames": int(frames),
             "metric_declarations": declared}

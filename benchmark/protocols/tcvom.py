@@ -142,7 +142,9 @@ def _score_video(job):
             row.update(dtssd=math.sqrt(st), messddt_fix=fix, messddt=sq, flow_pixel_count=int(valid))
             cur = nxt
         rows.append(row)
-    return rows, [gt / "FG_done" / f"{f}.png" for f in fids], channels
+    flows = [flow_root / video / f"flow_{os.path.basename(f)}_{os.path.basename(n)}.png"
+             for f, n in zip(fids, fids[1:])]
+    return rows, [gt / "FG_done" / f"{f}.png" for f in fids] + flows, channels
 
 
 def _video_means(rows: list[dict]) -> dict[str, float]:

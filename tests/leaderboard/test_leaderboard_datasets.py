@@ -4,6 +4,7 @@ label, and never mix cards."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from leaderboard_helpers import write_evaluation
@@ -76,13 +77,17 @@ def test_the_ground_truth_hash_joins_tables_whatever_the_labels(tmp_path):
     assert "protocol rvm v1" in joined.title
 
 
-def test_one_label_joins_evaluations_whose_hashes_cover_other_layers(tmp_path):
-    """A hash covers the files a scoring read (with or without fgr/), so one label with two hashes
-    is one table; a ground truth that really changed is caught by its clip set."""
+def test_one_label_with_two_hashes_is_two_ground_truths_and_refused(tmp_path):
+    """A hash covers only the targets (alpha, trimaps, flow), so one label with two hashes is two
+    data sets: refused, naming both; a changed clip set gets the clip check's message."""
     evaluation(tmp_path, "A", 1.0, gt="/x/a", card=CARD, gt_hash="ab" * 32, dataset="VM valid")
-    evaluation(tmp_path, "B", 2.0, gt="/x/a", card=CARD, gt_hash="cd" * 32, dataset="VM valid")
-    (result,) = board(tmp_path)
+    evaluation(tmp_path, "B", 2.0, gt="/y/b", card=CARD, gt_hash="ab" * 32, dataset="VM valid")
+    (result,) = board(tmp_path)  # one hash at two paths: one table
     assert len(result.rows) == 2
+    evaluation(tmp_path, "D", 2.0, gt="/x/a", card=CARD, gt_hash="cd" * 32, dataset="VM valid")
+    with pytest.raises(BadInput, match="names two different ground truths"):
+        board(tmp_path)
+    shutil.rmtree(tmp_path / "D")
     folder = write_evaluation(tmp_path / "C", {"c0": {"mad": [1.0, 2.0]}}, gt="/x/a",
                               method={"name": "C", "dataset": "VM valid"})
     summary = json.loads((folder / "summary.json").read_text())
