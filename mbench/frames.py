@@ -28,7 +28,7 @@ from .errors import BadInput  # noqa: E402
 from .imagecheck import ImageInfo, check_bytes, check_file_size, check_head, open_regular  # noqa: E402
 
 __all__ = ["IMAGE_SUFFIXES", "VIDEO_SUFFIXES", "READINGS", "ImageInfo", "VideoFrames", "encode_image",
-           "probe_image", "read_alpha", "read_alpha_noting_loss", "read_color", "reading_loss", "read_rgba", "to_unit_float", "write_image"]
+           "probe_image", "read_alpha", "read_alpha_noting_loss", "read_alpha_with_info", "read_color", "reading_loss", "read_rgba", "to_unit_float", "write_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
@@ -148,22 +148,28 @@ def reading_loss(info: ImageInfo, reading: str) -> str | None:
     return None
 
 
-def read_alpha_noting_loss(path: str | os.PathLike, reading: str = "full") -> tuple[np.ndarray, str | None]:
-    """:func:`read_alpha`, and what the reading dropped from this file (see :func:`reading_loss`)."""
+def read_alpha_with_info(path: str | os.PathLike, reading: str = "full") -> tuple[np.ndarray, ImageInfo]:
+    """:func:`read_alpha`, and the file's header (what :func:`probe_image` would give, without a
+    second open: callers that warn about 16-bit or colour files keep it)."""
     if reading not in READINGS:
         raise ValueError(f"unknown reading {reading!r} (choose from {', '.join(READINGS)})")
     path = Path(path)
     data = _read_file(path)
     info, scan = check_bytes(path, data)
-    loss = reading_loss(info, reading)
     if reading == "alpha" and info.channels in (2, 4):
-        return np.ascontiguousarray(_opencv_decode(path, cv2.IMREAD_UNCHANGED)[..., -1]), None
+        return np.ascontiguousarray(_opencv_decode(path, cv2.IMREAD_UNCHANGED)[..., -1]), info
     img = _fast_png(data, scan, (0,), reading != "unchanged")
     if img is not None:
         if reading == "gray8" and img.dtype == np.uint16:
-            return (img >> 8).astype(np.uint8), loss  # OpenCV keeps the high byte (libpng's strip_16)
-        return img, loss
-    return _opencv_decode(path, READINGS[reading]), loss
+            return (img >> 8).astype(np.uint8), info  # OpenCV keeps the high byte (libpng's strip_16)
+        return img, info
+    return _opencv_decode(path, READINGS[reading]), info
+
+
+def read_alpha_noting_loss(path: str | os.PathLike, reading: str = "full") -> tuple[np.ndarray, str | None]:
+    """:func:`read_alpha`, and what the reading dropped from this file (see :func:`reading_loss`)."""
+    img, info = read_alpha_with_info(path, reading)
+    return img, reading_loss(info, reading)
 
 
 def read_alpha(path: str | os.PathLike, *, reading: str = "full") -> np.ndarray:

@@ -25,7 +25,7 @@ from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
 from mbench.benchmark.protocols.image_folders import reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
-from mbench.frames import read_alpha
+from mbench.frames import read_alpha_with_info
 from mbench.parallel import ordered_map
 from mbench.progress import progress
 
@@ -84,10 +84,13 @@ def _clips(pred: Path, gt: Path) -> list[tuple[str, str]]:
     return out
 
 
-def _read(path: str, what: str) -> np.ndarray:
+def _read(path: str, what: str, infos: list) -> np.ndarray:
+    """The frame, its header appended to ``infos`` (the reading warnings need no second probe)."""
     if not os.path.isfile(path):
         raise BadInput(f"missing {what}", path)
-    return read_alpha(path, reading="gray8")
+    img, info = read_alpha_with_info(path, reading="gray8")
+    infos.append(info)
+    return img
 
 
 def _score_clip(job):
@@ -98,6 +101,7 @@ def _score_clip(job):
     names = sorted(os.listdir(gdir / "pha"))
     ws = Workspace()
     rows, files, preds, prev = [], [], [], None
+    file_infos, pred_infos = [], []
     # plain strings: at 512x288 a frame's kernels take about a millisecond, and pathlib joins
     # would add a visible share
     folders = (gdir / "pha", gdir / "trimap", pred / ds / clip / "pha")
@@ -105,9 +109,9 @@ def _score_clip(job):
     for name in names:
         files += [gpha + name, gtri + name]
         preds.append(ppha + name)
-        g = _read(files[-2], "ground-truth frame")
-        p = _read(preds[-1], "prediction frame (the ground truth has it)")
-        t = _read(files[-1], "trimap (GT/<dataset>/<clip>/trimap/<name>)")
+        g = _read(files[-2], "ground-truth frame", file_infos)
+        p = _read(preds[-1], "prediction frame (the ground truth has it)", pred_infos)
+        t = _read(files[-1], "trimap (GT/<dataset>/<clip>/trimap/<name>)", file_infos)
         if p.shape != g.shape or t.shape != g.shape:
             raise BadInput(f"size differs from the ground truth's {g.shape[1]}x{g.shape[0]}", preds[-1])
         ctx = FrameContext(p, g, pred_prev=None if prev is None else prev[0],
@@ -133,7 +137,7 @@ def _score_clip(job):
                 if prev is not None else 0
         rows.append(row)
         prev = (p, g, cls)
-    return rows, files, preds
+    return rows, files, preds, file_infos, pred_infos
 
 
 def workbook_figures(lengths: list[int], values: list[list[float]]
@@ -178,17 +182,19 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     refuse_full_precision(options, CARD.name)
     pred, gt = Path(pred), Path(gt)
     jobs = [(pred, gt, ds, c) for ds, c in _clips(pred, gt)]
-    rows, files, preds, lengths = [], [], [], []
-    for r, f, p in progress(ordered_map(_score_clip, jobs, options.workers), total=len(jobs), desc="ftpvm",
+    rows, files, preds, lengths, pred_infos, file_infos = [], [], [], [], [], []
+    for r, f, p, fi, pi in progress(ordered_map(_score_clip, jobs, options.workers), total=len(jobs), desc="ftpvm",
                             unit="clip", quiet=options.quiet):
         rows.append(r)
         files += f
         preds += p
+        file_infos += fi
+        pred_infos += pi
         lengths.append(len(r))
     frame, clip, fixed = {}, {}, {}
     for k in COLUMNS:
         frame[k], clip[k], fixed[k] = workbook_figures(lengths, [[row[k] for row in r] for r in rows])
     df = pd.DataFrame([row for r in rows for row in r], columns=("clip", "frame") + COLUMNS)
     return Result(per_frame=df, metrics=frame, gt_files=[Path(f) for f in files],
-                  warnings=reading_warnings(preds + files, "gray8"),
+                  warnings=reading_warnings(preds + files, "gray8", pred_infos + file_infos),
                   extra={"metrics_clip_wise": clip, "frame_wise_corrected": fixed})

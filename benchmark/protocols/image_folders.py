@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from mbench.errors import BadInput
-from mbench.frames import IMAGE_SUFFIXES, probe_image, read_alpha
+from mbench.frames import IMAGE_SUFFIXES, ImageInfo, probe_image, read_alpha
 
 _COMPOSITE = re.compile(r"^(.*)_(\d+)$")
 
@@ -166,12 +166,14 @@ def read_pil(path: Path) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def reading_warnings(files: list[Path], reading: str) -> list[str]:
+def reading_warnings(files: list[Path], reading: str,
+                     infos: list[ImageInfo | None] | None = None) -> list[str]:
     """One line for the first 16-bit file and one for the first file with colour or alpha channels,
-    saying what the original's reading does with it (``reading``: "gray8" or "pil")."""
+    saying what the original's reading does with it (``reading``: "gray8" or "pil"). ``infos``: the
+    files' headers, in the same order, where the caller kept them while reading (None: probed here)."""
     deep = colour = None
-    for f in files:
-        info = probe_image(f)
+    for k, f in enumerate(files):
+        info = infos[k] if infos is not None and infos[k] is not None else probe_image(f)
         if deep is None and info.bit_depth == 16:
             deep = f
         if colour is None and info.channels > 1:

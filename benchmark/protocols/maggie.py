@@ -27,7 +27,7 @@ from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
 from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
-from mbench.frames import read_alpha
+from mbench.frames import ImageInfo, read_alpha, read_alpha_with_info
 from mbench.parallel import ordered_map
 from mbench.progress import progress
 
@@ -196,19 +196,25 @@ def _read_gt(path: Path) -> np.ndarray:
 class _Frames:
     """Decoded frames of one video (clamped predictions, GT, trimaps), kept while windows need them."""
 
-    def __init__(self, video: _Video):
+    def __init__(self, video: _Video, ws: Workspace):
         self.video = video
+        self.ws = ws
         self.cache: dict[int, tuple] = {}
+        self.infos: dict[Path, ImageInfo] = {}  # prediction headers, for the reading warnings
 
     def get(self, f: int):
         if f not in self.cache:
             g = np.stack([_read_gt(p) for p in self.video.gt[f]])
-            p = np.stack([read_alpha(q, reading="gray8") for q in self.video.pred[f]])
+            p = []
+            for q in self.video.pred[f]:
+                img, self.infos[q] = read_alpha_with_info(q, reading="gray8")
+                p.append(img)
+            p = np.stack(p)
             if p.shape != g.shape:
                 raise BadInput(f"prediction is {p.shape[-1]}x{p.shape[-2]}, ground truth "
                                f"{g.shape[-1]}x{g.shape[-2]}", self.video.pred[f][0])
             p = vk.clamp_codes(p, 1, 254)  # alpha <= 1/255 -> 0, >= 254/255 -> 1
-            t = np.stack([_trimap(a) for a in g])
+            t = np.stack([_trimap(a, self.ws) for a in g])
             self.cache[f] = (p, g, t)
         return self.cache[f]
 
@@ -217,9 +223,9 @@ class _Frames:
             del self.cache[k]
 
 
-def _trimap(a: np.ndarray) -> np.ndarray:
+def _trimap(a: np.ndarray, ws: Workspace) -> np.ndarray:
     # 1 where (cv2.dilate - cv2.erode) > 0 with the 25x25 ellipse, else 2 where a >= 128, else 0
-    return vk.transition_band(a, _KERNEL, inside=1, fg=2, fg_from=128)
+    return vk.transition_band(a, _KERNEL, inside=1, fg=2, fg_from=128, ws=ws)
 
 
 _T64 = np.arange(0, 1 + 0.1, 0.1)
@@ -299,8 +305,8 @@ def _temporal(frames: _Frames, call: Call, ws: Workspace) -> dict[str, tuple[flo
 
 def _score_video(item):
     video, calls = item
-    frames = _Frames(video)
     ws = Workspace()
+    frames = _Frames(video, ws)
     lut = vk.level_lut_u8(_T64)
     rows = []
     for call in calls:
@@ -313,7 +319,7 @@ def _score_video(item):
         rows.append((row, scores))
         frames.forget_before(call.start - 3)
     files = [p for fr in video.gt for p in fr]
-    return rows, files
+    return rows, files, frames.infos
 
 
 def check_inputs(pred: Path, gt: Path, options: Options) -> None:
@@ -337,11 +343,12 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
         video = _Video(pred, gt, name)
         calls, prev = plan(len(video.frames), video.mask_empty, prev, gt / "fgr" / name)
         jobs.append((video, calls))
-    rows, files = [], []
-    for r, f in progress(ordered_map(_score_video, jobs, options.workers), total=len(jobs), desc="maggie",
+    rows, files, infos = [], [], {}
+    for r, f, i in progress(ordered_map(_score_video, jobs, options.workers), total=len(jobs), desc="maggie",
                          unit="video", quiet=options.quiet):
         rows += r
         files += f
+        infos.update(i)
     totals = {k: [0.0, 0] for k in COLUMNS}
     for _, scores in rows:
         for k, (s, c) in scores.items():
@@ -351,4 +358,4 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     metrics = {k: s / (c + 1e-6) for k, (s, c) in totals.items()}
     preds = [p for video, _ in jobs for fr in video.pred for p in fr]
     return Result(per_frame=df, metrics={k: finite_or_none(v) for k, v in metrics.items()},
-                  gt_files=files, warnings=reading_warnings(preds, "gray8"))
+                  gt_files=files, warnings=reading_warnings(preds, "gray8", [infos.get(p) for p in preds]))

@@ -140,3 +140,18 @@ def test_cli_refuses_missing_trimaps_with_one_line(tmp_path):
                         "--out", str(out), "--quiet"], capture_output=True, text=True)
     assert r.returncode == 2 and not out.exists()
     assert r.stderr.strip().count("\n") == 0 and "trimap" in r.stderr
+
+
+def test_reading_warnings_name_the_first_deep_and_colour_files(tmp_path):
+    pred, gt = make_root(tmp_path)
+    g = cv2.imread(str(gt / "d1/c1/pha/0001.png"), cv2.IMREAD_GRAYSCALE)
+    cv2.imwrite(str(gt / "d1/c1/pha/0001.png"), np.dstack([g, g, g]))  # colour GT, read as gray
+    cv2.imwrite(str(gt / "d2/c0/trimap/0000.png"), np.full((36, 44), 257 * 128, np.uint16))
+    p = cv2.imread(str(pred / "d2/c0/pha/0002.png"), cv2.IMREAD_GRAYSCALE)
+    cv2.imwrite(str(pred / "d2/c0/pha/0002.png"), p.astype(np.uint16) * 257)
+    warnings = ftpvm.run(pred, gt, Options()).warnings
+    # predictions are listed before the GT files: the 16-bit prediction comes first
+    assert len(warnings) == 2
+    assert warnings[0].startswith(f"{pred / 'd2/c0/pha/0002.png'}: 16-bit image")
+    assert warnings[1].startswith(f"{gt / 'd1/c1/pha/0001.png'}: image has colour/alpha channels")
+    assert ftpvm.run(*make_root(tmp_path / "plain"), Options()).warnings == []

@@ -144,12 +144,21 @@ def test_missing_instances_and_masks_are_bad_input(tmp_path):
         maggie.run(pred, gt / "missing", Options())
 
 
+# not a staircase of centred rectangles: the row-by-row path
+_ASYMMETRIC = np.array([[0, 0, 1, 1, 0, 0, 0], [0, 1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1, 1],
+                        [0, 0, 1, 1, 1, 1, 1], [0, 0, 0, 1, 0, 0, 0]], np.uint8)
+
+
+@pytest.mark.parametrize("shape,size", [(cv2.MORPH_ELLIPSE, 25), (cv2.MORPH_ELLIPSE, 7), (cv2.MORPH_RECT, 5),
+                                        (cv2.MORPH_CROSS, 9), (cv2.MORPH_ELLIPSE, 3), (None, 0)])
 @pytest.mark.parametrize("seed", range(4))
-def test_transition_band_equals_opencv_morphology(seed):
+def test_transition_band_equals_opencv_morphology(seed, shape, size):
     from mbench.benchmark.kernels import video as vk
 
     rng = np.random.default_rng(seed)
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (25, 25))
+    k = cv2.getStructuringElement(shape, (size, size)) if shape is not None else _ASYMMETRIC
+    lo, hi = vk._element_rows(k.tobytes(), k.shape)
+    assert (len(vk._staircase(lo.tobytes(), hi.tobytes())) > 0) == (shape is not None)  # which path runs
     h, w = rng.integers(1, 70, 2)
     a = mattes.clip(max(h, 8), max(w, 8), 1, seed)[1][0][:h, :w]
     a[rng.random(a.shape) < 0.01] = 7
@@ -172,3 +181,16 @@ def test_cli_refuses_missing_guidance_masks_with_one_line(tmp_path):
                         "--protocol", "maggie", "--out", str(out), "--quiet"], capture_output=True, text=True)
     assert r.returncode == 2 and not out.exists()
     assert r.stderr.strip().count("\n") == 0 and "guidance masks" in r.stderr
+
+
+def test_reading_warnings_name_the_first_deep_and_colour_predictions(tmp_path):
+    pred, gt = write_vim(tmp_path, make_videos())
+    assert maggie.run(pred, gt, Options()).warnings == []
+    for path, f in ((pred / "c/00001.png", lambda a: np.dstack([a, a, a])),
+                    (pred / "a/00003/01.png", lambda a: a.astype(np.uint16) * 257),
+                    (pred / "b/00004.png", lambda a: a.astype(np.uint16) * 257)):
+        cv2.imwrite(str(path), f(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)))
+    warnings = maggie.run(pred, gt, Options()).warnings
+    assert len(warnings) == 2
+    assert warnings[0].startswith(f"{pred / 'a/00003/01.png'}: 16-bit image")
+    assert warnings[1].startswith(f"{pred / 'c/00001.png'}: image has colour/alpha channels")
