@@ -3,6 +3,9 @@
 Values are written with ``repr`` (shortest exact round trip), so shards merged from their CSV files
 give the very bytes a single run writes. Undefined values are ``nan`` in the CSVs, left out of the
 means, and ``null`` in JSON; ``metric_frames`` in the summary says how many frames each mean covers.
+An *absent* value (one the original never computes, such as a first frame's temporal error under
+some protocols) is ``<NA>`` in a table (pandas' nullable ``Float64``) and an empty cell in a CSV, so
+it stays distinct from a computed NaN (docs/design.md 2.3).
 
 This module is the one writer and the one parser of these files (:func:`read_summary`,
 :func:`read_csv`): merging shards, resuming and the leaderboard (which adds its consistency
@@ -24,6 +27,9 @@ from mbench.errors import BadInput
 
 
 def format_value(v) -> str:
+    """One CSV cell: an absent value (``<NA>``) is empty, NaN is ``nan``, a float its ``repr``."""
+    if v is pd.NA:
+        return ""
     if isinstance(v, str):
         return v
     if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
@@ -48,7 +54,9 @@ def to_csv(df: pd.DataFrame) -> str:
 def read_csv(path: Path, *, text: bool = False) -> pd.DataFrame:
     """Read a CSV written by :func:`to_csv`.
 
-    ``text=False``: clip and frame stay strings, metric columns are floats (``nan`` undefined).
+    ``text=False``: clip and frame stay strings, metric columns are floats (``nan`` undefined); a
+    numeric column with empty (absent) cells is ``Float64`` with ``<NA>`` there, as
+    :func:`absent_table` made it.
     ``text=True``: every cell a string (so a caller can name the first bad cell), column names
     stripped, and a file without rows refused.
     """
@@ -56,8 +64,8 @@ def read_csv(path: Path, *, text: bool = False) -> pd.DataFrame:
         if text:
             df = pd.read_csv(path, dtype=str, keep_default_na=False)
         else:
-            return pd.read_csv(path, dtype={"clip": str, "frame": str}, keep_default_na=False,
-                               na_values=["nan"])
+            return _with_absent(pd.read_csv(path, dtype={"clip": str, "frame": str}, keep_default_na=False,
+                                            na_values=["nan"]))
     except FileNotFoundError:
         raise BadInput("file not found", path) from None
     except pd.errors.EmptyDataError:
@@ -68,6 +76,35 @@ def read_csv(path: Path, *, text: bool = False) -> pd.DataFrame:
     if len(df) == 0:
         raise BadInput("CSV has a header but no rows", path)
     df.columns = [c.strip() for c in df.columns]
+    return df
+
+
+def _with_absent(df: pd.DataFrame) -> pd.DataFrame:
+    """Turn each text column that holds numbers and empty cells into ``Float64`` with ``<NA>``."""
+    for c in df.columns:
+        if c in ("clip", "frame") or pd.api.types.is_numeric_dtype(df[c]):
+            continue
+        text = df[c].astype(str).fillna("nan")  # the reader already made "nan" cells missing
+        absent = (text == "").to_numpy()
+        values = pd.to_numeric(text.where(~absent, "0"), errors="coerce").to_numpy(np.float64)
+        if not absent.any() or (np.isnan(values) & (text.str.lower() != "nan").to_numpy()).any():
+            continue  # not a metric column with absent cells: leave the text alone
+        df[c] = pd.arrays.FloatingArray(values, absent)
+    return df
+
+
+def absent_table(rows: list[dict], columns) -> pd.DataFrame:
+    """A table of ``rows`` where a key a row lacks is *absent* (``<NA>``, written as an empty cell).
+
+    A column without absent cells keeps its plain dtype (so tables without any are unchanged); one
+    with absent cells becomes ``Float64``, which keeps NaN (written ``nan``) apart from ``<NA>``.
+    """
+    df = pd.DataFrame(rows, columns=list(columns))
+    for c in df.columns:
+        absent = np.array([c not in r for r in rows], dtype=bool)
+        if absent.any():
+            values = df[c].to_numpy(np.float64, na_value=np.nan)
+            df[c] = pd.arrays.FloatingArray(np.where(absent, 0.0, values), absent)
     return df
 
 

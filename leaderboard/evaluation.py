@@ -213,7 +213,10 @@ def read_evaluation(folder: Path, rel: str, method: Method, method_path: Path) -
     pf = _read_csv(frame_path)
     if list(pf.columns[:2]) != ["clip", "frame"]:
         raise BadInput("per_frame.csv must start with the columns clip, frame", frame_path)
-    if not (folder / "per_clip.csv").is_file():
+    # a protocol module's per_clip.csv (tcvom, ftpvm) holds its original's own per-video figures,
+    # not the pooled means of per_frame.csv that the clip engine's does
+    own = "card" in summary and convention not in display.convention_names()
+    if own or not (folder / "per_clip.csv").is_file():
         if "card" not in summary:
             raise BadInput("evaluation is missing per_clip.csv (an evaluation without a protocol card "
                            "holds per_frame.csv, per_clip.csv and summary.json)", folder / "per_clip.csv")

@@ -14,7 +14,8 @@ and one line in the registry (``mbench.benchmark.protocols.PROTOCOLS``). Optiona
 input the protocol needs is missing (instances, the sparse ground-truth naming, ...); ``flow`` in
 ``CARD.needs`` is checked by the runner (``--flow`` or ``GT/flow_png``); trimaps, whose default place
 differs between datasets, by the module. The runner around it
-(writing ``per_frame.csv`` and ``summary.json`` atomically, the ground-truth hash, the warnings,
+(writing ``per_frame.csv``, ``per_clip.csv`` where the module gives one, and ``summary.json``
+atomically, the ground-truth hash, the warnings,
 refusing missing inputs) is shared; a module only computes.
 """
 
@@ -78,6 +79,8 @@ class Result:
     protocols leave ``clip`` empty). ``metrics`` holds the dataset figures exactly as the original
     aggregates them (``None`` where the original gives NaN or a spreadsheet error); ``extra`` holds
     figures mbench adds (corrected variants, clip-wise means), never mixed with ``metrics``.
+    ``per_clip`` holds the original's own per-video figures where it computes them (columns
+    ``clip``, ``frames``, then its figures), written to ``per_clip.csv``; ``None`` where it has none.
     ``gt_files`` lists every ground-truth file read, for the summary's hash. ``warnings`` are one-line
     messages (precision dropped, RGBA alpha ignored, ...), each printed once.
     """
@@ -87,6 +90,7 @@ class Result:
     extra: dict[str, Any] = field(default_factory=dict)
     gt_files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    per_clip: pd.DataFrame | None = None
     # {column: {"needs": [...], "higher_is_better": bool, "aggregate": str}}; empty: every column
     # lower-is-better unless listed in CARD.higher_is_better
     declarations: dict[str, dict] = field(default_factory=dict)

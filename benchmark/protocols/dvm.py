@@ -22,6 +22,7 @@ from mbench.benchmark.kernels import pixel
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.results import absent_table
 from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
 from mbench.frames import read_alpha
@@ -155,7 +156,8 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
         metrics[k] = _ratio(df[k].sum(), df[f"{k}_num"].sum())
     extra = {"messddt_fix": _ratio(df["messddt_fix"].sum(), df["messddt_num"].sum())}
     preds = [f for p, _, _ in pairs for f in p.layers["pha"].files]
-    return Result(per_frame=df, metrics=metrics, extra=extra, gt_files=files,
+    # the first frame of a clip has no pair: its temporal cells are absent (empty), as in the original
+    return Result(per_frame=absent_table(rows, df.columns), metrics=metrics, extra=extra, gt_files=files,
                   warnings=reading_warnings(preds + files, "gray8"))
 
 

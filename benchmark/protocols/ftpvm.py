@@ -195,6 +195,11 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     for k in COLUMNS:
         frame[k], clip[k], fixed[k] = workbook_figures(lengths, [[row[k] for row in r] for r in rows])
     df = pd.DataFrame([row for r in rows for row in r], columns=("clip", "frame") + COLUMNS)
-    return Result(per_frame=df, metrics=frame, gt_files=[Path(f) for f in files],
+    # column C of each clip row: the clip's mean over its own frames (#DIV/0! for a clip of no
+    # frames, written nan like the summary's null)
+    per_clip = pd.DataFrame([{"clip": f"{ds}/{c}", "frames": len(r),
+                              **{k: sum(row[k] for row in r) / len(r) if r else math.nan for k in COLUMNS}}
+                             for (_, _, ds, c), r in zip(jobs, rows)], columns=("clip", "frames") + COLUMNS)
+    return Result(per_frame=df, metrics=frame, per_clip=per_clip, gt_files=[Path(f) for f in files],
                   warnings=reading_warnings(preds + files, "gray8", pred_infos + file_infos),
                   extra={"metrics_clip_wise": clip, "frame_wise_corrected": fixed})

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pandas as pd
 
 from mbench.benchmark.context import FrameContext
 from mbench.benchmark.kernels import conn as conn_kernels
@@ -25,6 +24,7 @@ from mbench.benchmark.kernels import pixel
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.results import absent_table
 from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
 from mbench.frames import ImageInfo, read_alpha, read_alpha_with_info
@@ -354,7 +354,8 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
         for k, (s, c) in scores.items():
             totals[k][0] += s
             totals[k][1] += c
-    df = pd.DataFrame([r for r, _ in rows], columns=("clip", "frame") + COLUMNS)
+    # a video's first window makes no temporal call: its dtssd and messddt cells are absent (empty)
+    df = absent_table([r for r, _ in rows], ("clip", "frame") + COLUMNS)
     metrics = {k: s / (c + 1e-6) for k, (s, c) in totals.items()}
     preds = [p for video, _ in jobs for fr in video.pred for p in fr]
     return Result(per_frame=df, metrics={k: finite_or_none(v) for k, v in metrics.items()},

@@ -2,7 +2,8 @@
 
 A protocol module only computes (``run(pred, gt, options) -> Result``); this module looks it up in
 the registry, refuses a missing trimap or flow (one line, exit status 2, nothing written), prints
-each warning once, and writes ``OUT/per_frame.csv`` and ``OUT/summary.json`` atomically. Protocols on
+each warning once, and writes ``OUT/per_frame.csv``, ``OUT/per_clip.csv`` (where the module returns
+the original's per-video figures) and ``OUT/summary.json`` atomically. Protocols on
 the clip engine (``rvm``, ``dim``: modules with ``ENGINE``) go through
 :func:`mbench.benchmark.evaluation.run_evaluation`, which keeps per_clip.csv, resuming, sharding and
 ``--device cuda``, and add the same protocol keys to their summary.
@@ -127,6 +128,8 @@ def run_protocol(name: str, pred, gt, *, out=None, options: Options = Options())
     if out is not None:
         with atomic_dir(out) as tmp:
             (tmp / "per_frame.csv").write_text(to_csv(result.per_frame))
+            if result.per_clip is not None:  # the original's own per-video figures (tcvom, ftpvm)
+                (tmp / "per_clip.csv").write_text(to_csv(result.per_clip))
             (tmp / "summary.json").write_text(dumps_json(info))
     return result.per_frame, info
 

@@ -183,5 +183,7 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     if any(3 in r[2] for r in kept):
         warnings.append("a ground-truth PNG has 3 channels: TCVOM reads its red channel as alpha")
     df = pd.DataFrame([row for r in kept for row in r[0]], columns=("clip", "frame") + COLUMNS)
+    clip_rows = [{"clip": v, "frames": len(r[0]), **per_clip[v]} for (v, _), r in zip(evaluated, kept)]
     return Result(per_frame=df, metrics=metrics, extra=extra,
+                  per_clip=pd.DataFrame(clip_rows, columns=("clip", "frames") + AVERAGED + COUNTS),
                   gt_files=[p for r in kept for p in r[1]], warnings=warnings)

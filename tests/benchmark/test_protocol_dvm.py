@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import mattes
@@ -61,7 +62,7 @@ def test_equals_dvm_batchmetric(tmp_path, case):
     for k in ("sad", "mse", "grad", "conn", "ssda", "ssda_num"):
         assert close(list(df[k]), case[k]), k
     for k in ("dtssd", "dtssd_num", "messddt", "messddt_num"):
-        assert np.isnan(df[k].iloc[0])
+        assert df[k].iloc[0] is pd.NA  # absent: the first frame has no pair
         assert close(list(df[k].iloc[1:]), case[k]), k
     assert any(v > 0 for v in case["messddt"])
 
@@ -190,4 +191,13 @@ def test_cli_writes_per_frame_and_summary(tmp_path):
     assert summary["card"]["name"] == "dvm" and "messddt_fix" in summary["extra"]
     want = dvm.run(p, g, Options())
     assert close(summary["metrics"]["conn"], want.metrics["conn"])
-    assert (out / "per_frame.csv").read_text().splitlines()[0].startswith("clip,frame,sad,mse,grad,conn")
+    lines = (out / "per_frame.csv").read_text().splitlines()
+    assert lines[0].startswith("clip,frame,sad,mse,grad,conn")
+    head = lines[0].split(",")
+    temporal = {"dtssd", "dtssd_num", "messddt", "messddt_num", "messddt_fix"}
+    for i, line in enumerate(lines[1:]):
+        cells = dict(zip(head, line.split(",")))
+        for k in head[2:]:  # the first frame's pair columns are empty, every other cell a number
+            assert (cells[k] == "") == (i == 0 and k in temporal), (i, k)
+            assert cells[k] != "nan", (i, k)
+    assert not (out / "per_clip.csv").exists()  # DVM computes no per-video figure

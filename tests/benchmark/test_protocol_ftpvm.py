@@ -59,6 +59,10 @@ def test_equals_ftpvm_evaluator(tmp_path):
     for k in ftpvm.COLUMNS:
         assert close(res.metrics[k], golden["summary"][k]["frame_wise"]), k
         assert close(res.extra["metrics_clip_wise"][k], golden["summary"][k]["clip_wise"]), k
+        # per_clip.csv holds the clip means (column C) whose mean is the clip-wise figure
+        assert close(res.per_clip[k].mean(), golden["summary"][k]["clip_wise"]), k
+    assert res.per_clip["clip"].tolist() == [f"{ds}/{c}" for ds, c, _ in golden["results"]]
+    assert res.per_clip["frames"].tolist() == [len(m["pha_mad"]) for _, _, m in golden["results"]]
 
 
 def test_slow_restatement(tmp_path):

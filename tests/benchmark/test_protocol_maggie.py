@@ -9,6 +9,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pandas as pd
 import pytest
 
 import mattes
@@ -69,7 +70,7 @@ def test_equals_maggie_eval_video(tmp_path):
             if k in want:
                 assert close(row[k], want[k]), (row["clip"], row["frame"], k)
             else:
-                assert math.isnan(row[k]), (row["clip"], row["frame"], k)
+                assert row[k] is pd.NA, (row["clip"], row["frame"], k)  # absent, not NaN
     for k in maggie.COLUMNS:
         assert close(res.metrics[k], golden["average"][k]), k
 
@@ -194,3 +195,28 @@ def test_reading_warnings_name_the_first_deep_and_colour_predictions(tmp_path):
     assert len(warnings) == 2
     assert warnings[0].startswith(f"{pred / 'a/00003/01.png'}: 16-bit image")
     assert warnings[1].startswith(f"{pred / 'c/00001.png'}: image has colour/alpha channels")
+
+
+def test_cli_leaves_first_window_temporal_cells_empty(tmp_path):
+    import subprocess
+    import sys
+
+    from mbench.benchmark.results import read_csv
+
+    pred, gt = write_vim(tmp_path, make_videos())
+    out = tmp_path / "eval"
+    r = subprocess.run([sys.executable, "-m", "mbench", "evaluate", str(pred), str(gt), "--protocol", "maggie",
+                        "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = (out / "per_frame.csv").read_text().splitlines()
+    head = lines[0].split(",")
+    firsts = set()
+    for line in lines[1:]:
+        cells = dict(zip(head, line.split(",")))
+        first = cells["clip"] not in firsts
+        firsts.add(cells["clip"])
+        for k in maggie.COLUMNS:  # empty exactly on each video's first window, and only there
+            assert (cells[k] == "") == (first and k in ("dtssd", "messddt")), (cells["clip"], cells["frame"], k)
+    df = read_csv(out / "per_frame.csv")
+    want = maggie.run(pred, gt, Options()).per_frame
+    assert df["dtssd"].isna().tolist() == want["dtssd"].isna().tolist() and df["dtssd"].isna().sum() == len(firsts)

@@ -197,3 +197,24 @@ def test_cli_refuses_missing_flow_with_one_line(tmp_path):
                         "--protocol", "tcvom", "--out", str(out), "--quiet"], capture_output=True, text=True)
     assert r.returncode == 2 and not out.exists()
     assert r.stderr.strip().count("\n") == 0 and "flow_00002_00003.png: missing flow" in r.stderr
+
+
+def test_cli_writes_per_clip_means(tmp_path):
+    import subprocess
+    import sys
+
+    from mbench.benchmark.results import read_csv
+
+    pred, data = make_vm108(tmp_path)
+    out = tmp_path / "eval"
+    r = subprocess.run([sys.executable, "-m", "mbench", "evaluate", str(pred), str(data), "--protocol", "tcvom",
+                        "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    pc = read_csv(out / "per_clip.csv")
+    assert list(pc.columns) == ["clip", "frames", *tcvom.AVERAGED, *tcvom.COUNTS]
+    summary = json.loads((out / "summary.json").read_text())
+    assert pc["clip"].tolist() == list(summary["extra"]["per_clip"]) == ["v0", "v1"]
+    assert pc["frames"].tolist() == [3, 4]
+    for _, row in pc.iterrows():  # the very values of extra.per_clip, which stays in summary.json
+        for k, v in summary["extra"]["per_clip"][row["clip"]].items():
+            assert close(row[k], v) and (row[k] == v or math.isnan(v)), (row["clip"], k)
