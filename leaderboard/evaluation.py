@@ -204,7 +204,7 @@ def read_evaluation(folder: Path, rel: str, method: Method, method_path: Path) -
     for name in REQUIRED:
         if not (folder / name).is_file():
             raise BadInput(f"evaluation is missing {name} (an evaluation holds {', '.join(FILES)}; "
-                           f"per_clip.csv only on the clip engine)", folder / name)
+                           f"per_clip.csv from the clip engine, tcvom and ftpvm)", folder / name)
     summary_path = folder / "summary.json"
     summary = read_summary(summary_path)
     convention = summary["convention"]

@@ -1,4 +1,4 @@
-"""Evaluations of protocol modules (no per_clip.csv) on the leaderboard, through the CLI:
+"""Evaluations of protocol modules (per_clip.csv, where tcvom and ftpvm write one, is their own figures) on the leaderboard, through the CLI:
 each protocol its own table, the protocol's own figures, intervals only where honest."""
 
 from __future__ import annotations
