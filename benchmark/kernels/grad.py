@@ -180,6 +180,31 @@ def _sum_sq_diff(mp, mg, sp, sg, th, tw):
     return (s0 + s1) + (s2 + s3)
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _next_run(active, tx):
+    """The next run ``[t0, t1)`` of active tiles at or after ``tx`` in a row of tiles (``t0`` is the
+    row's length when none is left)."""
+    n = active.shape[0]
+    while tx < n and not active[tx]:
+        tx += 1
+    t0 = tx
+    while tx < n and active[tx]:
+        tx += 1
+    return t0, tx
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _run_magnitudes(p, g, ty, t0, t1, tile, taps, buf, sv, dv, mp, mg):
+    """Gradient magnitudes of both mattes over the tiles ``t0..t1`` of tile row ``ty`` into ``mp`` and
+    ``mg``; returns the block's (r0, c0, th, tw)."""
+    h, w = p.shape
+    r0, c0 = ty * tile, t0 * tile
+    th, tw = min(h, r0 + tile) - r0, min(w, t1 * tile) - c0
+    _magnitude(p, r0, c0, th, tw, taps, buf, sv, dv, mp)
+    _magnitude(g, r0, c0, th, tw, taps, buf, sv, dv, mg)
+    return r0, c0, th, tw
+
+
 @njit(nogil=True, cache=True)
 def grad_error_sum(p, g, sp, sg, taps, tiles, region, use_region, region_value, tile, scratch):
     """Sum over the region of ``(sg |grad g| - sp |grad p|)^2``.
@@ -209,20 +234,9 @@ def grad_error_sum(p, g, sp, sg, taps, tiles, region, use_region, region_value, 
         active = ~(still_p[ty] & still_g[ty])
         if use_region:
             active &= hit[ty]
-        tx = 0
-        while tx < ntx:
-            if not active[tx]:
-                tx += 1
-                continue
-            t0 = tx
-            while tx < ntx and active[tx]:
-                tx += 1
-            r0 = ty * tile
-            c0 = t0 * tile
-            th = min(h, r0 + tile) - r0
-            tw = min(w, tx * tile) - c0
-            _magnitude(p, r0, c0, th, tw, taps, buf, sv, dv, mp)
-            _magnitude(g, r0, c0, th, tw, taps, buf, sv, dv, mg)
+        t0, tx = _next_run(active, 0)
+        while t0 < ntx:
+            r0, c0, th, tw = _run_magnitudes(p, g, ty, t0, tx, tile, taps, buf, sv, dv, mp, mg)
             if use_region:
                 for i in range(th):
                     for j in range(tw):
@@ -231,4 +245,5 @@ def grad_error_sum(p, g, sp, sg, taps, tiles, region, use_region, region_value, 
                             total += e * e
             else:
                 total += _sum_sq_diff(mp, mg, sp, sg, th, tw)
+            t0, tx = _next_run(active, tx)
     return total

@@ -126,24 +126,17 @@ def _grad_window_sum(p, g, sp, sg, taps, tiles, y0, y1, x0, x1, tile, scratch):
     total = 0.0
     for ty in range(nty):
         active = ~(still_p[ty] & still_g[ty])
-        tx = 0
-        while tx < ntx:
-            if not active[tx]:
-                tx += 1
-                continue
-            t0 = tx
-            while tx < ntx and active[tx]:
-                tx += 1
-            r0, c0 = ty * tile, t0 * tile
-            th, tw = min(h, r0 + tile) - r0, min(w, tx * tile) - c0
-            grad_kernels._magnitude(p, r0, c0, th, tw, taps, buf, sv, dv, mp)
-            grad_kernels._magnitude(g, r0, c0, th, tw, taps, buf, sv, dv, mg)
+        t0, tx = grad_kernels._next_run(active, 0)
+        while t0 < ntx:
+            r0, c0, th, tw = grad_kernels._run_magnitudes(p, g, ty, t0, tx, tile, taps, buf, sv, dv,
+                                                          mp, mg)
             j0, j1 = max(x0 - c0, 0), min(x1 - c0, tw)
             for i in range(max(y0 - r0, 0), min(y1 - r0, th)):
                 rp, rg = mp[i], mg[i]
                 for j in range(j0, j1):
                     e = sg * rg[j] - sp * rp[j]
                     total += e * e
+            t0, tx = grad_kernels._next_run(active, tx)
     return total
 
 
@@ -325,22 +318,15 @@ def _grad_class_sums(p, g, sp, sg, taps, tiles, cls, n_cls, tile, scratch):
     out = np.zeros(n_cls, np.float64)
     for ty in range(nty):
         active = ~(still_p[ty] & still_g[ty])
-        tx = 0
-        while tx < ntx:
-            if not active[tx]:
-                tx += 1
-                continue
-            t0 = tx
-            while tx < ntx and active[tx]:
-                tx += 1
-            r0, c0 = ty * tile, t0 * tile
-            th, tw = min(h, r0 + tile) - r0, min(w, tx * tile) - c0
-            grad_kernels._magnitude(p, r0, c0, th, tw, taps, buf, sv, dv, mp)
-            grad_kernels._magnitude(g, r0, c0, th, tw, taps, buf, sv, dv, mg)
+        t0, tx = grad_kernels._next_run(active, 0)
+        while t0 < ntx:
+            r0, c0, th, tw = grad_kernels._run_magnitudes(p, g, ty, t0, tx, tile, taps, buf, sv, dv,
+                                                          mp, mg)
             for i in range(th):
                 for j in range(tw):
                     e = sg * mg[i, j] - sp * mp[i, j]
                     out[cls[r0 + i, c0 + j]] += e * e
+            t0, tx = grad_kernels._next_run(active, tx)
     return out
 
 
