@@ -181,6 +181,20 @@ def _sum_sq_diff(mp, mg, sp, sg, th, tw):
 
 
 @njit(nogil=True, cache=True, inline="always")
+def _band_buffers(scratch, tile, w):
+    """The row-band buffers of the separable filter, carved out of one scratch array (see
+    :func:`scratch_size`): padded input rows, two filtered bands, and both mattes' magnitudes."""
+    bw = w + 2 * HALF
+    a, b = (tile + 2 * HALF) * bw, tile * bw
+    buf = scratch[:a].reshape((tile + 2 * HALF, bw))
+    sv = scratch[a:a + b].reshape((tile, bw))
+    dv = scratch[a + b:a + 2 * b].reshape((tile, bw))
+    mp = scratch[a + 2 * b:a + 2 * b + tile * w].reshape((tile, w))
+    mg = scratch[a + 2 * b + tile * w:a + 2 * b + 2 * tile * w].reshape((tile, w))
+    return buf, sv, dv, mp, mg
+
+
+@njit(nogil=True, cache=True, inline="always")
 def _next_run(active, tx):
     """The next run ``[t0, t1)`` of active tiles at or after ``tx`` in a row of tiles (``t0`` is the
     row's length when none is left)."""
@@ -215,18 +229,11 @@ def grad_error_sum(p, g, sp, sg, taps, tiles, region, use_region, region_value, 
     float64 buffer of :func:`scratch_size` elements.
     """
     h, w = p.shape
-    half = HALF
     flat_p, val_p, flat_g, val_g = tiles
     nty, ntx = flat_p.shape
     if use_region:
         hit = _region_tiles(region, region_value, tile, nty, ntx)
-    bw = w + 2 * half
-    a, b = (tile + 2 * half) * bw, tile * bw  # the row-band buffers, carved out of the scratch
-    buf = scratch[:a].reshape((tile + 2 * half, bw))
-    sv = scratch[a:a + b].reshape((tile, bw))
-    dv = scratch[a + b:a + 2 * b].reshape((tile, bw))
-    mp = scratch[a + 2 * b:a + 2 * b + tile * w].reshape((tile, w))
-    mg = scratch[a + 2 * b + tile * w:a + 2 * b + 2 * tile * w].reshape((tile, w))
+    buf, sv, dv, mp, mg = _band_buffers(scratch, tile, w)
     still_p = _still_map(flat_p, val_p)
     still_g = _still_map(flat_g, val_g)
     total = 0.0

@@ -111,16 +111,9 @@ def grad_sum_zero_border(p: np.ndarray, g: np.ndarray, sp: float, sg: float, ws:
 def _grad_window_sum(p, g, sp, sg, taps, tiles, y0, y1, x0, x1, tile, scratch):
     """Sum of ``(sg |grad g| - sp |grad p|)^2`` over rows y0..y1-1 and columns x0..x1-1 only."""
     h, w = p.shape
-    half = grad_kernels.HALF
     flat_p, val_p, flat_g, val_g = tiles
     nty, ntx = flat_p.shape
-    bw = w + 2 * half
-    a, b = (tile + 2 * half) * bw, tile * bw
-    buf = scratch[:a].reshape((tile + 2 * half, bw))
-    sv = scratch[a:a + b].reshape((tile, bw))
-    dv = scratch[a + b:a + 2 * b].reshape((tile, bw))
-    mp = scratch[a + 2 * b:a + 2 * b + tile * w].reshape((tile, w))
-    mg = scratch[a + 2 * b + tile * w:a + 2 * b + 2 * tile * w].reshape((tile, w))
+    buf, sv, dv, mp, mg = grad_kernels._band_buffers(scratch, tile, w)
     still_p = grad_kernels._still_map(flat_p, val_p)
     still_g = grad_kernels._still_map(flat_g, val_g)
     total = 0.0
@@ -303,16 +296,9 @@ def _grad_class_sums(p, g, sp, sg, taps, tiles, cls, n_cls, tile, scratch):
     """Per class of ``cls``: sum of ``(sg |grad g| - sp |grad p|)^2`` (replicate border), one filter
     pass for all classes; blocks that are still in both mattes are skipped (they add 0)."""
     h, w = p.shape
-    half = grad_kernels.HALF
     flat_p, val_p, flat_g, val_g = tiles
     nty, ntx = flat_p.shape
-    bw = w + 2 * half
-    a, b = (tile + 2 * half) * bw, tile * bw
-    buf = scratch[:a].reshape((tile + 2 * half, bw))
-    sv = scratch[a:a + b].reshape((tile, bw))
-    dv = scratch[a + b:a + 2 * b].reshape((tile, bw))
-    mp = scratch[a + 2 * b:a + 2 * b + tile * w].reshape((tile, w))
-    mg = scratch[a + 2 * b + tile * w:a + 2 * b + 2 * tile * w].reshape((tile, w))
+    buf, sv, dv, mp, mg = grad_kernels._band_buffers(scratch, tile, w)
     still_p = grad_kernels._still_map(flat_p, val_p)
     still_g = grad_kernels._still_map(flat_g, val_g)
     out = np.zeros(n_cls, np.float64)
