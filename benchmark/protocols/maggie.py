@@ -21,6 +21,7 @@ import numpy as np
 from mbench.benchmark.context import FrameContext
 from mbench.benchmark.kernels import conn as conn_kernels
 from mbench.benchmark.kernels import pixel
+from mbench.benchmark.kernels import band
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
@@ -225,7 +226,7 @@ class _Frames:
 
 def _trimap(a: np.ndarray, ws: Workspace) -> np.ndarray:
     # 1 where (cv2.dilate - cv2.erode) > 0 with the 25x25 ellipse, else 2 where a >= 128, else 0
-    return vk.transition_band(a, _KERNEL, inside=1, fg=2, fg_from=128, ws=ws)
+    return band.transition_band(a, _KERNEL, inside=1, fg=2, fg_from=128, ws=ws)
 
 
 _T64 = np.arange(0, 1 + 0.1, 0.1)

@@ -4,7 +4,6 @@ MaGGIe's own eval_video and metric classes (tests/benchmark/data/golden_maggie.j
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import cv2
@@ -154,19 +153,19 @@ _ASYMMETRIC = np.array([[0, 0, 1, 1, 0, 0, 0], [0, 1, 1, 1, 1, 1, 0], [1, 1, 1, 
                                         (cv2.MORPH_CROSS, 9), (cv2.MORPH_ELLIPSE, 3), (None, 0)])
 @pytest.mark.parametrize("seed", range(4))
 def test_transition_band_equals_opencv_morphology(seed, shape, size):
-    from mbench.benchmark.kernels import video as vk
+    from mbench.benchmark.kernels import band
 
     rng = np.random.default_rng(seed)
     k = cv2.getStructuringElement(shape, (size, size)) if shape is not None else _ASYMMETRIC
-    lo, hi = vk._element_rows(k.tobytes(), k.shape)
-    assert (len(vk._staircase(lo.tobytes(), hi.tobytes())) > 0) == (shape is not None)  # which path runs
+    lo, hi = band._element_rows(k.tobytes(), k.shape)
+    assert (len(band._staircase(lo.tobytes(), hi.tobytes())) > 0) == (shape is not None)  # which path runs
     h, w = rng.integers(1, 70, 2)
     a = mattes.clip(max(h, 8), max(w, 8), 1, seed)[1][0][:h, :w]
     a[rng.random(a.shape) < 0.01] = 7
     for img in (a, np.zeros_like(a), (rng.random(a.shape) < 0.002).astype(np.uint8)):
         want = (cv2.dilate(img, k) - cv2.erode(img, k)) > 0
-        assert (vk.transition_band(img, k) == want).all()
-        tri = vk.transition_band(img, k, inside=1, fg=2, fg_from=128)
+        assert (band.transition_band(img, k) == want).all()
+        tri = band.transition_band(img, k, inside=1, fg=2, fg_from=128)
         assert (tri == np.where(want, 1, np.where(img >= 128, 2, 0))).all()
 
 
