@@ -181,6 +181,14 @@ def _sum_sq_diff(mp, mg, sp, sg, th, tw):
 
 
 @njit(nogil=True, cache=True, inline="always")
+def _still_in_both(tiles):
+    """Blocks still in both mattes (``tiles = (flat_p, value_p, flat_g, value_g)``): their Grad terms
+    are exactly 0, so the filter skips them."""
+    flat_p, val_p, flat_g, val_g = tiles
+    return _still_map(flat_p, val_p) & _still_map(flat_g, val_g)
+
+
+@njit(nogil=True, cache=True, inline="always")
 def _band_buffers(scratch, tile, w):
     """The row-band buffers of the separable filter, carved out of one scratch array (see
     :func:`scratch_size`): padded input rows, two filtered bands, and both mattes' magnitudes."""
@@ -229,16 +237,14 @@ def grad_error_sum(p, g, sp, sg, taps, tiles, region, use_region, region_value, 
     float64 buffer of :func:`scratch_size` elements.
     """
     h, w = p.shape
-    flat_p, val_p, flat_g, val_g = tiles
-    nty, ntx = flat_p.shape
+    still = _still_in_both(tiles)
+    nty, ntx = still.shape
     if use_region:
         hit = _region_tiles(region, region_value, tile, nty, ntx)
     buf, sv, dv, mp, mg = _band_buffers(scratch, tile, w)
-    still_p = _still_map(flat_p, val_p)
-    still_g = _still_map(flat_g, val_g)
     total = 0.0
     for ty in range(nty):
-        active = ~(still_p[ty] & still_g[ty])
+        active = ~still[ty]
         if use_region:
             active &= hit[ty]
         t0, tx = _next_run(active, 0)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .grad import TILE, _still_map, tile_map
+from .grad import TILE, _next_run, _still_in_both, tile_map
 
 SIGMA = 1.4
 TRUNCATE = 4.0
@@ -113,10 +113,8 @@ def grad_sum(p, g, div, w0, w1, tiles, tile):
     ``p / div`` is computed in float64 as the original's ``alpha / 255.`` (div 1.0 for float input)."""
     h, w = p.shape
     r = w0.size // 2
-    flat_p, val_p, flat_g, val_g = tiles
-    nty, ntx = flat_p.shape
-    still_p = _still_map(flat_p, val_p)
-    still_g = _still_map(flat_g, val_g)
+    still = _still_in_both(tiles)
+    nty, ntx = still.shape
     buf = np.empty((tile + 2 * r, w + 2 * r), np.float64)
     acc = np.empty(w + 2 * r, np.float64)
     line = np.empty(w + 2 * r, np.float64)
@@ -126,14 +124,9 @@ def grad_sum(p, g, div, w0, w1, tiles, tile):
     mg = np.empty((tile, w), np.float32)
     total = 0.0
     for ty in range(nty):
-        tx = 0
-        while tx < ntx:
-            if still_p[ty, tx] and still_g[ty, tx]:
-                tx += 1
-                continue
-            t0 = tx
-            while tx < ntx and not (still_p[ty, tx] and still_g[ty, tx]):
-                tx += 1
+        active = ~still[ty]
+        t0, tx = _next_run(active, 0)
+        while t0 < ntx:
             r0, c0 = ty * tile, t0 * tile
             th, tw = min(h, r0 + tile) - r0, min(w, tx * tile) - c0
             _magnitudes(p, div, r0, th, c0, tw, w0, w1, buf, acc, line, va, vb, mp)
@@ -142,6 +135,7 @@ def grad_sum(p, g, div, w0, w1, tiles, tile):
                 for j in range(tw):
                     e = np.float32(mp[i, j] - mg[i, j])
                     total += np.float32(e * e)
+            t0, tx = _next_run(active, tx)
     return total
 
 

@@ -110,14 +110,12 @@ def grad_sum_zero_border(p: np.ndarray, g: np.ndarray, sp: float, sg: float, ws:
 def _grad_window_sum(p, g, sp, sg, taps, tiles, y0, y1, x0, x1, tile, scratch):
     """Sum of ``(sg |grad g| - sp |grad p|)^2`` over rows y0..y1-1 and columns x0..x1-1 only."""
     h, w = p.shape
-    flat_p, val_p, flat_g, val_g = tiles
-    nty, ntx = flat_p.shape
+    still = grad_kernels._still_in_both(tiles)
+    nty, ntx = still.shape
     buf, sv, dv, mp, mg = grad_kernels._band_buffers(scratch, tile, w)
-    still_p = grad_kernels._still_map(flat_p, val_p)
-    still_g = grad_kernels._still_map(flat_g, val_g)
     total = 0.0
     for ty in range(nty):
-        active = ~(still_p[ty] & still_g[ty])
+        active = ~still[ty]
         t0, tx = grad_kernels._next_run(active, 0)
         while t0 < ntx:
             r0, c0, th, tw = grad_kernels._run_magnitudes(p, g, ty, t0, tx, tile, taps, buf, sv, dv,
@@ -295,14 +293,12 @@ def _grad_class_sums(p, g, sp, sg, taps, tiles, cls, n_cls, tile, scratch):
     """Per class of ``cls``: sum of ``(sg |grad g| - sp |grad p|)^2`` (replicate border), one filter
     pass for all classes; blocks that are still in both mattes are skipped (they add 0)."""
     h, w = p.shape
-    flat_p, val_p, flat_g, val_g = tiles
-    nty, ntx = flat_p.shape
+    still = grad_kernels._still_in_both(tiles)
+    nty, ntx = still.shape
     buf, sv, dv, mp, mg = grad_kernels._band_buffers(scratch, tile, w)
-    still_p = grad_kernels._still_map(flat_p, val_p)
-    still_g = grad_kernels._still_map(flat_g, val_g)
     out = np.zeros(n_cls, np.float64)
     for ty in range(nty):
-        active = ~(still_p[ty] & still_g[ty])
+        active = ~still[ty]
         t0, tx = grad_kernels._next_run(active, 0)
         while t0 < ntx:
             r0, c0, th, tw = grad_kernels._run_magnitudes(p, g, ty, t0, tx, tile, taps, buf, sv, dv,
