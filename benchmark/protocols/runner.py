@@ -25,6 +25,7 @@ from mbench.benchmark.protocols.base import Card, Options, Result
 from mbench.benchmark.protocols.summary import combine_hashes, gt_file_hashes, protocol_keys
 from mbench.benchmark.results import to_csv
 from mbench.errors import BadInput
+from mbench.heap import keep_freed_memory
 from mbench.paths import check_output
 
 
@@ -108,6 +109,7 @@ def run_protocol(name: str, pred, gt, *, out=None, options: Options = Options())
     """Run protocol ``name`` on the two trees; write ``out`` if given; return (per-frame table, summary)."""
     module = load_protocol(name)
     check_needs(module, pred, gt, options)
+    keep_freed_memory()  # frame after frame into fresh arrays (see mbench.heap)
     engine = getattr(module, "ENGINE", None)
     if engine is not None:
         from mbench.benchmark.evaluation import run_evaluation
