@@ -3,7 +3,9 @@
 Images are decoded from bytes we read ourselves, so that every failure is one line naming the
 file: a missing or empty file, something other than a regular file (a FIFO named ``0000.png``),
 a file that is not a PNG or JPEG, a truncated file, one over the frame cap, or one the decoder
-rejects. Before any decoder sees a file, :mod:`mbench.imagecheck` bounds what it may cost.
+rejects. Before any decoder sees a file, :mod:`mbench.imagecheck` bounds what it may cost, and
+what a decoder then reads is what was checked: OpenCV opens a private copy of the checked bytes,
+FFmpeg the checked file's descriptor, never the path again (it may name a FIFO by then).
 
 Every reader gives exactly the pixels of a ``cv2.imread`` with the flags it names (EXIF/eXIf
 orientation included). Plain grey, RGB and RGBA PNGs are decoded by :mod:`mbench.png` where that
@@ -14,8 +16,11 @@ reading says otherwise; :func:`to_unit_float` scales it.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stderr lines ("moov atom not found")
@@ -88,14 +93,51 @@ def probe_image(path: str | os.PathLike) -> ImageInfo:
     return info
 
 
-def _opencv_decode(path: Path, flags: int) -> np.ndarray:
-    """``cv2.imread(path, flags)`` of a file that passed :func:`mbench.imagecheck.check_bytes`.
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
-    imread, not imdecode of the bytes already read: the reference scripts call imread, and the two
-    differ on some damaged JPEGs (libjpeg's file and memory sources meet a cut segment differently).
+
+@contextlib.contextmanager
+def _private_copy(data: bytes) -> Iterator[str]:
+    """A path that opens a private copy of ``data``, for decoders that take only a path.
+
+    On Linux an anonymous memory file (``memfd_create``) seen through ``/proc/self/fd`` (each open
+    starts at offset 0, as a file's would); elsewhere, or without ``/proc``, a temporary file
+    (mode 0600, removed afterwards).
+    """
+    if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+        fd = os.memfd_create("mbench-frame", os.MFD_CLOEXEC)
+        try:
+            _write_all(fd, data)
+            yield f"/proc/self/fd/{fd}"
+        finally:
+            os.close(fd)
+        return
+    fd, name = tempfile.mkstemp(prefix="mbench-frame-")
+    try:
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+        yield name
+    finally:
+        os.unlink(name)
+
+
+def _opencv_decode(path: Path, data: bytes, flags: int) -> np.ndarray:
+    """``cv2.imread(path, flags)`` of ``data``, the bytes read from ``path`` and checked by
+    :func:`mbench.imagecheck.check_bytes`.
+
+    imread, not imdecode: the reference scripts call imread, and the two differ on some damaged
+    JPEGs (libjpeg's file and memory sources meet a cut segment differently). imread opens a
+    private copy of the checked bytes, not ``path`` again: the file may have been replaced since
+    (by a FIFO that would block, or by a larger file the checks would refuse).
     """
     try:
-        img = cv2.imread(os.fspath(path), flags)
+        with _private_copy(data) as name:
+            img = cv2.imread(name, flags)
     except cv2.error:  # OpenCV's own limits raise instead of returning None
         img = None
     if img is None:
@@ -157,13 +199,13 @@ def read_alpha_with_info(path: str | os.PathLike, reading: str = "full") -> tupl
     data = _read_file(path)
     info, scan = check_bytes(path, data)
     if reading == "alpha" and info.channels in (2, 4):
-        return np.ascontiguousarray(_opencv_decode(path, cv2.IMREAD_UNCHANGED)[..., -1]), info
+        return np.ascontiguousarray(_opencv_decode(path, data, cv2.IMREAD_UNCHANGED)[..., -1]), info
     img = _fast_png(data, scan, (0,), reading != "unchanged")
     if img is not None:
         if reading == "gray8" and img.dtype == np.uint16:
             return (img >> 8).astype(np.uint8), info  # OpenCV keeps the high byte (libpng's strip_16)
         return img, info
-    return _opencv_decode(path, READINGS[reading]), info
+    return _opencv_decode(path, data, READINGS[reading]), info
 
 
 def read_alpha_noting_loss(path: str | os.PathLike, reading: str = "full") -> tuple[np.ndarray, str | None]:
@@ -195,7 +237,7 @@ def read_color(path: str | os.PathLike) -> np.ndarray:
     img = _fast_png(data, scan, (2, 6), True)
     if img is not None:
         return img if img.shape[2] == 3 else np.ascontiguousarray(img[..., :3])
-    img = _opencv_decode(path, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+    img = _opencv_decode(path, data, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
@@ -210,7 +252,7 @@ def read_rgba(path: str | os.PathLike) -> np.ndarray:
     img = _fast_png(data, scan, (2, 6), False)
     if img is not None:
         return img
-    img = _opencv_decode(path, cv2.IMREAD_UNCHANGED)
+    img = _opencv_decode(path, data, cv2.IMREAD_UNCHANGED)
     if img.ndim == 2:
         img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
     elif img.shape[2] == 4:
@@ -256,6 +298,16 @@ def write_image(path: str | os.PathLike, array: np.ndarray, **options) -> None:
     path.write_bytes(encode_image(array, path.suffix, **options))
 
 
+def _descriptor_path(fd: int, path: Path) -> str:
+    """A path that opens the file behind the descriptor ``fd`` (``path`` where there is none)."""
+    if os.path.isdir("/proc/self/fd"):  # Linux: a new opening of the same file, at offset 0
+        return f"/proc/self/fd/{fd}"
+    if os.path.isdir("/dev/fd"):  # macOS, BSD: a duplicate of fd, sharing its offset
+        os.lseek(fd, 0, os.SEEK_SET)
+        return f"/dev/fd/{fd}"
+    return os.fspath(path)
+
+
 class VideoFrames:
     """Frames of one video file, read sequentially with OpenCV and safe to share between threads.
 
@@ -264,8 +316,7 @@ class VideoFrames:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        os.close(open_regular(self.path))  # a FIFO or device must not reach FFmpeg, which would block
-        cap = cv2.VideoCapture(str(self.path))
+        cap = self._capture()
         if not cap.isOpened():
             raise BadInput("video cannot be opened (corrupt or unsupported)", self.path)
         count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
@@ -282,8 +333,17 @@ class VideoFrames:
         self._cap = None
         self._next = 0
 
+    def _capture(self) -> cv2.VideoCapture:
+        """A capture of the file as checked by :func:`mbench.imagecheck.open_regular`: FFmpeg opens
+        the checked descriptor's file, not the path again, which may name a FIFO by then."""
+        fd = open_regular(self.path)
+        try:
+            return cv2.VideoCapture(_descriptor_path(fd, self.path))
+        finally:
+            os.close(fd)  # the capture has its own descriptor by now
+
     def _count_by_reading(self) -> int:
-        cap = cv2.VideoCapture(str(self.path))
+        cap = self._capture()
         n = 0
         while cap.grab():
             n += 1
@@ -301,7 +361,7 @@ class VideoFrames:
             if self._cap is None or index < self._next:
                 if self._cap is not None:
                     self._cap.release()
-                self._cap = cv2.VideoCapture(str(self.path))
+                self._cap = self._capture()
                 self._next = 0
             while self._next < index:
                 if not self._cap.grab():
