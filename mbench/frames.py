@@ -4,23 +4,21 @@ Images are decoded from bytes we read ourselves, so that every failure is one li
 file: a missing or empty file, something other than a regular file (a FIFO named ``0000.png``),
 a file that is not a PNG or JPEG, a truncated file, one over the frame cap, or one the decoder
 rejects. Before any decoder sees a file, :mod:`mbench.imagecheck` bounds what it may cost, and
-what a decoder then reads is what was checked: OpenCV opens a private copy of the checked bytes,
-FFmpeg the checked file's descriptor, never the path again (it may name a FIFO by then).
+what a decoder then reads is what was checked (:mod:`mbench.decoders`): no decoder opens the path
+again (it may name a FIFO or another file by then).
 
 Every reader gives exactly the pixels of a ``cv2.imread`` with the flags it names (EXIF/eXIf
 orientation included). Plain grey, RGB and RGBA PNGs are decoded by :mod:`mbench.png` where that
-is OpenCV's answer for the flags (several times faster), everything else by OpenCV.
+is OpenCV's answer for the flags (several times faster), clean JPEGs by simplejpeg (the same
+libjpeg-turbo as OpenCV's), everything else by OpenCV.
 Colour arrays are RGB. Alpha is read as grayscale, keeping 16-bit depth (``uint16``) unless a
 reading says otherwise; :func:`to_unit_float` scales it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stderr lines ("moov atom not found")
@@ -28,7 +26,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stderr lin
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import png  # noqa: E402
+from . import decoders, png  # noqa: E402
 from .errors import BadInput  # noqa: E402
 from .imagecheck import ImageInfo, check_bytes, check_file_size, check_head, open_regular  # noqa: E402
 
@@ -93,58 +91,6 @@ def probe_image(path: str | os.PathLike) -> ImageInfo:
     return info
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-@contextlib.contextmanager
-def _private_copy(data: bytes) -> Iterator[str]:
-    """A path that opens a private copy of ``data``, for decoders that take only a path.
-
-    On Linux an anonymous memory file (``memfd_create``) seen through ``/proc/self/fd`` (each open
-    starts at offset 0, as a file's would); elsewhere, or without ``/proc``, a temporary file
-    (mode 0600, removed afterwards).
-    """
-    if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
-        fd = os.memfd_create("mbench-frame", os.MFD_CLOEXEC)
-        try:
-            _write_all(fd, data)
-            yield f"/proc/self/fd/{fd}"
-        finally:
-            os.close(fd)
-        return
-    fd, name = tempfile.mkstemp(prefix="mbench-frame-")
-    try:
-        try:
-            _write_all(fd, data)
-        finally:
-            os.close(fd)
-        yield name
-    finally:
-        os.unlink(name)
-
-
-def _opencv_decode(path: Path, data: bytes, flags: int) -> np.ndarray:
-    """``cv2.imread(path, flags)`` of ``data``, the bytes read from ``path`` and checked by
-    :func:`mbench.imagecheck.check_bytes`.
-
-    imread, not imdecode: the reference scripts call imread, and the two differ on some damaged
-    JPEGs (libjpeg's file and memory sources meet a cut segment differently). imread opens a
-    private copy of the checked bytes, not ``path`` again: the file may have been replaced since
-    (by a FIFO that would block, or by a larger file the checks would refuse).
-    """
-    try:
-        with _private_copy(data) as name:
-            img = cv2.imread(name, flags)
-    except cv2.error:  # OpenCV's own limits raise instead of returning None
-        img = None
-    if img is None:
-        raise BadInput("image data cannot be decoded (corrupt file)", path)
-    return img
-
-
 # How a protocol's original reads a file (cv2.imread flags), by name.
 #   "full":      grayscale at the file's own depth (uint8 or uint16); colour files converted with
 #                OpenCV's BGR->gray weights. mbench's own default: no precision lost.
@@ -183,7 +129,7 @@ def reading_loss(info: ImageInfo, reading: str) -> str | None:
     """
     if reading != "gray8":
         return None
-    if info.channels in (2, 4):
+    if info.format == "png" and info.channels in (2, 4):  # a 4-channel JPEG is CMYK, not RGBA
         return "RGBA alpha ignored"
     if info.bit_depth > 8:
         return "16-bit precision dropped"
@@ -198,14 +144,18 @@ def read_alpha_with_info(path: str | os.PathLike, reading: str = "full") -> tupl
     path = Path(path)
     data = _read_file(path)
     info, scan = check_bytes(path, data)
-    if reading == "alpha" and info.channels in (2, 4):
-        return np.ascontiguousarray(_opencv_decode(path, data, cv2.IMREAD_UNCHANGED)[..., -1]), info
+    if reading == "alpha" and info.format == "png" and info.channels in (2, 4):
+        return np.ascontiguousarray(decoders.opencv(path, data, cv2.IMREAD_UNCHANGED)[..., -1]), info
     img = _fast_png(data, scan, (0,), reading != "unchanged")
     if img is not None:
         if reading == "gray8" and img.dtype == np.uint16:
             return (img >> 8).astype(np.uint8), info  # OpenCV keeps the high byte (libpng's strip_16)
         return img, info
-    return _opencv_decode(path, data, READINGS[reading]), info
+    if reading != "unchanged":
+        img = decoders.jpeg(data, info, "GRAY")
+        if img is not None:
+            return img, info
+    return decoders.opencv(path, data, READINGS[reading]), info
 
 
 def read_alpha_noting_loss(path: str | os.PathLike, reading: str = "full") -> tuple[np.ndarray, str | None]:
@@ -217,8 +167,9 @@ def read_alpha_noting_loss(path: str | os.PathLike, reading: str = "full") -> tu
 def read_alpha(path: str | os.PathLike, *, reading: str = "full") -> np.ndarray:
     """Read an alpha matte the way ``reading`` says (see :data:`READINGS`).
 
-    Grayscale PNGs go through :mod:`mbench.png` where that gives exactly OpenCV's pixels for the
-    reading; other files are decoded by OpenCV with the reading's flags.
+    Grayscale PNGs go through :mod:`mbench.png` and clean JPEGs through simplejpeg where that gives
+    exactly OpenCV's pixels for the reading; other files are decoded by OpenCV with the reading's
+    flags.
     ``"full"``, ``"gray8"`` and ``"alpha"`` give a 2-D array; ``"unchanged"`` may give (H, W, C).
     """
     return read_alpha_noting_loss(path, reading)[0]
@@ -228,16 +179,19 @@ def read_color(path: str | os.PathLike) -> np.ndarray:
     """Read a colour image as an ``(H, W, 3)`` RGB array (``uint8`` or ``uint16``).
 
     Exactly ``cv2.imread(path, IMREAD_COLOR | IMREAD_ANYDEPTH)`` converted to RGB: RGB and RGBA
-    PNGs are decoded by :mod:`mbench.png` (an alpha channel is dropped, as OpenCV drops it),
-    everything else by OpenCV.
+    PNGs are decoded by :mod:`mbench.png` (an alpha channel is dropped, as OpenCV drops it), clean
+    JPEGs by simplejpeg, everything else by OpenCV.
     """
     path = Path(path)
     data = _read_file(path)
-    scan = check_bytes(path, data)[1]
+    info, scan = check_bytes(path, data)
     img = _fast_png(data, scan, (2, 6), True)
     if img is not None:
         return img if img.shape[2] == 3 else np.ascontiguousarray(img[..., :3])
-    img = _opencv_decode(path, data, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+    img = decoders.jpeg(data, info, "RGB")
+    if img is not None:
+        return img
+    img = decoders.opencv(path, data, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
@@ -252,7 +206,7 @@ def read_rgba(path: str | os.PathLike) -> np.ndarray:
     img = _fast_png(data, scan, (2, 6), False)
     if img is not None:
         return img
-    img = _opencv_decode(path, data, cv2.IMREAD_UNCHANGED)
+    img = decoders.opencv(path, data, cv2.IMREAD_UNCHANGED)
     if img.ndim == 2:
         img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
     elif img.shape[2] == 4:
@@ -298,16 +252,6 @@ def write_image(path: str | os.PathLike, array: np.ndarray, **options) -> None:
     path.write_bytes(encode_image(array, path.suffix, **options))
 
 
-def _descriptor_path(fd: int, path: Path) -> str:
-    """A path that opens the file behind the descriptor ``fd`` (``path`` where there is none)."""
-    if os.path.isdir("/proc/self/fd"):  # Linux: a new opening of the same file, at offset 0
-        return f"/proc/self/fd/{fd}"
-    if os.path.isdir("/dev/fd"):  # macOS, BSD: a duplicate of fd, sharing its offset
-        os.lseek(fd, 0, os.SEEK_SET)
-        return f"/dev/fd/{fd}"
-    return os.fspath(path)
-
-
 class VideoFrames:
     """Frames of one video file, read sequentially with OpenCV and safe to share between threads.
 
@@ -338,7 +282,7 @@ class VideoFrames:
         the checked descriptor's file, not the path again, which may name a FIFO by then."""
         fd = open_regular(self.path)
         try:
-            return cv2.VideoCapture(_descriptor_path(fd, self.path))
+            return cv2.VideoCapture(decoders.descriptor_path(fd, self.path))
         finally:
             os.close(fd)  # the capture has its own descriptor by now
 
