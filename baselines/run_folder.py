@@ -19,6 +19,7 @@ from typing import Any
 from mbench import __version__
 from mbench.atomic import dumps_json, remove_tree, write_text
 from mbench.errors import BadInput
+from mbench.regular import read_regular
 
 from .checkpoint import STATE_FILE
 from .data import TrainingSource
@@ -56,8 +57,8 @@ def check_config(folder: Path, config: dict[str, Any]) -> None:
     if not path.is_file():
         return
     try:
-        old = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as e:
+        old = json.loads(read_regular(path).decode("utf-8"))
+    except (BadInput, ValueError) as e:
         raise BadInput(f"unreadable run configuration ({e}); use --force to start over", path) from None
     new = json.loads(dumps_json(config))
     volatile = VOLATILE + (FINISHED_VOLATILE if (folder / CHECKPOINT).is_file() else ())

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import BadInput
+from .regular import read_regular
 
 
 def read_toml_spec(spec: str, kind: str, package: str, folder: str, choices: list[str] | tuple[str, ...]
@@ -31,8 +32,8 @@ def read_toml_spec(spec: str, kind: str, package: str, folder: str, choices: lis
         if not path.is_file():
             raise BadInput(f"{kind} file not found", path)
         try:
-            text = path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as e:
+            text = read_regular(path).decode("utf-8")
+        except UnicodeDecodeError as e:
             raise BadInput(f"cannot read {kind} ({e})", path) from None
         name, where = path.stem, str(path)
     else:
