@@ -50,9 +50,9 @@ def read_manifest(root: str | os.PathLike) -> dict:
 def _check(item: tuple[Path, str, str]) -> tuple[str, str | None]:
     path, rel, expected = item
     try:
-        digest = sha256_file(path)
-    except FileNotFoundError:
-        return rel, "missing"
+        digest = sha256_file(path)  # never opens a FIFO listed as a frame (it would block)
+    except BadInput as e:
+        return rel, "missing" if e.message == "file not found" else e.message
     except OSError as e:
         return rel, f"unreadable ({e.strerror})"
     return rel, None if digest == expected else "checksum mismatch"

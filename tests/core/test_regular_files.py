@@ -15,7 +15,7 @@ from mbench.benchmark import results
 from mbench.errors import BadInput
 from mbench.leaderboard.method import load_method
 from mbench.regular import read_regular
-from mbench.synth.verify import read_manifest
+from mbench.synth.verify import read_manifest, verify
 from test_read_race import FifoUnblocker
 
 
@@ -80,3 +80,18 @@ def test_dataset_manifest_swapped_for_a_fifo(tmp_path, monkeypatch):
     with FifoUnblocker(manifest) as unblocker, pytest.raises(BadInput, match="not a regular file"):
         read_manifest(root)
     assert swaps and not unblocker.opened
+
+
+def test_dataset_file_replaced_by_a_fifo_is_reported(tmp_path):
+    """``synth verify`` hashes every listed file: a FIFO in a frame's place is a problem, not a hang."""
+    from mbench.synth.writer import FORMAT
+
+    root = tmp_path / "data"
+    frame = root / "c" / "pha" / "0000.png"
+    frame.parent.mkdir(parents=True)
+    os.mkfifo(frame)
+    (root / "manifest.json").write_text(json.dumps({"format": FORMAT, "files": {"c/pha/0000.png": "0" * 64}}))
+    with FifoUnblocker(frame) as unblocker:
+        report = verify(root, workers=1, quiet=True)
+    assert not unblocker.opened
+    assert report["bad"] == [("c/pha/0000.png", "is not a regular file (a FIFO, device or socket)")]
