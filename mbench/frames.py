@@ -31,7 +31,7 @@ from .errors import BadInput  # noqa: E402
 from .imagecheck import ImageInfo, check_bytes, check_file_size, check_head, open_regular  # noqa: E402
 
 __all__ = ["IMAGE_SUFFIXES", "VIDEO_SUFFIXES", "READINGS", "ImageInfo", "VideoFrames", "encode_image",
-           "probe_image", "read_alpha", "read_alpha_noting_loss", "read_alpha_with_info", "read_color", "reading_loss", "read_rgba", "to_unit_float", "write_image"]
+           "probe_image", "read_alpha", "read_image_bytes", "read_alpha_noting_loss", "read_alpha_with_info", "read_color", "reading_loss", "read_rgba", "to_unit_float", "write_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
@@ -61,6 +61,18 @@ def _read_file(path: Path) -> bytes:
         raise BadInput(f"cannot read file ({e.strerror})", path) from None
     finally:
         os.close(fd)
+
+
+def read_image_bytes(path: str | os.PathLike) -> bytes:
+    """An image file's bytes, read once and checked as the readers check them (:func:`probe_image`).
+
+    For decoders outside this module (Pillow, as some protocols' originals read): open these bytes
+    (``io.BytesIO``), not the path again, which may name another file or a FIFO by then.
+    """
+    path = Path(path)
+    data = _read_file(path)
+    check_bytes(path, data)
+    return data
 
 
 def probe_image(path: str | os.PathLike) -> ImageInfo:

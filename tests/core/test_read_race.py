@@ -175,3 +175,19 @@ def test_video_swapped_after_check_is_not_opened(tmp_path, monkeypatch, how):
     assert swapped and not fifo.opened
     assert (len(video), video.height, video.width) == (4, 32, 48)
     video.close()
+
+
+def test_checked_bytes_for_other_decoders(tmp_path, monkeypatch):
+    """``read_image_bytes`` hands Pillow (as GFM's and MaGGIe's originals read) the bytes checked,
+    whatever replaced the file since."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    path, _, large = _images(tmp_path)
+    want = np.asarray(Image.open(path))
+    _swap_after_check(monkeypatch, path, _rewritten_with(large))
+    with Image.open(BytesIO(frames.read_image_bytes(path))) as im:
+        np.testing.assert_array_equal(np.asarray(im), want)
+    with pytest.raises(BadInput, match="not a regular file"):
+        frames.read_image_bytes(Path("/dev/zero"))
