@@ -83,8 +83,9 @@ def read_log(path: Path, upto: int) -> list[dict[str, str]]:
     """The rows of ``train_log.csv`` up to step ``upto`` (what a resumed run keeps)."""
     if not path.is_file():
         return []
-    with open(path, newline="", encoding="utf-8") as f:
-        return [row for row in csv.DictReader(f) if row.get("step", "").isdigit() and int(row["step"]) <= upto]
+    text = read_regular(path).decode("utf-8")  # the file checked, even if replaced since
+    return [row for row in csv.DictReader(io.StringIO(text, newline=""))
+            if row.get("step", "").isdigit() and int(row["step"]) <= upto]
 
 
 def write_log(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:

@@ -31,7 +31,8 @@ from .errors import BadInput  # noqa: E402
 from .imagecheck import ImageInfo, check_bytes, check_file_size, check_head, open_regular  # noqa: E402
 
 __all__ = ["IMAGE_SUFFIXES", "VIDEO_SUFFIXES", "READINGS", "ImageInfo", "VideoFrames", "encode_image",
-           "probe_image", "read_alpha", "read_image_bytes", "read_alpha_noting_loss", "read_alpha_with_info", "read_color", "reading_loss", "read_rgba", "to_unit_float", "write_image"]
+           "probe_image", "read_alpha", "read_alpha_noting_loss", "read_alpha_with_info", "read_color",
+           "read_image_bytes", "reading_loss", "read_rgba", "to_unit_float", "write_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")

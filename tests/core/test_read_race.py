@@ -23,24 +23,25 @@ from mbench.errors import BadInput
 
 
 class FifoUnblocker:
-    """Opens the FIFO ``path`` for writing whenever a reader is waiting on it, and closes it at once,
-    so that the reader gets end-of-file; ``opened`` tells whether any reader ever was."""
+    """Opens each FIFO of ``paths`` for writing whenever a reader is waiting on it, and closes it at
+    once, so that the reader gets end-of-file; ``opened`` tells whether any reader ever was."""
 
-    def __init__(self, path: Path):
-        self.path, self.opened = path, False
+    def __init__(self, *paths: Path):
+        self.paths, self.opened = paths, False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(0.02):
-            try:
-                if not stat.S_ISFIFO(os.stat(self.path).st_mode):
+            for path in self.paths:
+                try:
+                    if not stat.S_ISFIFO(os.stat(path).st_mode):
+                        continue
+                    fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                except OSError:  # no reader waiting (ENXIO), or no FIFO any more
                     continue
-                fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError:  # no reader waiting (ENXIO), or no FIFO any more
-                continue
-            self.opened = True
-            os.close(fd)
+                self.opened = True
+                os.close(fd)
 
     def __enter__(self) -> FifoUnblocker:
         self._thread.start()

@@ -95,3 +95,42 @@ def test_dataset_file_replaced_by_a_fifo_is_reported(tmp_path):
         report = verify(root, workers=1, quiet=True)
     assert not unblocker.opened
     assert report["bad"] == [("c/pha/0000.png", "is not a regular file (a FIFO, device or socket)")]
+
+
+def _fifo_at(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+    return path
+
+
+def test_fifos_in_outputs_and_shards_are_not_read(tmp_path):
+    """A FIFO where a command reads its own earlier output or a shard's record (a shard.json, a
+    board's marker, a dataset's manifest for the contact sheet's labels, a run's record) is refused
+    or treated as unreadable, at once."""
+    from mbench.leaderboard.build import MARKER, read_options
+    from mbench.synth import preview, writer
+    from mbench.synth.shards import SHARD_FILE, read_shard
+
+    shard = _fifo_at(tmp_path / "shard" / SHARD_FILE)
+    marker = _fifo_at(tmp_path / "board" / MARKER)
+    manifest = _fifo_at(tmp_path / "data" / "manifest.json")
+    record = _fifo_at(tmp_path / "out" / "run.json")
+    with FifoUnblocker(shard, marker, manifest, record) as unblocker:
+        with pytest.raises(BadInput, match="not a regular file"):
+            read_shard(shard.parent)
+        assert read_options(marker.parent) is None
+        assert preview._labels(manifest.parent) == {}
+        assert writer._read_json(record) is None
+    assert not unblocker.opened
+
+
+def test_training_log_swapped_for_a_fifo(tmp_path, monkeypatch):
+    from mbench.baselines.run_folder import read_log
+
+    log = tmp_path / "train_log.csv"
+    log.write_text("step,loss\n1,0.5\n2,0.4\n")
+    assert [r["step"] for r in read_log(log, 1)] == ["1"]
+    swaps = _swapping_after(monkeypatch, Path, "is_file", log)
+    with FifoUnblocker(log) as unblocker, pytest.raises(BadInput, match="not a regular file"):
+        read_log(log, 1)
+    assert swaps and not unblocker.opened
