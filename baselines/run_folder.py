@@ -19,6 +19,7 @@ from typing import Any
 from mbench import __version__
 from mbench.atomic import dumps_json, remove_tree, write_text
 from mbench.errors import BadInput
+from mbench.regular import read_regular
 
 from .checkpoint import STATE_FILE
 from .data import TrainingSource
@@ -56,8 +57,8 @@ def check_config(folder: Path, config: dict[str, Any]) -> None:
     if not path.is_file():
         return
     try:
-        old = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as e:
+        old = json.loads(read_regular(path).decode("utf-8"))
+    except (BadInput, ValueError) as e:
         raise BadInput(f"unreadable run configuration ({e}); use --force to start over", path) from None
     new = json.loads(dumps_json(config))
     volatile = VOLATILE + (FINISHED_VOLATILE if (folder / CHECKPOINT).is_file() else ())
@@ -82,8 +83,9 @@ def read_log(path: Path, upto: int) -> list[dict[str, str]]:
     """The rows of ``train_log.csv`` up to step ``upto`` (what a resumed run keeps)."""
     if not path.is_file():
         return []
-    with open(path, newline="", encoding="utf-8") as f:
-        return [row for row in csv.DictReader(f) if row.get("step", "").isdigit() and int(row["step"]) <= upto]
+    text = read_regular(path).decode("utf-8")  # the file checked, even if replaced since
+    return [row for row in csv.DictReader(io.StringIO(text, newline=""))
+            if row.get("step", "").isdigit() and int(row["step"]) <= upto]
 
 
 def write_log(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:

@@ -19,6 +19,8 @@ from mbench import __version__
 from mbench.atomic import dumps_json, remove_tree, write_text
 from mbench.benchmark.dataset import ClipJob, EvalPlan
 from mbench.benchmark.results import read_csv, rows_to_csv
+from mbench.errors import BadInput
+from mbench.regular import read_regular
 
 
 def clip_signature(job: ClipJob) -> str:
@@ -57,8 +59,8 @@ class Checkpoint:
     def load(self, jobs: list[ClipJob]) -> dict[str, list[dict]]:
         """Rows of the clips finished by an earlier run of the same evaluation (files unchanged)."""
         try:
-            run = json.loads((self.folder / "run.json").read_text())
-        except (OSError, ValueError):
+            run = json.loads(read_regular(self.folder / "run.json").decode("utf-8"))
+        except (BadInput, ValueError):
             run = None
         if run != self.run:
             remove_tree(self.folder)

@@ -15,6 +15,7 @@ checks in :mod:`mbench.leaderboard.evaluation`) all read through it.
 from __future__ import annotations
 
 import json
+import io
 import math
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import pandas as pd
 from mbench import __version__
 from mbench.atomic import dumps_json
 from mbench.errors import BadInput
+from mbench.regular import read_regular
 
 
 def format_value(v) -> str:
@@ -61,13 +63,12 @@ def read_csv(path: Path, *, text: bool = False) -> pd.DataFrame:
     stripped, and a file without rows refused.
     """
     try:
+        source = io.BytesIO(read_regular(path))  # never a FIFO named like a CSV (it would block)
         if text:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False)
+            df = pd.read_csv(source, dtype=str, keep_default_na=False)
         else:
-            return _with_absent(pd.read_csv(path, dtype={"clip": str, "frame": str}, keep_default_na=False,
+            return _with_absent(pd.read_csv(source, dtype={"clip": str, "frame": str}, keep_default_na=False,
                                             na_values=["nan"]))
-    except FileNotFoundError:
-        raise BadInput("file not found", path) from None
     except pd.errors.EmptyDataError:
         raise BadInput("file is empty" if text else "not a readable CSV (EmptyDataError)", path) from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
@@ -111,10 +112,8 @@ def absent_table(rows: list[dict], columns) -> pd.DataFrame:
 def read_summary(path: Path) -> dict:
     """``summary.json`` as a dict (only its form is checked here: a JSON object)."""
     try:
-        info = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInput("file not found", path) from None
-    except (UnicodeDecodeError, OSError):
+        info = json.loads(read_regular(path).decode("utf-8"))
+    except UnicodeDecodeError:
         raise BadInput("summary.json cannot be read as UTF-8 text", path) from None
     except json.JSONDecodeError as e:
         raise BadInput(f"summary.json is not valid JSON (line {e.lineno}: {e.msg})", path) from None

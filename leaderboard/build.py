@@ -19,6 +19,7 @@ from mbench.atomic import atomic_dir, dumps_json
 from mbench.errors import BadInput
 from mbench.paths import check_output, inside
 from mbench.progress import progress
+from mbench.regular import read_regular
 
 from . import plots, site, tables
 from .board import Options, TableResult, compute_board
@@ -42,10 +43,10 @@ def check_out(out: Path, stores: list[Path], inputs: list[Path] = ()) -> Path:
 def read_options(out: Path) -> Options | None:
     """The options an existing board was built with, or None if there is no readable board."""
     try:
-        saved = json.loads((out / MARKER).read_text(encoding="utf-8"))["options"]
+        saved = json.loads(read_regular(out / MARKER).decode("utf-8"))["options"]
         names = {f.name for f in fields(Options)}
         return Options(**{k: v for k, v in saved.items() if k in names})
-    except (OSError, ValueError, KeyError, TypeError):
+    except (BadInput, ValueError, KeyError, TypeError):
         return None
 
 

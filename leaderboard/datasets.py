@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mbench.errors import BadInput
+from mbench.regular import read_regular
 
 MAX_LABEL = 80
 
@@ -47,9 +48,9 @@ def manifest_label(gt: str) -> str | None:
         if not path.is_file():
             continue
         try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
+            manifest = json.loads(read_regular(path).decode("utf-8"))
             name, seed = manifest["recipe"]["name"], manifest["seed"]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (BadInput, ValueError, KeyError, TypeError):
             return None
         return f"{name}/{split} (seed {seed})" if split else f"{name} (seed {seed})"
     return None

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from mbench.errors import BadInput
+from mbench.regular import read_regular
 
 # key -> (kind, what it holds); the kinds are checked by _CHECKS below.
 SCHEMA: Mapping[str, tuple[str, str]] = {
@@ -201,11 +202,9 @@ def load_method(path: str | os.PathLike) -> Method:
     """Read and validate ``path`` (a ``method.json``)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except UnicodeDecodeError:
         raise BadInput("method.json is not UTF-8 text", path) from None
-    except OSError as e:
-        raise BadInput(f"cannot read method.json ({e.strerror})", path) from None
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import BadInput
+from .regular import open_regular, read_regular
 
 
 def read_toml_spec(spec: str, kind: str, package: str, folder: str, choices: list[str] | tuple[str, ...]
@@ -31,8 +32,8 @@ def read_toml_spec(spec: str, kind: str, package: str, folder: str, choices: lis
         if not path.is_file():
             raise BadInput(f"{kind} file not found", path)
         try:
-            text = path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as e:
+            text = read_regular(path).decode("utf-8")
+        except UnicodeDecodeError as e:
             raise BadInput(f"cannot read {kind} ({e})", path) from None
         name, where = path.stem, str(path)
     else:
@@ -47,9 +48,9 @@ def read_toml_spec(spec: str, kind: str, package: str, folder: str, choices: lis
 
 
 def sha256_file(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+    """Hex SHA-256 of a regular file, read in 1 MiB blocks (BadInput: see :func:`open_regular`)."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with os.fdopen(open_regular(path), "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()

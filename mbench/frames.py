@@ -3,11 +3,14 @@
 Images are decoded from bytes we read ourselves, so that every failure is one line naming the
 file: a missing or empty file, something other than a regular file (a FIFO named ``0000.png``),
 a file that is not a PNG or JPEG, a truncated file, one over the frame cap, or one the decoder
-rejects. Before any decoder sees a file, :mod:`mbench.imagecheck` bounds what it may cost.
+rejects. Before any decoder sees a file, :mod:`mbench.imagecheck` bounds what it may cost, and
+what a decoder then reads is what was checked (:mod:`mbench.decoders`): no decoder opens the path
+again (it may name a FIFO or another file by then).
 
 Every reader gives exactly the pixels of a ``cv2.imread`` with the flags it names (EXIF/eXIf
 orientation included). Plain grey, RGB and RGBA PNGs are decoded by :mod:`mbench.png` where that
-is OpenCV's answer for the flags (several times faster), everything else by OpenCV.
+is OpenCV's answer for the flags (several times faster), clean JPEGs by simplejpeg (the same
+libjpeg-turbo as OpenCV's), everything else by OpenCV.
 Colour arrays are RGB. Alpha is read as grayscale, keeping 16-bit depth (``uint16``) unless a
 reading says otherwise; :func:`to_unit_float` scales it.
 """
@@ -23,12 +26,13 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stderr lin
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import png  # noqa: E402
+from . import decoders, png  # noqa: E402
 from .errors import BadInput  # noqa: E402
 from .imagecheck import ImageInfo, check_bytes, check_file_size, check_head, open_regular  # noqa: E402
 
 __all__ = ["IMAGE_SUFFIXES", "VIDEO_SUFFIXES", "READINGS", "ImageInfo", "VideoFrames", "encode_image",
-           "probe_image", "read_alpha", "read_alpha_noting_loss", "read_alpha_with_info", "read_color", "reading_loss", "read_rgba", "to_unit_float", "write_image"]
+           "probe_image", "read_alpha", "read_alpha_noting_loss", "read_alpha_with_info", "read_color",
+           "read_image_bytes", "reading_loss", "read_rgba", "to_unit_float", "write_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
@@ -60,6 +64,18 @@ def _read_file(path: Path) -> bytes:
         os.close(fd)
 
 
+def read_image_bytes(path: str | os.PathLike) -> bytes:
+    """An image file's bytes, read once and checked as the readers check them (:func:`probe_image`).
+
+    For decoders outside this module (Pillow, as some protocols' originals read): open these bytes
+    (``io.BytesIO``), not the path again, which may name another file or a FIFO by then.
+    """
+    path = Path(path)
+    data = _read_file(path)
+    check_bytes(path, data)
+    return data
+
+
 def probe_image(path: str | os.PathLike) -> ImageInfo:
     """Read an image's header and check its ending, without decoding the pixels.
 
@@ -86,21 +102,6 @@ def probe_image(path: str | os.PathLike) -> ImageInfo:
     if info is None:  # a PNG not ending in a plain IEND: walk its chunks to find one
         info = check_bytes(path, _read_file(path))[0]
     return info
-
-
-def _opencv_decode(path: Path, flags: int) -> np.ndarray:
-    """``cv2.imread(path, flags)`` of a file that passed :func:`mbench.imagecheck.check_bytes`.
-
-    imread, not imdecode of the bytes already read: the reference scripts call imread, and the two
-    differ on some damaged JPEGs (libjpeg's file and memory sources meet a cut segment differently).
-    """
-    try:
-        img = cv2.imread(os.fspath(path), flags)
-    except cv2.error:  # OpenCV's own limits raise instead of returning None
-        img = None
-    if img is None:
-        raise BadInput("image data cannot be decoded (corrupt file)", path)
-    return img
 
 
 # How a protocol's original reads a file (cv2.imread flags), by name.
@@ -141,7 +142,7 @@ def reading_loss(info: ImageInfo, reading: str) -> str | None:
     """
     if reading != "gray8":
         return None
-    if info.channels in (2, 4):
+    if info.format == "png" and info.channels in (2, 4):  # a 4-channel JPEG is CMYK, not RGBA
         return "RGBA alpha ignored"
     if info.bit_depth > 8:
         return "16-bit precision dropped"
@@ -156,14 +157,18 @@ def read_alpha_with_info(path: str | os.PathLike, reading: str = "full") -> tupl
     path = Path(path)
     data = _read_file(path)
     info, scan = check_bytes(path, data)
-    if reading == "alpha" and info.channels in (2, 4):
-        return np.ascontiguousarray(_opencv_decode(path, cv2.IMREAD_UNCHANGED)[..., -1]), info
+    if reading == "alpha" and info.format == "png" and info.channels in (2, 4):
+        return np.ascontiguousarray(decoders.opencv(path, data, cv2.IMREAD_UNCHANGED)[..., -1]), info
     img = _fast_png(data, scan, (0,), reading != "unchanged")
     if img is not None:
         if reading == "gray8" and img.dtype == np.uint16:
             return (img >> 8).astype(np.uint8), info  # OpenCV keeps the high byte (libpng's strip_16)
         return img, info
-    return _opencv_decode(path, READINGS[reading]), info
+    if reading != "unchanged":
+        img = decoders.jpeg(data, info, "GRAY")
+        if img is not None:
+            return img, info
+    return decoders.opencv(path, data, READINGS[reading]), info
 
 
 def read_alpha_noting_loss(path: str | os.PathLike, reading: str = "full") -> tuple[np.ndarray, str | None]:
@@ -175,8 +180,9 @@ def read_alpha_noting_loss(path: str | os.PathLike, reading: str = "full") -> tu
 def read_alpha(path: str | os.PathLike, *, reading: str = "full") -> np.ndarray:
     """Read an alpha matte the way ``reading`` says (see :data:`READINGS`).
 
-    Grayscale PNGs go through :mod:`mbench.png` where that gives exactly OpenCV's pixels for the
-    reading; other files are decoded by OpenCV with the reading's flags.
+    Grayscale PNGs go through :mod:`mbench.png` and clean JPEGs through simplejpeg where that gives
+    exactly OpenCV's pixels for the reading; other files are decoded by OpenCV with the reading's
+    flags.
     ``"full"``, ``"gray8"`` and ``"alpha"`` give a 2-D array; ``"unchanged"`` may give (H, W, C).
     """
     return read_alpha_noting_loss(path, reading)[0]
@@ -186,16 +192,19 @@ def read_color(path: str | os.PathLike) -> np.ndarray:
     """Read a colour image as an ``(H, W, 3)`` RGB array (``uint8`` or ``uint16``).
 
     Exactly ``cv2.imread(path, IMREAD_COLOR | IMREAD_ANYDEPTH)`` converted to RGB: RGB and RGBA
-    PNGs are decoded by :mod:`mbench.png` (an alpha channel is dropped, as OpenCV drops it),
-    everything else by OpenCV.
+    PNGs are decoded by :mod:`mbench.png` (an alpha channel is dropped, as OpenCV drops it), clean
+    JPEGs by simplejpeg, everything else by OpenCV.
     """
     path = Path(path)
     data = _read_file(path)
-    scan = check_bytes(path, data)[1]
+    info, scan = check_bytes(path, data)
     img = _fast_png(data, scan, (2, 6), True)
     if img is not None:
         return img if img.shape[2] == 3 else np.ascontiguousarray(img[..., :3])
-    img = _opencv_decode(path, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+    img = decoders.jpeg(data, info, "RGB")
+    if img is not None:
+        return img
+    img = decoders.opencv(path, data, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
@@ -210,7 +219,7 @@ def read_rgba(path: str | os.PathLike) -> np.ndarray:
     img = _fast_png(data, scan, (2, 6), False)
     if img is not None:
         return img
-    img = _opencv_decode(path, cv2.IMREAD_UNCHANGED)
+    img = decoders.opencv(path, data, cv2.IMREAD_UNCHANGED)
     if img.ndim == 2:
         img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
     elif img.shape[2] == 4:
@@ -264,8 +273,7 @@ class VideoFrames:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        os.close(open_regular(self.path))  # a FIFO or device must not reach FFmpeg, which would block
-        cap = cv2.VideoCapture(str(self.path))
+        cap = self._capture()
         if not cap.isOpened():
             raise BadInput("video cannot be opened (corrupt or unsupported)", self.path)
         count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
@@ -282,8 +290,17 @@ class VideoFrames:
         self._cap = None
         self._next = 0
 
+    def _capture(self) -> cv2.VideoCapture:
+        """A capture of the file as checked by :func:`mbench.imagecheck.open_regular`: FFmpeg opens
+        the checked descriptor's file, not the path again, which may name a FIFO by then."""
+        fd = open_regular(self.path)
+        try:
+            return cv2.VideoCapture(decoders.descriptor_path(fd, self.path))
+        finally:
+            os.close(fd)  # the capture has its own descriptor by now
+
     def _count_by_reading(self) -> int:
-        cap = cv2.VideoCapture(str(self.path))
+        cap = self._capture()
         n = 0
         while cap.grab():
             n += 1
@@ -301,7 +318,7 @@ class VideoFrames:
             if self._cap is None or index < self._next:
                 if self._cap is not None:
                     self._cap.release()
-                self._cap = cv2.VideoCapture(str(self.path))
+                self._cap = self._capture()
                 self._next = 0
             while self._next < index:
                 if not self._cap.grab():

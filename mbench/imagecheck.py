@@ -13,13 +13,13 @@ environment variable ``MBENCH_MAX_FRAME_PIXELS``, read at every call.
 from __future__ import annotations
 
 import os
-import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import png
 from .errors import BadInput
+from .regular import open_regular  # noqa: F401 (its home before regular.py; callers import it here)
 
 DEFAULT_MAX_PIXELS = 8192 * 4608
 MAX_PIXELS_ENV = "MBENCH_MAX_FRAME_PIXELS"
@@ -63,29 +63,6 @@ def max_frame_pixels() -> int:
     return value
 
 
-def open_regular(path: str | os.PathLike) -> int:
-    """Open a regular file for reading (symlinks followed) and return its descriptor.
-
-    The type is checked before opening, so a FIFO or device is never opened, and again on the
-    descriptor (opened non-blocking), so a file swapped in between cannot block either.
-    """
-    try:
-        mode = os.stat(path).st_mode
-        if stat.S_ISDIR(mode):
-            raise BadInput("is a folder, not a file", path)
-        if not stat.S_ISREG(mode):
-            raise BadInput("is not a regular file (a FIFO, device or socket)", path)
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise BadInput("file not found", path) from None
-    except OSError as e:
-        raise BadInput(f"cannot read file ({e.strerror})", path) from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise BadInput("is not a regular file (a FIFO, device or socket)", path)
-    return fd
-
-
 def check_file_size(path: Path, size: int) -> None:
     """Refuse an empty file, or one larger than any frame within the cap could be."""
     if size == 0:
@@ -119,8 +96,8 @@ def png_header(path: Path, head: bytes) -> ImageInfo:
     return _check_pixels(path, ImageInfo("png", height, width, channels, depth))
 
 
-def jpeg_header(path: Path, data: bytes) -> ImageInfo:
-    """The size that a JPEG's frame header declares (``data``: the file's first 64 KiB or more)."""
+def jpeg_frame(data: bytes) -> int | None:
+    """Where a JPEG's frame header (its SOFn marker) starts in ``data`` (None: not found)."""
     i = 2
     while i + 9 < len(data):
         if data[i] != 0xFF:
@@ -131,15 +108,22 @@ def jpeg_header(path: Path, data: bytes) -> ImageInfo:
             i += 1
             continue
         if marker in _JPEG_SOF:
-            depth, height, width, channels = struct.unpack(">BHHB", data[i + 4:i + 10])
-            if height == 0 or width == 0:
-                break
-            return _check_pixels(path, ImageInfo("jpeg", height, width, channels, depth))
+            return i
         if marker == 0x01 or 0xD0 <= marker <= 0xD9:
             i += 2
             continue
         (length,) = struct.unpack(">H", data[i + 2:i + 4])
         i += 2 + length
+    return None
+
+
+def jpeg_header(path: Path, data: bytes) -> ImageInfo:
+    """The size that a JPEG's frame header declares (``data``: the file's first 64 KiB or more)."""
+    i = jpeg_frame(data)
+    if i is not None:
+        depth, height, width, channels = struct.unpack(">BHHB", data[i + 4:i + 10])
+        if height and width:
+            return _check_pixels(path, ImageInfo("jpeg", height, width, channels, depth))
     raise BadInput("JPEG has no frame header (damaged or truncated)", path)
 
 

@@ -35,6 +35,7 @@ from typing import Iterable
 
 from . import __version__
 from .errors import BadInput, printable
+from .regular import read_regular
 
 OUTPUT_RECORD = ".mbench-output.json"
 SHEET_TEXT = b"mbench contact sheet"  # PNG tEXt value of the contact sheets mbench writes
@@ -159,9 +160,8 @@ def _record_ok(path: Path, kind: str | None) -> bool:
     if not _is_file(path):
         return False
     try:  # whole: a finished dataset's manifest lists every file
-        with open(path, "rb") as f:
-            obj = json.load(f)
-    except (OSError, ValueError):
+        obj = json.loads(read_regular(path))
+    except (BadInput, ValueError):
         return False
     return isinstance(obj, dict) and "mbench_version" in obj and (kind is None or obj.get("kind") == kind)
 
@@ -173,9 +173,8 @@ def written_by(path: str | os.PathLike, kind: str) -> bool:
         if not _is_file(path):
             return False
         try:
-            with open(path, "rb") as f:
-                head = f.read(4096)
-        except OSError:
+            head = read_regular(path, 4096)
+        except BadInput:
             return False
         return head.startswith(b"\x89PNG\r\n\x1a\n") and b"tEXtSoftware\x00" + SHEET_TEXT in head
     if kind not in RECORDS:

@@ -22,6 +22,7 @@ from mbench.errors import BadInput
 from mbench.frames import encode_image
 from mbench.layout import check_same_frames, discover_clips
 from mbench.paths import SHEET_TEXT, check_output
+from mbench.regular import read_regular
 
 _LABEL = 18  # pixels of the label band above each row
 
@@ -52,7 +53,7 @@ def _labels(root: Path) -> dict[str, str]:
     import json
 
     try:
-        clips = json.loads((root / "manifest.json").read_text("utf-8")).get("clips", {})
+        clips = json.loads(read_regular(root / "manifest.json").decode("utf-8")).get("clips", {})
         out = {}
         for cid, plan in clips.items():
             seq = plan["sequences"][0]
@@ -64,7 +65,7 @@ def _labels(root: Path) -> dict[str, str]:
                 names.append(f"mask {seq['guidance']['mask']['kind']}")
             out[cid] = ", ".join(names)
         return out
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+    except (BadInput, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return {}
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from mbench.atomic import atomic_dir, dumps_json
 from mbench.errors import BadInput
 from mbench.paths import check_output
+from mbench.regular import read_regular
 
 from .writer import MANIFEST, SHARD_FILE
 
@@ -30,12 +31,11 @@ def read_shard(folder: str | os.PathLike) -> dict:
     if not folder.is_dir():
         raise BadInput("shard folder not found", folder)
     path = folder / SHARD_FILE
+    if not os.path.lexists(path):
+        raise BadInput("not a finished synth shard (no shard.json; rerun its --shard K/N to finish it)", folder)
     try:
-        info = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise BadInput("not a finished synth shard (no shard.json; rerun its --shard K/N to finish it)",
-                       folder) from None
-    except (OSError, ValueError):
+        info = json.loads(read_regular(path).decode("utf-8"))
+    except ValueError:
         raise BadInput("shard.json is not valid JSON", path) from None
     if not isinstance(info, dict) or not all(k in info for k in (*_SAME, "shard", "clips", "files")):
         raise BadInput("shard.json is not a synth shard record", path)
@@ -98,7 +98,7 @@ def merge_shards(out: str | os.PathLike, shard_dirs: list, *, quiet: bool = True
     summary = {"out": str(out), "clips": len(manifest["clips"]), "written": 0,
                "frames": sum(p["frames"] for p in manifest["clips"].values())}
     if (out / MANIFEST).is_file():
-        if (out / MANIFEST).read_text("utf-8") == dumps_json(manifest):
+        if read_regular(out / MANIFEST).decode("utf-8") == dumps_json(manifest):
             return dict(summary, state="complete")
         raise BadInput("holds another dataset (choose a new or empty folder)", out)
     if out.exists() and any(out.iterdir()):

@@ -11,6 +11,7 @@ from mbench.errors import BadInput
 from mbench.paths import check_relative, safe_join
 from mbench.parallel import default_workers, ordered_map
 from mbench.progress import progress
+from mbench.regular import read_regular
 
 from .writer import FORMAT, MANIFEST, RUN_RECORD
 
@@ -32,8 +33,8 @@ def read_manifest(root: str | os.PathLike) -> dict:
         hint = " (the run that makes it has not finished: rerun it to resume)" if unfinished else ""
         raise BadInput(f"no {MANIFEST}{hint}", root)
     try:
-        manifest = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as e:
+        manifest = json.loads(read_regular(path).decode("utf-8"))
+    except ValueError as e:
         raise BadInput(f"manifest cannot be read ({e})", path) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or \
             not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("clips", {}), dict):
@@ -49,9 +50,9 @@ def read_manifest(root: str | os.PathLike) -> dict:
 def _check(item: tuple[Path, str, str]) -> tuple[str, str | None]:
     path, rel, expected = item
     try:
-        digest = sha256_file(path)
-    except FileNotFoundError:
-        return rel, "missing"
+        digest = sha256_file(path)  # never opens a FIFO listed as a frame (it would block)
+    except BadInput as e:
+        return rel, "missing" if e.message == "file not found" else e.message
     except OSError as e:
         return rel, f"unreadable ({e.strerror})"
     return rel, None if digest == expected else "checksum mismatch"

@@ -27,6 +27,7 @@ from mbench.frames import encode_image
 from mbench.paths import check_output
 from mbench.parallel import default_workers
 from mbench.progress import progress
+from mbench.regular import read_regular
 
 from .catalog import SourceSet
 from .plan import Planner
@@ -147,8 +148,8 @@ def _read_json(path: Path) -> dict | None:
     import json
 
     try:
-        value = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+        value = json.loads(read_regular(path).decode("utf-8"))
+    except (BadInput, ValueError):
         return None
     return value if isinstance(value, dict) else None  # e.g. a "[]" manifest: not one of ours
 

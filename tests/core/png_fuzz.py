@@ -100,6 +100,17 @@ def seeds(rng: np.random.Generator) -> list[bytes]:
     out.append(plain[:end] + _chunk(b"eXIf", _exif(int(rng.integers(2, 9)))) + plain[end:])
     out.append(cv2.imencode(".jpg", rgb)[1].tobytes())
     out.append(cv2.imencode(".jpg", gray, [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])[1].tobytes())
+    # clean JPEGs are decoded by simplejpeg: its route, for every sampling and coding mbench meets
+    out.append(cv2.imencode(".jpg", rgb, [cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444,
+                                          cv2.IMWRITE_JPEG_RST_INTERVAL, 2])[1].tobytes())
+    out.append(cv2.imencode(".jpg", np.dstack([gray] * 3), [cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+                                                            cv2.IMWRITE_JPEG_SAMPLING_FACTOR_440])[1].tobytes())
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=90, progressive=True)
+    out.append(buf.getvalue())
+    jpeg = out[-1]
+    app1 = b"Exif\x00\x00" + _exif(int(rng.integers(2, 9)))
+    out.append(jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + jpeg[2:])
     return out
 
 
