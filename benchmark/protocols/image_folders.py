@@ -15,6 +15,7 @@ Files are matched by stem; rows come in sorted stem order.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from mbench.errors import BadInput
-from mbench.frames import IMAGE_SUFFIXES, ImageInfo, probe_image, read_alpha
+from mbench.frames import IMAGE_SUFFIXES, ImageInfo, probe_image, read_alpha, read_image_bytes
 
 _COMPOSITE = re.compile(r"^(.*)_(\d+)$")
 
@@ -149,9 +150,9 @@ def read_pil(path: Path) -> np.ndarray:
     uint8, or uint16 codes for a 16-bit file (they are then divided by 255, not 65535)."""
     from PIL import Image
 
-    probe_image(path)  # missing, empty or truncated files: one line
-    try:
-        with Image.open(path) as im:
+    data = read_image_bytes(path)  # checked as read (missing, empty, truncated: one line); the
+    try:  # bytes checked are the bytes decoded, whatever the path names by now
+        with Image.open(io.BytesIO(data)) as im:
             a = np.array(im)
     except (OSError, ValueError) as e:
         raise BadInput(f"cannot be decoded ({e})", path) from None

@@ -192,3 +192,20 @@ def test_checked_bytes_for_other_decoders(tmp_path, monkeypatch):
         np.testing.assert_array_equal(np.asarray(im), want)
     with pytest.raises(BadInput, match="not a regular file"):
         frames.read_image_bytes(Path("/dev/zero"))
+
+
+@pytest.mark.parametrize("how", SWAPS)
+def test_pillow_readings_of_the_protocols_decode_what_was_checked(tmp_path, monkeypatch, how):
+    """The whole-image protocols' Pillow reading (GFM, P3M, AIM: ``read_pil``) decodes the checked
+    bytes, whatever replaced the file since."""
+    from PIL import Image
+
+    from mbench.benchmark.protocols.image_folders import read_pil
+
+    path, _, large = _images(tmp_path)
+    want = np.asarray(Image.open(path))[:, :, 0]
+    checks = _swap_after_check(monkeypatch, path, SWAPS[how](large))
+    with FifoUnblocker(path) as fifo:
+        got = read_pil(path)
+    assert checks and not fifo.opened
+    np.testing.assert_array_equal(got, want)
