@@ -33,8 +33,13 @@ def transition_band(a: np.ndarray, element: np.ndarray, inside: int = 1, fg: int
     lo, hi = _element_rows(element.tobytes(), element.shape)
     rects = _staircase(lo.tobytes(), hi.tobytes())
     ws = ws if ws is not None else Workspace()
+    a = np.ascontiguousarray(a)
+    if rects.shape[0]:
+        maps = [ws.array(f"band_{k}", a.shape, np.uint8) for k in ("mh", "mv", "hb", "vb")]
+        return _band_stairs(a, rects[np.argsort(rects[:, 1], kind="stable")], inside, fg, fg_from,
+                            *maps, ws.array("band_n", (a.shape[1],), np.uint8))
     shape = (a.shape[0] + 1, a.shape[1] + 1)
-    return _band(np.ascontiguousarray(a), lo, hi, rects, element.shape[0] // 2, inside, fg, fg_from,
+    return _band(a, lo, hi, element.shape[0] // 2, inside, fg, fg_from,
                  ws.array("band_h", shape, np.int32), ws.array("band_v", shape, np.int32))
 
 
@@ -70,7 +75,7 @@ def _box(s, r0, r1, c0, c1):
 
 
 @njit(nogil=True, cache=True)
-def _band(a, lo, hi, rects, cy, inside, fg, fg_from, sh, sv):
+def _band(a, lo, hi, cy, inside, fg, fg_from, sh, sv):
     h, w = a.shape
     tile = 8
     # 8x8 blocks whose whole neighbourhood (the window reaches 12 pixels: two blocks each way) is
@@ -132,14 +137,6 @@ def _band(a, lo, hi, rects, cy, inside, fg, fg_from, sh, sv):
                     # pairs with both pixels in the bounding square; none: the window is constant
                     if _box(sh, ya, yb + 1, xa, xb) + _box(sv, ya, yb, xa, xb + 1) == 0:
                         continue
-                    if rects.shape[0]:
-                        for k in range(rects.shape[0]):
-                            qa, qb = max(y - rects[k, 0], 0), min(y + rects[k, 0], h - 1)
-                            pa, pb = max(x - rects[k, 1], 0), min(x + rects[k, 1], w - 1)
-                            if _box(sh, qa, qb + 1, pa, pb) + _box(sv, qa, qb, pa, pb + 1) > 0:
-                                out[y, x] = inside
-                                break
-                        continue
                     qa, qb = max(y - sq, 0), min(y + sq, h - 1)
                     pa, pb = max(x - sq, 0), min(x + sq, w - 1)
                     if _box(sh, qa, qb + 1, pa, pb) + _box(sv, qa, qb, pa, pb + 1) > 0:
@@ -160,3 +157,97 @@ def _band(a, lo, hi, rects, cy, inside, fg, fg_from, sh, sv):
                                 out[y, x] = inside
                                 break
     return out
+
+
+@njit(nogil=True, cache=True)
+def _band_stairs(a, rects, inside, fg, fg_from, mh, mv, hb, vb, cnt):
+    """The band for a staircase of centred rectangles ``rects`` (rows, cols; cols ascending).
+
+    A horizontal pair (r, c)-(r, c+1) lies in the rectangle (A, B) centred on (y, x) when
+    |r - y| <= A and x - B <= c <= x + B - 1; a vertical pair (r, c)-(r+1, c) when
+    y - A <= r <= y + A - 1 and |c - x| <= B. So each rectangle's hits are the pair maps widened
+    along rows (grown from the previous, narrower rectangle's) and then counted in a sliding
+    window down the columns: every loop is elementwise over equal-length row slices (offsets in
+    the slices, not in the indices, so that LLVM vectorises them).
+    """
+    h, w = a.shape
+    out = np.zeros((h, w), np.uint8)
+    for y in range(h):
+        _ne(mh[y, : w - 1], a[y, : w - 1], a[y, 1:])
+        mh[y, w - 1] = 0
+        if y + 1 < h:
+            _ne(mv[y], a[y], a[y + 1])
+        else:
+            mv[y, :] = 0
+    hb[:, :] = 0  # cols 0: no horizontal pair fits in a one-column rectangle
+    vb[:, :] = mv
+    cols = 0
+    zero = np.zeros(w, np.uint8)
+    for k in range(rects.shape[0]):
+        rows, b = rects[k, 0], rects[k, 1]
+        while cols < b:  # widen by one column each side
+            cols += 1
+            c = min(cols, w)
+            for y in range(h):
+                # hb[x] |= mh[x - c] (x >= c) | mh[x + c - 1] (x <= w - c); vb[x] |= mv[x - c] | mv[x + c]
+                hr, vr, hbr, vbr = mh[y], mv[y], hb[y], vb[y]
+                if 2 * c <= w:
+                    _or2(hbr[c: w - c + 1], hr[: w - 2 * c + 1], hr[2 * c - 1:])
+                    _or2(vbr[c: w - c], vr[: w - 2 * c], vr[2 * c:])
+                    _or(hbr[: c], hr[c - 1: 2 * c - 1])
+                    _or(hbr[w - c + 1:], hr[w - 2 * c + 1: w - c])
+                    _or(vbr[: c], vr[c: 2 * c])
+                    _or(vbr[w - c:], vr[w - 2 * c: w - c])
+                else:
+                    _or(hbr[c:], hr[: w - c])
+                    _or(vbr[c:], vr[: w - c])
+                    _or(hbr[: w - c + 1], hr[c - 1:])
+                    _or(vbr[: w - c], vr[c:])
+        # cnt[x]: horizontal hits in rows y-A..y+A plus vertical ones in rows y-A..y+A-1
+        cnt[:] = 0
+        for r in range(min(rows + 1, h)):
+            _step(cnt, hb[r], zero, zero, zero)
+        for r in range(min(rows, h)):
+            _step(cnt, vb[r], zero, zero, zero)
+        for y in range(h):
+            add, drop = y + 1 + rows, y - rows
+            _mark_step(out[y], cnt, hb[add] if add < h else zero, vb[y + rows] if y + rows < h else zero,
+                       hb[drop] if drop >= 0 else zero, vb[drop] if drop >= 0 else zero)
+    for y in range(h):
+        ar, o = a[y], out[y]
+        for x in range(w):
+            o[x] = inside if o[x] else (fg if ar[x] >= fg_from else 0)
+    return out
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _ne(out, u, v):
+    for x in range(out.size):
+        out[x] = u[x] != v[x]
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _or(dst, src):
+    for x in range(dst.size):
+        dst[x] |= src[x]
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _or2(dst, u, v):
+    for x in range(dst.size):
+        dst[x] |= u[x] | v[x]
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _step(cnt, add1, add2, drop1, drop2):
+    for x in range(cnt.size):
+        cnt[x] += add1[x] + add2[x] - drop1[x] - drop2[x]
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _mark_step(o, cnt, add1, add2, drop1, drop2):
+    """Mark where the count is non-zero, then slide the count one row down."""
+    for x in range(cnt.size):
+        n = cnt[x]
+        o[x] |= np.uint8(n != 0)
+        cnt[x] = n + add1[x] + add2[x] - drop1[x] - drop2[x]

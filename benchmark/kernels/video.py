@@ -4,9 +4,9 @@ codes with a protocol's own thresholds, border and region, and the MESSDdt warps
 The Grad and Conn helpers drive the shared kernels of :mod:`.grad`, :mod:`.conn` and :mod:`.scan`
 (unchanged) with the parameters a protocol needs; the warps are new kernels.
 
-- :func:`dvm_warp_error`: DVM's ``BatchMetric.MESSDdt`` sampling (nowsyn/DVM @ c045693), bugs and
-  all (x and y swapped, every pair reading the first "next" frame), and its corrected form;
-  MaGGIe reuses the same code.
+- :func:`dvm_warp_error` (from :mod:`.warp`): DVM's ``BatchMetric.MESSDdt`` sampling (nowsyn/DVM @
+  c045693), bugs and all (x and y swapped, every pair reading the first "next" frame), and its
+  corrected form; MaGGIe reuses the same code.
 - :func:`bilinear_warp_error`: TCVOM's ``flow_dt`` (``grid_sample``, bilinear, align_corners,
   zero padding) straight from the flow PNG's 16-bit channels; :func:`tcvom_sums` its per-frame sums.
 """
@@ -22,11 +22,11 @@ from numba import njit
 from mbench.benchmark.kernels import conn as conn_kernels
 from mbench.benchmark.kernels import grad as grad_kernels
 from mbench.benchmark.kernels import scan
+from mbench.benchmark.kernels.warp import dvm_warp_error  # noqa: F401  (the video kernels' one entry)
 from mbench.benchmark.kernels.workspace import Workspace
 
 _TAPS = grad_kernels.kernel_taps()
 # DVM's Farneback parameters: pyr_scale, levels, winsize, iterations, poly_n, poly_sigma, flags
-_UNIT8 = np.arange(256, dtype=np.float32) / np.float32(255)  # code / 255 in float32, as torch divides
 _UNIT8_64 = np.float32(np.arange(256) / 255.0)  # np.float32(code / 255.0): float64 division, rounded
 FARNEBACK_DVM = (0.5, 5, 10, 2, 7, 1.5, cv2.OPTFLOW_FARNEBACK_GAUSSIAN)
 
@@ -135,38 +135,6 @@ def farneback_rint(g0: np.ndarray, g1: np.ndarray) -> np.ndarray:
     (the original's int64 holds the same values; half the memory for the warp to read)."""
     flow = cv2.calcOpticalFlowFarneback(g0, g1, None, *FARNEBACK_DVM)
     return np.rint(flow).astype(np.int32)
-
-
-@njit(nogil=True, cache=True)
-def dvm_warp_error(p0, g0, m0, p1, g1, m1, flow, fixed):
-    """``sum |(p0 - g0)^2 m0 - (p~ - g~)^2 m~|`` in float32 per pixel, accumulated in float64.
-
-    ``p*``/``g*`` are 8-bit codes (divided by 255 in float32 here), ``m*`` 0/1 masks, ``flow`` the
-    rounded (dx, dy). As written in DVM (``fixed`` False), pixel (y, x) samples flat index
-    ``clamp(x + dx, 0, H-1) * W + clamp(y + dy, 0, W-1)`` of the frame passed as ``p1, g1, m1``
-    (the caller hands the first "next" frame of the batch for every pair); ``fixed`` samples
-    ``(clamp(y + dy), clamp(x + dx))``.
-    """
-    h, w = p0.shape
-    total = 0.0
-    for y in range(h):
-        for x in range(w):
-            dx = flow[y, x, 0]
-            dy = flow[y, x, 1]
-            if fixed:
-                r = min(max(y + dy, 0), h - 1)
-                c = min(max(x + dx, 0), w - 1)
-            else:
-                r = min(max(x + dx, 0), h - 1)
-                c = min(max(y + dy, 0), w - 1)
-            rr = r  # flat index r * W + c with c < W: the row is r, the column c
-            cc = c
-            d0 = _UNIT8[p0[y, x]] - _UNIT8[g0[y, x]]
-            d1 = _UNIT8[p1[rr, cc]] - _UNIT8[g1[rr, cc]]
-            e0 = np.float32(np.float32(d0 * d0) * np.float32(m0[y, x]))
-            e1 = np.float32(np.float32(d1 * d1) * np.float32(m1[rr, cc]))
-            total += abs(np.float32(e0 - e1))
-    return total
 
 
 @njit(nogil=True, cache=True)

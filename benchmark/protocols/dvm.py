@@ -20,6 +20,7 @@ import pandas as pd
 from mbench.benchmark.kernels import conn as conn_kernels
 from mbench.benchmark.kernels import pixel
 from mbench.benchmark.kernels import video as vk
+from mbench.benchmark.kernels import warp
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
 from mbench.benchmark.results import absent_table
@@ -111,9 +112,15 @@ def _score_clip(item) -> tuple[list[dict], list[Path]]:
     lut = vk.level_lut_u8(conn_kernels.thresholds())
     rows, files = [], list(gclip.layers["pha"].files)
     prev = first_next = None
+    shape = None
     for i, stem in enumerate(gclip.stems):
         p, g, reg, rv = _read(pclip, gclip, tri, i)
         m = (reg == rv)
+        if shape != p.shape:  # two error maps in turn (this frame's, the previous one's)
+            shape = p.shape
+            maps = [np.empty(shape, np.float32) for _ in range(2)]
+            tmp, idx = np.empty(shape[1], np.float32), np.empty(shape[1], np.int64)
+        err = warp.error_map(p, g, m.view(np.uint8), maps[i % 2])
         sa, ss, _, n = pixel.int_sums(p.ravel(), g.ravel(), p.ravel(), g.ravel(), reg.ravel(),
                                       False, True, rv)
         row = {"clip": gclip.id, "frame": stem,
@@ -122,19 +129,17 @@ def _score_clip(item) -> tuple[list[dict], list[Path]]:
                "conn": vk.conn_sum_u8(p, g, lut, reg, rv, ws),
                "ssda": math.sqrt(ss) / 255.0, "ssda_num": float(n + 1)}
         if prev is not None:
-            p0, g0, r0, m0 = prev
+            p0, g0, r0, err0 = prev
             _, _, st, n0 = pixel.int_sums(p.ravel(), g.ravel(), p0.ravel(), g0.ravel(), r0.ravel(),
                                           True, True, rv)
             if first_next is None:
-                first_next = (p, g, m)
+                first_next = err.copy()  # every pair samples the clip's frame 1
             flow = vk.farneback_rint(g0, g)
-            m0u, mu = m0.view(np.uint8), m.view(np.uint8)
             row.update(dtssd=math.sqrt(st) / 255.0, dtssd_num=float(n0 + 1),
-                       messddt=vk.dvm_warp_error(p0, g0, m0u, first_next[0], first_next[1],
-                                                 first_next[2].view(np.uint8), flow, False),
+                       messddt=warp.warp_error(err0, first_next, flow, False, tmp, idx),
                        messddt_num=float(n0 + 1),
-                       messddt_fix=vk.dvm_warp_error(p0, g0, m0u, p, g, mu, flow, True))
-        prev = (p, g, reg, m)
+                       messddt_fix=warp.warp_error(err0, err, flow, True, tmp, idx))
+        prev = (p, g, reg, err)
         rows.append(row)
     if tri is not None:
         files += list(tri.files)

@@ -23,6 +23,7 @@ from mbench.benchmark.kernels import conn as conn_kernels
 from mbench.benchmark.kernels import pixel
 from mbench.benchmark.kernels import band
 from mbench.benchmark.kernels import video as vk
+from mbench.benchmark.kernels import warp
 from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.protocols.base import Card, Options, Result
 from mbench.benchmark.results import absent_table
@@ -202,6 +203,15 @@ class _Frames:
         self.ws = ws
         self.cache: dict[int, tuple] = {}
         self.infos: dict[Path, ImageInfo] = {}  # prediction headers, for the reading warnings
+        self.errors: dict[tuple[int, int, int], np.ndarray] = {}  # MESSDdt error maps
+
+    def error_map(self, fp: int, fg: int, i: int) -> np.ndarray:
+        """Instance i's squared-error map of prediction frame fp against GT frame fg (mask 1)."""
+        key = (fp, fg, i)
+        if key not in self.errors:
+            p, g = self.get(fp)[0][i], self.get(fg)[1][i]
+            self.errors[key] = warp.error_map(p, g, np.ones(p.shape, np.uint8), np.empty(p.shape, np.float32))
+        return self.errors[key]
 
     def get(self, f: int):
         if f not in self.cache:
@@ -222,6 +232,8 @@ class _Frames:
     def forget_before(self, f: int):
         for k in [k for k in self.cache if k < f]:
             del self.cache[k]
+        for k in [k for k in self.errors if min(k[:2]) < f]:
+            del self.errors[k]
 
 
 def _trimap(a: np.ndarray, ws: Workspace) -> np.ndarray:
@@ -290,16 +302,18 @@ def _temporal(frames: _Frames, call: Call, ws: Workspace) -> dict[str, tuple[flo
         dt += 0.1 * math.sqrt(st / 65025.0)
     if nf < 2:  # the original's MESSDdt raises on one frame, prints it and skips every instance
         return {"dtssd": (dt, ni), "messddt": (0.0, 0)}
-    ones = np.ones((h, w), np.uint8)
     mes = 0.0
+    tmp, idx = ws.array("warp_tmp", (w,), np.float32), ws.array("warp_idx", (w,), np.int64)
+    fp, fg = call.temporal_pred, call.temporal_gt
     for i in range(ni):
         err = 0.0
+        e1 = frames.error_map(fp[1], fg[1], i)  # every pair samples the call's first next frame
         for k in range(nf - 1):
             g0, g1 = gs[k][i], gs[k + 1][i]
             if not _TRUNC_IDENTITY:
                 g0, g1 = np.take(_TRUNC, g0), np.take(_TRUNC, g1)
             flow = vk.farneback_rint(g0, g1)
-            err += vk.dvm_warp_error(ps[k][i], gs[k][i], ones, ps[1][i], gs[1][i], ones, flow, False)
+            err += warp.warp_error(frames.error_map(fp[k], fg[k], i), e1, flow, False, tmp, idx)
         mes += err / ((nf - 1) * (h * w + 1.0)) * 1e4
     return {"dtssd": (dt, ni), "messddt": (mes, ni)}
 
