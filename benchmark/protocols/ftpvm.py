@@ -124,7 +124,7 @@ def _score_clip(job):
         csa, css, cn, cst, cnt = (a.tolist() for a in vk.class_sums3(
             p.ravel(), g.ravel(), pp.ravel(), gp.ravel(), cls.ravel(), cp.ravel(), not first))
         sp, sg = ctx._minmax_scales
-        grads = (vk.grad_class_sums(p, g, sp, sg, cls, 3, ws, ctx.tiles) / 1000).tolist()
+        grads = [x / 1000 for x in vk.grad_class_sums3(p, g, sp, sg, cls, ws, ctx.tiles)]
         row = [sa / n * 1e3, sa, ss / n * 1e3, sum(grads), ctx.conn_sum / 1000,
                0 if first else math.sqrt(st / n) * 1e2]
         for c in range(3):  # fg, tran, bg: mad, sad, mse, grad, dtssd
