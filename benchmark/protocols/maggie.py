@@ -251,32 +251,43 @@ _TRUNC = (np.arange(256, dtype=np.float32) / np.float32(255) * np.float32(255)).
 _TRUNC_IDENTITY = bool((_TRUNC == np.arange(256)).all())
 
 
-def _spatial(frames: _Frames, call: Call, ws: Workspace, lut: np.ndarray) -> dict[str, float]:
+def _spatial(frames: _Frames, call: Call, ws: Workspace, lut: np.ndarray) -> dict[str, tuple[float, int]]:
     """Scores of one non-temporal call (every metric's update return value) and its raw sums."""
-    ps = np.concatenate([frames.get(f)[0] for f in call.pred])
-    gs = np.concatenate([frames.get(f)[1] for f in call.gt])
-    ts = np.concatenate([frames.get(f)[2] for f in call.gt])
-    if ps.shape != gs.shape:
+    ps = [a for f in call.pred for a in frames.get(f)[0]]  # the call's frames x instances
+    gs = [a for f in call.gt for a in frames.get(f)[1]]
+    ts = [a for f in call.gt for a in frames.get(f)[2]]
+    if len(ps) != len(gs):
         raise BadInput("the original's window bookkeeping pairs unequal frame counts here and fails",
                        frames.video.pred[call.pred[0]][0])
-    n, h, w = gs.shape
+    n = len(gs)
+    h, w = gs[0].shape
+    if any(a.shape != (h, w) for a in gs):
+        raise BadInput("frames of one window differ in size (the original stacks them)",
+                       frames.video.gt[call.gt[0]][0])
     hw = float(h * w)
     out = dict.fromkeys(("sad", "mad", "mse", "mad_fg", "mad_bg", "mad_unk"), 0.0)
     for i in range(n):
-        p, g = ps[i].ravel(), gs[i].ravel()
-        ca, cs, cn, _, _ = vk.class_sums3(p, g, p, g, ts[i].ravel(), ts[i].ravel(), False)
-        sa, ss = ca.sum() / 255.0, cs.sum() / 65025.0
+        p, g, t = ps[i].ravel(), gs[i].ravel(), ts[i].ravel()
+        ca, cs, cn, _, _ = (x.tolist() for x in vk.class_sums3(p, g, p, g, t, t, False))
+        sa, ss = sum(ca) / 255.0, sum(cs) / 65025.0
         out["sad"] += sa * 1e-3
         out["mad"] += sa / hw / (hw + 1e-6) * 1e10
         out["mse"] += ss / hw / (hw + 1e-6) * 1e10
         for name, c in (("mad_fg", 2), ("mad_bg", 0), ("mad_unk", 1)):
             out[name] += ca[c] / 255.0 / hw / (cn[c] + 1e-6) * 1e10
-    glo, ghi, plo, phi = int(gs.min()), int(gs.max()), int(ps.min()), int(ps.max())
+    # one 8-bit scan per frame: Conn's runs, Grad's tile maps and (one frame) the min-max
+    ctx = FrameContext(ps[0], gs[0], workspace=ws) if n == 1 else None
+    if ctx is not None:
+        plo, phi, glo, ghi = (int(v) for v in ctx.extremes)
+    else:
+        glo, ghi = min(int(a.min()) for a in gs), max(int(a.max()) for a in gs)
+        plo, phi = min(int(a.min()) for a in ps), max(int(a.max()) for a in ps)
     sg = (1 / 255) / ((ghi - glo) / 255 + 1e-6)
     sp = (1 / 255) / ((phi - plo) / 255 + 1e-6)
     grad = conn = 0.0
     for i in range(n):
-        ctx = FrameContext(ps[i], gs[i], workspace=ws)  # one 8-bit scan: Conn's runs, Grad's tile maps
+        if ctx is None or i:
+            ctx = FrameContext(ps[i], gs[i], workspace=ws)
         if _STANDARD_LEVELS:  # the shared scan computes exactly these levels
             conn += ctx.conn_sum
         else:
