@@ -169,7 +169,8 @@ def read_pil(path: Path) -> np.ndarray:
 def reading_warnings(files: list[Path], reading: str,
                      infos: list[ImageInfo | None] | None = None) -> list[str]:
     """One line for the first 16-bit file and one for the first file with colour or alpha channels,
-    saying what the original's reading does with it (``reading``: "gray8" or "pil"). ``infos``: the
+    saying what the original's reading does with it (``reading``: "gray8", "pil" (``np.array(Image.open)``)
+    or "pil_l" (``Image.convert('L')``)). ``infos``: the
     files' headers, in the same order, where the caller kept them while reading (None: probed here)."""
     deep = colour = None
     for k, f in enumerate(files):
@@ -182,14 +183,22 @@ def reading_warnings(files: list[Path], reading: str,
             break
     out = []
     if deep is not None:
-        what = ("its high byte is used (16-bit precision dropped), as cv2.imread(path, 0) does"
-                if reading == "gray8" else "its 0..65535 values are divided by 255, as PIL and the original do")
-        out.append(f"{deep}: 16-bit image; {what}")
+        out.append(f"{deep}: 16-bit image; {_DEEP[reading]}")
     if colour is not None:
-        what = ("it is converted to gray from its colour channels (RGBA alpha ignored), as cv2.imread(path, 0) "
-                "does" if reading == "gray8" else "its first channel is used (RGBA alpha ignored), as the original does")
-        out.append(f"{colour}: image has colour/alpha channels; {what}")
+        out.append(f"{colour}: image has colour/alpha channels; {_COLOUR[reading]}")
     return out
+
+
+# what each reading does with a 16-bit file and with a file with colour or alpha channels
+_DEEP = {"gray8": "its high byte is used (16-bit precision dropped), as cv2.imread(path, 0) does",
+         "pil": "its 0..65535 values are divided by 255, as PIL and the original do",
+         "pil_l": "PIL's convert('L') clips its values to 0..255 (16-bit precision dropped), as the original "
+                  "reads it"}
+_COLOUR = {"gray8": "it is converted to gray from its colour channels (RGBA alpha ignored), as cv2.imread(path, 0) "
+                    "does",
+           "pil": "its first channel is used (RGBA alpha ignored), as the original does",
+           "pil_l": "PIL's convert('L') takes gray from its colour channels (RGBA alpha ignored), as the original "
+                    "reads it"}
 
 
 def score_images(items: list[ImageItem], score, options, desc: str) -> list[dict]:

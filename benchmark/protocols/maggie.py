@@ -185,14 +185,15 @@ def plan(n: int, skipped, prev, where: Path) -> tuple[list[Call], object]:
     return calls, prev
 
 
-def _read_gt(path: Path) -> np.ndarray:
-    img = read_alpha(path, reading="unchanged")
+def _read_gt(path: Path) -> tuple[np.ndarray, ImageInfo]:
+    """The GT alpha as PIL's ``convert("L")`` gives it, and the file's header (for the warnings)."""
+    img, info = read_alpha_with_info(path, reading="unchanged")
     if img.ndim == 2 and img.dtype == np.uint8:  # 8-bit gray: PIL's "L" is the file itself
-        return img
+        return img, info
     from PIL import Image  # PIL's own "L" conversion for anything else, as the original
 
     with Image.open(path) as im:
-        return np.asarray(im.convert("L"))
+        return np.asarray(im.convert("L")), info
 
 
 class _Frames:
@@ -203,6 +204,7 @@ class _Frames:
         self.ws = ws
         self.cache: dict[int, tuple] = {}
         self.infos: dict[Path, ImageInfo] = {}  # prediction headers, for the reading warnings
+        self.gt_infos: dict[Path, ImageInfo] = {}  # and the ground truth's
         self.errors: dict[tuple[int, int, int], np.ndarray] = {}  # MESSDdt error maps
 
     def error_map(self, fp: int, fg: int, i: int) -> np.ndarray:
@@ -215,7 +217,11 @@ class _Frames:
 
     def get(self, f: int):
         if f not in self.cache:
-            g = np.stack([_read_gt(p) for p in self.video.gt[f]])
+            g = []
+            for q in self.video.gt[f]:
+                img, self.gt_infos[q] = _read_gt(q)
+                g.append(img)
+            g = np.stack(g)
             p = []
             for q in self.video.pred[f]:
                 img, self.infos[q] = read_alpha_with_info(q, reading="gray8")
@@ -345,7 +351,7 @@ def _score_video(item):
         rows.append((row, scores))
         frames.forget_before(call.start - 3)
     files = [p for fr in video.gt for p in fr]
-    return rows, files, frames.infos
+    return rows, files, frames.infos, frames.gt_infos
 
 
 def check_inputs(pred: Path, gt: Path, options: Options) -> None:
@@ -369,12 +375,13 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
         video = _Video(pred, gt, name)
         calls, prev = plan(len(video.frames), video.mask_empty, prev, gt / "fgr" / name)
         jobs.append((video, calls))
-    rows, files, infos = [], [], {}
-    for r, f, i in progress(ordered_map(_score_video, jobs, options.workers), total=len(jobs), desc="maggie",
-                         unit="video", quiet=options.quiet):
+    rows, files, infos, gt_infos = [], [], {}, {}
+    for r, f, i, gi in progress(ordered_map(_score_video, jobs, options.workers), total=len(jobs),
+                                desc="maggie", unit="video", quiet=options.quiet):
         rows += r
         files += f
         infos.update(i)
+        gt_infos.update(gi)
     totals = {k: [0.0, 0] for k in COLUMNS}
     for _, scores in rows:
         for k, (s, c) in scores.items():
@@ -385,4 +392,6 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     metrics = {k: s / (c + 1e-6) for k, (s, c) in totals.items()}
     preds = [p for video, _ in jobs for fr in video.pred for p in fr]
     return Result(per_frame=df, metrics={k: finite_or_none(v) for k, v in metrics.items()},
-                  gt_files=files, warnings=reading_warnings(preds, "gray8", [infos.get(p) for p in preds]))
+                  gt_files=files,
+                  warnings=reading_warnings(preds, "gray8", [infos.get(p) for p in preds])
+                  + reading_warnings(files, "pil_l", [gt_infos.get(p) for p in files]))
