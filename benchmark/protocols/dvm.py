@@ -22,7 +22,7 @@ from mbench.benchmark.kernels import pixel
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels import warp
 from mbench.benchmark.kernels.workspace import Workspace
-from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.base import Card, Options, Result, shard_figures, shard_units
 from mbench.benchmark.results import absent_table
 from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
@@ -31,6 +31,7 @@ from mbench.layout import check_same_frames, discover_clips, pair_clips, trimap_
 from mbench.parallel import ordered_map
 from mbench.progress import progress
 
+UNIT = "clip"  # shards split by clip (base.py)
 COLUMNS = ("sad", "mse", "grad", "conn", "ssda", "ssda_num", "dtssd", "dtssd_num", "messddt",
            "messddt_num", "messddt_fix")
 
@@ -147,23 +148,32 @@ def _score_clip(item) -> tuple[list[dict], list[Path]]:
 
 
 def run(pred: Path, gt: Path, options: Options) -> Result:
-    """Score ``pred`` against ``gt`` as DVM's ``BatchMetric`` does, one clip per batch."""
+    """Score ``pred`` against ``gt`` as DVM's ``BatchMetric`` does, one clip per batch (under
+    ``options.shard`` only that shard's clips)."""
     rows, files = [], []
     refuse_full_precision(options, CARD.name)
-    pairs = _pairs(Path(pred), Path(gt), options)
+    every = _pairs(Path(pred), Path(gt), options)
+    pairs = shard_units(every, options.shard)
     for r, f in progress(ordered_map(_score_clip, pairs, options.workers), total=len(pairs), desc="dvm",
                          unit="clip", quiet=options.quiet):
         rows += r
         files += f
-    df = pd.DataFrame(rows, columns=("clip", "frame") + COLUMNS)
+    # the first frame of a clip has no pair: its temporal cells are absent (empty), as in the original
+    per_frame = absent_table(rows, ("clip", "frame") + COLUMNS)
+    metrics, extra, _ = shard_figures(aggregate_rows, per_frame, [g.id for _, g, _ in pairs], {})
+    preds = [f for p, _, _ in pairs for f in p.layers["pha"].files]
+    return Result(per_frame=per_frame, metrics=metrics, extra=extra, gt_files=files,
+                  warnings=reading_warnings(preds + files, "gray8"), units=[g.id for _, g, _ in every])
+
+
+def aggregate_rows(per_frame: pd.DataFrame, units: list[str], state: dict) -> tuple:
+    """mbench's dataset figures (the original has none): means of the per-frame values, and summed
+    errors over summed counts (absent cells as NaN, which the sums and means skip)."""
+    df = pd.DataFrame({k: per_frame[k].to_numpy(np.float64, na_value=np.nan) for k in COLUMNS})
     metrics = {k: finite_or_none(df[k].mean()) if len(df) else None for k in ("sad", "mse", "grad", "conn")}
     for k in ("ssda", "dtssd", "messddt"):
         metrics[k] = _ratio(df[k].sum(), df[f"{k}_num"].sum())
-    extra = {"messddt_fix": _ratio(df["messddt_fix"].sum(), df["messddt_num"].sum())}
-    preds = [f for p, _, _ in pairs for f in p.layers["pha"].files]
-    # the first frame of a clip has no pair: its temporal cells are absent (empty), as in the original
-    return Result(per_frame=absent_table(rows, df.columns), metrics=metrics, extra=extra, gt_files=files,
-                  warnings=reading_warnings(preds + files, "gray8"))
+    return metrics, {"messddt_fix": _ratio(df["messddt_fix"].sum(), df["messddt_num"].sum())}, None
 
 
 def _ratio(a: float, b: float) -> float | None:

@@ -22,13 +22,14 @@ import pandas as pd
 from mbench.benchmark.context import FrameContext
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
-from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.base import Card, Options, Result, shard_figures, shard_units
 from mbench.benchmark.protocols.image_folders import reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
 from mbench.frames import read_alpha_with_info
 from mbench.parallel import ordered_map
 from mbench.progress import progress
 
+UNIT = "clip"  # shards split by clip (base.py)
 PREFIXES = ("", "fg_", "tran_", "bg_")
 COLUMNS = ("pha_mad", "pha_sad", "pha_mse", "pha_grad", "pha_conn", "pha_dtssd") + tuple(
     f"{r}pha_{m}" for r in PREFIXES[1:] for m in ("mad", "sad", "mse", "grad", "dtssd"))
@@ -174,10 +175,12 @@ def check_inputs(pred: Path, gt: Path, options: Options) -> None:
 
 
 def run(pred: Path, gt: Path, options: Options) -> Result:
-    """Score ``ROOT/<model>`` against ``ROOT/GT`` as FTP-VM's ``evaluate_lr.py`` does."""
+    """Score ``ROOT/<model>`` against ``ROOT/GT`` as FTP-VM's ``evaluate_lr.py`` does (under
+    ``options.shard`` only that shard's clips)."""
     refuse_full_precision(options, CARD.name)
     pred, gt = Path(pred), Path(gt)
-    jobs = [(pred, gt, ds, c) for ds, c in _clips(pred, gt)]
+    every = [(pred, gt, ds, c) for ds, c in _clips(pred, gt)]
+    jobs = shard_units(every, options.shard)
     frames, values, files, preds, pred_infos, file_infos = [], [], [], [], [], []
     for fr, v, f, p, fi, pi in progress(ordered_map(_score_clip, jobs, options.workers), total=len(jobs),
                                         desc="ftpvm", unit="clip", quiet=options.quiet):
@@ -187,22 +190,38 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
         preds += p
         file_infos += fi
         pred_infos += pi
-    lengths = [len(v) for v in values]
-    by_metric = {k: [[row[j] for row in v] for v in values] for j, k in enumerate(COLUMNS)}
-    frame, clip, fixed = {}, {}, {}
-    for k in COLUMNS:
-        frame[k], clip[k], fixed[k] = workbook_figures(lengths, by_metric[k])
     names = [f"{ds}/{c}" for _, _, ds, c in jobs]
     table = {"clip": [n for n, fr in zip(names, frames) for _ in fr], "frame": [s for fr in frames for s in fr]}
-    table.update((k, [x for v in by_metric[k] for x in v]) for k in COLUMNS)
+    table.update((k, [row[j] for v in values for row in v]) for j, k in enumerate(COLUMNS))
+    per_frame = _table(table)
+    metrics, extra, per_clip = shard_figures(aggregate_rows, per_frame, names, {})
+    return Result(per_frame=per_frame, metrics=metrics, per_clip=per_clip, gt_files=[Path(f) for f in files],
+                  warnings=reading_warnings(preds + files, "gray8", pred_infos + file_infos), extra=extra,
+                  units=[f"{ds}/{c}" for _, _, ds, c in every])
+
+
+def aggregate_rows(per_frame: pd.DataFrame, units: list[str], state: dict) -> tuple:
+    """(frame-wise figures, extra, per-clip table) from the rows of ``units``, clips in that order
+    (a clip's rows are consecutive; a clip of no frames has none)."""
+    clips = per_frame["clip"].tolist()
+    spans, start = {}, 0
+    for i in range(1, len(clips) + 1):
+        if i == len(clips) or clips[i] != clips[start]:
+            spans[clips[start]] = (start, i)
+            start = i
+    bounds = [spans.get(u, (0, 0)) for u in units]
+    lengths = [b - a for a, b in bounds]
+    frame, clip, fixed = {}, {}, {}
+    by_metric = {}
+    for k in COLUMNS:
+        column = per_frame[k].tolist()
+        by_metric[k] = [column[a:b] for a, b in bounds]
+        frame[k], clip[k], fixed[k] = workbook_figures(lengths, by_metric[k])
     # column C of each clip row: the clip's mean over its own frames (#DIV/0! for a clip of no
     # frames, written nan like the summary's null)
-    per_clip = {"clip": names, "frames": lengths}
+    per_clip = {"clip": list(units), "frames": lengths}
     per_clip.update((k, [sum(v) / len(v) if v else math.nan for v in by_metric[k]]) for k in COLUMNS)
-    return Result(per_frame=_table(table), metrics=frame, per_clip=_table(per_clip),
-                  gt_files=[Path(f) for f in files],
-                  warnings=reading_warnings(preds + files, "gray8", pred_infos + file_infos),
-                  extra={"metrics_clip_wise": clip, "frame_wise_corrected": fixed})
+    return frame, {"metrics_clip_wise": clip, "frame_wise_corrected": fixed}, _table(per_clip)
 
 
 def _table(columns: dict[str, list]) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mbench.benchmark.protocols.base import shard_units
 from mbench.errors import BadInput
 from mbench.frames import IMAGE_SUFFIXES, ImageInfo, probe_image, read_alpha
 
@@ -265,9 +266,23 @@ def finish(card, items: list[ImageItem], rows: list[dict], figures: dict[str, fl
     if getattr(options, "device", "cpu") != "cpu":
         warnings = [*warnings, f"protocol {card.name} runs on the CPU (--device {options.device} ignored)"]
     df = frame_table(items, rows, names)
-    metrics = {m: finite_or_none(figures[m]) for m in names}
+    metrics = {m: finite_or_none(figures[m]) for m in names} if items else {}  # an empty shard: none
     gt_files = sorted({i.gt for i in items} | {i.trimap for i in items if i.trimap is not None})
     return Result(per_frame=df, metrics=metrics, gt_files=gt_files, warnings=warnings)
+
+
+def rows_aggregate(card, figures):
+    """A module's ``aggregate_rows`` (base.py) from its ``figures(rows)``: the per-image table's
+    values as the rows (metrics left out by ``--metrics`` as zeros, whose figures are dropped)."""
+
+    def aggregate_rows(per_frame, units: list[str], state: dict) -> tuple:
+        names = tuple(per_frame.columns[2:])
+        cols = {m: per_frame[m].tolist() if m in names else [0.0] * len(per_frame) for m in card.metrics}
+        rows = [dict(zip(cols, values)) for values in zip(*cols.values())]
+        figs = figures(rows)
+        return {m: finite_or_none(figs[m]) for m in names}, {}, None
+
+    return aggregate_rows
 
 
 def running_means(rows: list[dict], metrics, start: float | int = 0) -> dict[str, float]:
@@ -290,7 +305,10 @@ def evaluate_flat(card, pred, gt, options, *, alpha_dirs: tuple[str, ...], trima
     refuse_full_precision(options, card.name)
     alphas = alpha_folder(gt, alpha_dirs)
     trimaps = trimap_folder(alphas, options.trimap, trimap_dirs)
-    items = pair_images(pred, alphas, trimaps)
+    every = pair_images(pred, alphas, trimaps)
+    items = shard_units(every, getattr(options, "shard", None))
     warnings = reading_warnings([f for i in items for f in (i.pred, i.gt, i.trimap)], reading)
     rows = score_images(items, score, options, card.name)
-    return finish(card, items, rows, aggregate(rows), options, warnings)
+    result = finish(card, items, rows, aggregate(rows) if rows else {}, options, warnings)
+    result.units = [i.name for i in every]
+    return result
