@@ -97,9 +97,10 @@ def _merge_protocol(out: Path, shards: list[tuple[Path, dict, pd.DataFrame]]) ->
     state = {k: v for _, info, _ in shards for k, v in info.get("shard_state", {}).items()}
     metrics, extra, per_clip = module.aggregate_rows(per_frame, units, state)
     hashes = {k: v for _, info, _ in shards for k, v in info.get("gt_files", {}).items()}
-    info = protocol_keys(module.CARD, metrics, extra, combine_hashes(hashes), len(per_frame))
-    info.update(card=first["card"], metric_declarations=first["metric_declarations"],
-                convention=first["convention"], pred=first["pred"], gt=first["gt"])
+    # a shard without scored units declares nothing: the union is the whole run's declarations
+    declared = {k: v for _, info, _ in shards for k, v in info.get("metric_declarations", {}).items()}
+    info = protocol_keys(module.CARD, metrics, extra, combine_hashes(hashes), len(per_frame), declared or None)
+    info.update(card=first["card"], convention=first["convention"], pred=first["pred"], gt=first["gt"])
     with atomic_dir(out) as tmp:
         (tmp / "per_frame.csv").write_text(to_csv(per_frame))
         if per_clip is not None:

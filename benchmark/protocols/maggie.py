@@ -25,7 +25,7 @@ from mbench.benchmark.kernels import band
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels import warp
 from mbench.benchmark.kernels.workspace import Workspace
-from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.base import Card, Options, Result, shard_figures, shard_units
 from mbench.benchmark.results import absent_table
 from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
@@ -33,6 +33,7 @@ from mbench.frames import ImageInfo, read_alpha, read_alpha_with_info
 from mbench.parallel import ordered_map
 from mbench.progress import progress
 
+UNIT = "clip"  # shards split by video (base.py)
 COLUMNS = ("mad", "mse", "sad", "grad", "conn", "dtssd", "messddt", "mad_fg", "mad_bg", "mad_unk")
 MAX_INST = 10
 _KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (25, 25))
@@ -364,34 +365,45 @@ def check_inputs(pred: Path, gt: Path, options: Options) -> None:
 
 
 def run(pred: Path, gt: Path, options: Options) -> Result:
-    """Score MaGGIe's saved predictions ``pred`` against the V-HIM split folder ``gt``."""
+    """Score MaGGIe's saved predictions ``pred`` against the V-HIM split folder ``gt`` (under
+    ``options.shard`` only that shard's videos; every video is planned, as the window bookkeeping
+    carries ``prev_preds`` from one video to the next)."""
     refuse_full_precision(options, CARD.name)
     pred, gt = Path(pred), Path(gt)
     names = sorted(n for n in os.listdir(gt / "pha")) if (gt / "pha").is_dir() else None
     if not names:
         raise BadInput("expected the split folder holding pha/<video>/<frame>/<instance>.png", gt / "pha")
-    jobs, prev = [], _UNDEFINED
+    every, prev = [], _UNDEFINED
     for name in names:
         video = _Video(pred, gt, name)
         calls, prev = plan(len(video.frames), video.mask_empty, prev, gt / "fgr" / name)
-        jobs.append((video, calls))
-    rows, files, infos, gt_infos = [], [], {}, {}
-    for r, f, i, gi in progress(ordered_map(_score_video, jobs, options.workers), total=len(jobs),
-                                desc="maggie", unit="video", quiet=options.quiet):
-        rows += r
+        every.append((video, calls))
+    jobs = shard_units(every, options.shard)
+    rows, files, infos, gt_infos, state = [], [], {}, {}, {}
+    for (video, _), (r, f, i, gi) in zip(jobs, progress(ordered_map(_score_video, jobs, options.workers),
+                                                        total=len(jobs), desc="maggie", unit="video",
+                                                        quiet=options.quiet)):
+        rows += [row for row, _ in r]
+        state[video.name] = [{k: list(sc) for k, sc in scores.items()} for _, scores in r]
         files += f
         infos.update(i)
         gt_infos.update(gi)
-    totals = {k: [0.0, 0] for k in COLUMNS}
-    for _, scores in rows:
-        for k, (s, c) in scores.items():
-            totals[k][0] += s
-            totals[k][1] += c
     # a video's first window makes no temporal call: its dtssd and messddt cells are absent (empty)
-    df = absent_table([r for r, _ in rows], ("clip", "frame") + COLUMNS)
-    metrics = {k: s / (c + 1e-6) for k, (s, c) in totals.items()}
+    df = absent_table(rows, ("clip", "frame") + COLUMNS)
+    metrics, _, _ = shard_figures(aggregate_rows, df, [v.name for v, _ in jobs], state)
     preds = [p for video, _ in jobs for fr in video.pred for p in fr]
-    return Result(per_frame=df, metrics={k: finite_or_none(v) for k, v in metrics.items()},
-                  gt_files=files,
+    return Result(per_frame=df, metrics=metrics, gt_files=files, units=names, state=state,
                   warnings=reading_warnings(preds, "gray8", [infos.get(p) for p in preds])
                   + reading_warnings(files, "pil_l", [gt_infos.get(p) for p in files]))
+
+
+def aggregate_rows(per_frame, units: list[str], state: dict) -> tuple:
+    """Total score over total count (+ 1e-6) of every window of the videos ``units``, in order, from
+    each window's raw (score, count) pairs (``state``: the rows hold only their ratios)."""
+    totals = {k: [0.0, 0] for k in COLUMNS}
+    for video in units:
+        for scores in state[video]:
+            for k, (s, c) in scores.items():
+                totals[k][0] += s
+                totals[k][1] += c
+    return {k: finite_or_none(s / (c + 1e-6)) for k, (s, c) in totals.items()}, {}, None

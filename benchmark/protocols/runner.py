@@ -107,8 +107,10 @@ def run_protocol(name: str, pred, gt, *, out=None, options: Options = Options())
     """Run protocol ``name`` on the two trees; write ``out`` if given; return (per-frame table, summary)."""
     module = load_protocol(name)
     engine = getattr(module, "ENGINE", None)
-    if options.shard is not None and engine is None and getattr(module, "aggregate_rows", None) is None:
-        raise BadInput(f"protocol {name} cannot be sharded: {module.NO_SHARD}", "--shard")
+    if options.shard is not None and engine is None:
+        parse_shard(options.shard)  # a malformed K/N is refused before any work
+        if getattr(module, "aggregate_rows", None) is None:
+            raise BadInput(f"protocol {name} cannot be sharded: {module.NO_SHARD}", "--shard")
     check_needs(module, pred, gt, options)
     if engine is not None:
         from mbench.benchmark.evaluation import run_evaluation

@@ -38,9 +38,24 @@ def _dvm(root: Path):
     return write_tree(root, clips, {c: trimap_of(g, 7) for c, (_, g) in clips.items()})
 
 
+def _tcvom(root: Path):
+    from test_protocol_tcvom import make_vm108
+
+    return (*make_vm108(root), None)
+
+
+def _maggie(root: Path):
+    from test_protocol_maggie import make_videos, write_vim
+
+    return (*write_vim(root, make_videos()), None)
+
+
 TREES = {
+    "tcvom": _tcvom,
+    "maggie": _maggie,
     "rvm_hr": lambda root: (*protocol_trees.rvm_tree(root), None),
     "matanyone": lambda root: (*protocol_trees.rvm_tree(root, fgr=False), None),
+    "matanyone_hr": lambda root: (*protocol_trees.rvm_tree(root, fgr=False, gt_ext=".jpg"), None),
     "matanyone_crgnn": lambda root: (*protocol_trees.crgnn_tree(root), None),
     "ftpvm": _ftpvm,
     "dvm": _dvm,
@@ -59,7 +74,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_merged_shards_equal_one_run(tmp_path, name):
     pred, gt, trimap = TREES[name](tmp_path / "data")
     options = Options(trimap=trimap)
-    with pytest.warns() if name in ("rvm_hr", "matanyone", "matanyone_crgnn") else _quiet():
+    with _quiet(record=True):
         run_protocol(name, pred, gt, out=tmp_path / "one", options=options)
     for n in (2, 3):
         folders = []
@@ -77,3 +92,29 @@ def _quiet(record: bool = False):
 
     ctx = warnings.catch_warnings(record=record)
     return ctx
+
+
+def test_every_protocol_is_shardable_or_says_why(tmp_path, monkeypatch):
+    from mbench.benchmark.protocols import PROTOCOLS, ftpvm
+    from mbench.benchmark.protocols.runner import load_protocol
+    from mbench.errors import BadInput
+
+    for name in PROTOCOLS:
+        module = load_protocol(name)
+        assert getattr(module, "ENGINE", None) or name in TREES, name  # each shardable one is tested here
+    monkeypatch.delattr(ftpvm, "aggregate_rows")
+    monkeypatch.setattr(ftpvm, "NO_SHARD", "its figures need every clip at once", raising=False)
+    with pytest.raises(BadInput, match="protocol ftpvm cannot be sharded: its figures need every clip at once"):
+        run_protocol("ftpvm", tmp_path, tmp_path, out=tmp_path / "o", options=Options(shard="0/2"))
+    assert not (tmp_path / "o").exists()
+
+
+def test_executor_local_shards_a_protocol(tmp_path, cli_here):
+    pred, gt, _ = _ftpvm(tmp_path / "data")
+    with _quiet(record=True):
+        run_protocol("ftpvm", pred, gt, out=tmp_path / "one")
+    out = tmp_path / "runs" / "eval"
+    proc = cli_here("evaluate", pred, gt, "--protocol", "ftpvm", "--out", out, "--executor", "local",
+                    "--shards", "3", "--workers", "1", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert _files(out) == _files(tmp_path / "one")
