@@ -27,13 +27,14 @@ def error_map(p, g, m, out):
     return out
 
 
-@njit(nogil=True, cache=True)
-def warp_error(e0, e1, flow, fixed, tmp, idx):
+@njit(nogil=True, cache=True, fastmath={"reassoc"})
+def warp_error(e0, e1, flow, fixed, idx):
     """``sum |e0 - e1~|``, float32 terms summed in float64, ``e1~`` being ``e1`` sampled through the
     rounded flow (dx, dy). As written in DVM (``fixed`` False), pixel (y, x) samples flat index
     ``clamp(x + dx, 0, H-1) * W + clamp(y + dy, 0, W-1)``; ``fixed`` samples
-    ``(clamp(y + dy), clamp(x + dx))``. ``tmp``, ``idx``: a float32 and an int64 row of W (the
-    indices first, then the gather, so that each loop vectorises)."""
+    ``(clamp(y + dy), clamp(x + dx))``. ``idx``: an int64 row of W (a row's indices first, then the
+    gather, so that each loop vectorises; a row's terms are summed reassociated, then the rows in
+    order)."""
     h, w = e0.shape
     e1f = e1.ravel()
     ff = flow.reshape(h, 2 * w)
@@ -46,19 +47,11 @@ def warp_error(e0, e1, flow, fixed, tmp, idx):
         else:
             for x in range(w):
                 idx[x] = min(max(x + fr[2 * x], 0), h - 1) * w + min(max(y + fr[2 * x + 1], 0), w - 1)
+        s = 0.0
         for x in range(w):
-            tmp[x] = abs(er[x] - e1f[idx[x]])
-        total += _row_sum(tmp)
+            s += np.float64(abs(er[x] - e1f[idx[x]]))
+        total += s
     return total
-
-
-@njit(nogil=True, cache=True, fastmath={"reassoc"}, inline="always")
-def _row_sum(v):
-    """A row's float32 terms summed in float64 (reassociated within the row, so it vectorises)."""
-    s = 0.0
-    for x in range(v.size):
-        s += np.float64(v[x])
-    return s
 
 
 def dvm_warp_error(p0: np.ndarray, g0: np.ndarray, m0: np.ndarray, p1: np.ndarray, g1: np.ndarray,
@@ -69,5 +62,4 @@ def dvm_warp_error(p0: np.ndarray, g0: np.ndarray, m0: np.ndarray, p1: np.ndarra
     e0 = error_map(p0, g0, m0, np.empty(p0.shape, np.float32))
     e1 = error_map(p1, g1, m1, np.empty(p1.shape, np.float32))
     w = p0.shape[1]
-    return float(warp_error(e0, e1, np.ascontiguousarray(flow), fixed, np.empty(w, np.float32),
-                            np.empty(w, np.int64)))
+    return float(warp_error(e0, e1, np.ascontiguousarray(flow), fixed, np.empty(w, np.int64)))

@@ -120,7 +120,7 @@ def _score_clip(item) -> tuple[list[dict], list[Path]]:
         if shape != p.shape:  # two error maps in turn (this frame's, the previous one's)
             shape = p.shape
             maps = [np.empty(shape, np.float32) for _ in range(2)]
-            tmp, idx = np.empty(shape[1], np.float32), np.empty(shape[1], np.int64)
+            idx = np.empty(shape[1], np.int64)
         err = warp.error_map(p, g, m.view(np.uint8), maps[i % 2])
         sa, ss, _, n = pixel.int_sums(p.ravel(), g.ravel(), p.ravel(), g.ravel(), reg.ravel(),
                                       False, True, rv)
@@ -137,9 +137,9 @@ def _score_clip(item) -> tuple[list[dict], list[Path]]:
                 first_next = err.copy()  # every pair samples the clip's frame 1
             flow = vk.farneback_rint(g0, g)
             row.update(dtssd=math.sqrt(st) / 255.0, dtssd_num=float(n0 + 1),
-                       messddt=warp.warp_error(err0, first_next, flow, False, tmp, idx),
+                       messddt=warp.warp_error(err0, first_next, flow, False, idx),
                        messddt_num=float(n0 + 1),
-                       messddt_fix=warp.warp_error(err0, err, flow, True, tmp, idx))
+                       messddt_fix=warp.warp_error(err0, err, flow, True, idx))
         prev = (p, g, reg, err)
         rows.append(row)
     if tri is not None:

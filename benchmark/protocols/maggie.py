@@ -321,7 +321,7 @@ def _temporal(frames: _Frames, call: Call, ws: Workspace) -> dict[str, tuple[flo
     if nf < 2:  # the original's MESSDdt raises on one frame, prints it and skips every instance
         return {"dtssd": (dt, ni), "messddt": (0.0, 0)}
     mes = 0.0
-    tmp, idx = ws.array("warp_tmp", (w,), np.float32), ws.array("warp_idx", (w,), np.int64)
+    idx = ws.array("warp_idx", (w,), np.int64)
     fp, fg = call.temporal_pred, call.temporal_gt
     for i in range(ni):
         err = 0.0
@@ -331,7 +331,7 @@ def _temporal(frames: _Frames, call: Call, ws: Workspace) -> dict[str, tuple[flo
             if not _TRUNC_IDENTITY:
                 g0, g1 = np.take(_TRUNC, g0), np.take(_TRUNC, g1)
             flow = vk.farneback_rint(g0, g1)
-            err += warp.warp_error(frames.error_map(fp[k], fg[k], i), e1, flow, False, tmp, idx)
+            err += warp.warp_error(frames.error_map(fp[k], fg[k], i), e1, flow, False, idx)
         mes += err / ((nf - 1) * (h * w + 1.0)) * 1e4
     return {"dtssd": (dt, ni), "messddt": (mes, ni)}
 
