@@ -22,7 +22,7 @@ import pandas as pd
 from mbench.benchmark.context import FrameContext
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
-from mbench.benchmark.protocols.base import Card, Options, Result, shard_figures, shard_units
+from mbench.benchmark.protocols.base import Card, Options, Result, shard_units
 from mbench.benchmark.protocols.image_folders import reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
 from mbench.frames import read_alpha_with_info
@@ -137,14 +137,28 @@ def _score_clip(job):
     return [os.path.splitext(n)[0] for n in names], values, files, preds, file_infos, pred_infos
 
 
-def workbook_figures(lengths: list[int], values: list[list[float]]
+def workbook_figures(lengths: list[int], values: list[list[float]], made: list[int] | None = None
                      ) -> tuple[float | None, float | None, float | None]:
-    """(frame-wise B2, clip-wise C2, corrected frame-wise) of one metric sheet, rows in clip order.
+    """(frame-wise B2, clip-wise C2, corrected frame-wise) of one metric sheet, rows in clip order;
+    ``made``: :func:`made_columns` of ``lengths`` where the caller has it."""
+    made = made_columns(lengths) if made is None else made
+    longest = max(lengths)
+    if longest == 0:
+        return None, None, None
+    per_index = [[v[c] for v in values if c < len(v)] for c in range(longest)]
+    means = [sum(x) / len(x) for x in per_index]
+    frame_wise = [means[c] for c in made if c < longest]
+    # an empty clip's mean cell is #DIV/0!, which makes the clip-wise AVERAGE an error too
+    clip_means = None if not all(values) else [sum(v) / len(v) for v in values]
+    return (sum(frame_wise) / len(frame_wise) if frame_wise else None,
+            sum(clip_means) / len(clip_means) if clip_means else None,
+            sum(means) / len(means))
 
-    A frame-index column gets its AVERAGE cell only where the original's header code creates it:
-    row r tests the previous row's length (row 0: the last metric name's length) against the
-    columns made so far, and when that passes makes columns up to row r's own length.
-    """
+
+def made_columns(lengths: list[int]) -> list[int]:
+    """The frame-index columns that get an AVERAGE cell, in order: only where the original's header
+    code creates them (row r tests the previous row's length, row 0 the last metric name's length,
+    against the columns made so far, and when that passes makes columns up to row r's own length)."""
     made: set[int] = set()
     cols, test = 0, _FIRST_ROW_TEST
     for n in lengths:
@@ -152,17 +166,7 @@ def workbook_figures(lengths: list[int], values: list[list[float]]
             made.update(range(cols, n))
             cols = n
         test = n
-    longest = max(lengths)
-    if longest == 0:
-        return None, None, None
-    per_index = [[v[c] for v in values if c < len(v)] for c in range(longest)]
-    means = [sum(x) / len(x) for x in per_index]
-    frame_wise = [means[c] for c in sorted(made) if c < longest]
-    # an empty clip's mean cell is #DIV/0!, which makes the clip-wise AVERAGE an error too
-    clip_means = None if not all(values) else [sum(v) / len(v) for v in values]
-    return (sum(frame_wise) / len(frame_wise) if frame_wise else None,
-            sum(clip_means) / len(clip_means) if clip_means else None,
-            sum(means) / len(means))
+    return sorted(made)
 
 
 def check_inputs(pred: Path, gt: Path, options: Options) -> None:
@@ -192,17 +196,17 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
         pred_infos += pi
     names = [f"{ds}/{c}" for _, _, ds, c in jobs]
     table = {"clip": [n for n, fr in zip(names, frames) for _ in fr], "frame": [s for fr in frames for s in fr]}
-    table.update((k, [row[j] for v in values for row in v]) for j, k in enumerate(COLUMNS))
-    per_frame = _table(table)
-    metrics, extra, per_clip = shard_figures(aggregate_rows, per_frame, names, {})
-    return Result(per_frame=per_frame, metrics=metrics, per_clip=per_clip, gt_files=[Path(f) for f in files],
+    by_metric = {k: [[row[j] for row in v] for v in values] for j, k in enumerate(COLUMNS)}
+    table.update((k, [x for v in by_metric[k] for x in v]) for k in COLUMNS)
+    metrics, extra, per_clip = _figures(names, [len(v) for v in values], by_metric) if jobs else ({}, {}, None)
+    return Result(per_frame=_table(table), metrics=metrics, per_clip=per_clip, gt_files=[Path(f) for f in files],
                   warnings=reading_warnings(preds + files, "gray8", pred_infos + file_infos), extra=extra,
                   units=[f"{ds}/{c}" for _, _, ds, c in every])
 
 
 def aggregate_rows(per_frame: pd.DataFrame, units: list[str], state: dict) -> tuple:
-    """(frame-wise figures, extra, per-clip table) from the rows of ``units``, clips in that order
-    (a clip's rows are consecutive; a clip of no frames has none)."""
+    """:func:`_figures` of the rows of ``units`` (a clip's rows are consecutive; a clip of no frames
+    has none), as ``--merge`` reads them back."""
     clips = per_frame["clip"].tolist()
     spans, start = {}, 0
     for i in range(1, len(clips) + 1):
@@ -210,13 +214,17 @@ def aggregate_rows(per_frame: pd.DataFrame, units: list[str], state: dict) -> tu
             spans[clips[start]] = (start, i)
             start = i
     bounds = [spans.get(u, (0, 0)) for u in units]
-    lengths = [b - a for a, b in bounds]
+    columns = {k: per_frame[k].tolist() for k in COLUMNS}
+    return _figures(units, [b - a for a, b in bounds],
+                    {k: [columns[k][a:b] for a, b in bounds] for k in COLUMNS})
+
+
+def _figures(units: list[str], lengths: list[int], by_metric: dict[str, list[list[float]]]) -> tuple:
+    """(frame-wise figures, extra, per-clip table) from each metric's values by clip, clips in order."""
+    made = made_columns(lengths)
     frame, clip, fixed = {}, {}, {}
-    by_metric = {}
     for k in COLUMNS:
-        column = per_frame[k].tolist()
-        by_metric[k] = [column[a:b] for a, b in bounds]
-        frame[k], clip[k], fixed[k] = workbook_figures(lengths, by_metric[k])
+        frame[k], clip[k], fixed[k] = workbook_figures(lengths, by_metric[k], made)
     # column C of each clip row: the clip's mean over its own frames (#DIV/0! for a clip of no
     # frames, written nan like the summary's null)
     per_clip = {"clip": list(units), "frames": lengths}
