@@ -87,9 +87,12 @@ def _clips(pred: Path, gt: Path) -> list[tuple[str, str]]:
 
 def _read(path: str, what: str, infos: list) -> np.ndarray:
     """The frame, its header appended to ``infos`` (the reading warnings need no second probe)."""
-    if not os.path.isfile(path):
-        raise BadInput(f"missing {what}", path)
-    img, info = read_alpha_with_info(path, reading="gray8")
+    try:
+        img, info = read_alpha_with_info(path, reading="gray8")
+    except BadInput:
+        if not os.path.isfile(path):  # named for what it is (the reader says only "not found")
+            raise BadInput(f"missing {what}", path) from None
+        raise
     infos.append(info)
     return img
 
