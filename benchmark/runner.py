@@ -20,6 +20,7 @@ from mbench.benchmark.kernels.workspace import Workspace
 from mbench.benchmark.scoring import Frame, FrameScorer
 from mbench.errors import BadInput
 from mbench.frames import read_alpha_noting_loss
+from mbench.heap import keep_freed_memory
 from mbench.parallel import default_workers, ordered_map
 from mbench.progress import progress
 
@@ -144,6 +145,7 @@ def run_plan(plan: EvalPlan, *, workers: int | None = None, device: str = "cpu",
     has not started.
     """
     workers = workers or default_workers()
+    keep_freed_memory()  # each frame reuses the last one's pages (see mbench.heap)
     scorer = FrameScorer(plan.convention, plan.metrics, device)
     order = {j.id: n for n, j in enumerate(plan.jobs)}
     jobs = [j for j in plan.jobs if j.id not in skip and j.stems]

@@ -18,6 +18,7 @@ from typing import Sequence
 
 from . import __version__
 from .errors import BadInput, printable
+from .heap import keep_freed_memory
 
 # name -> (module, one-line summary); the module is imported only when its command runs.
 COMMANDS = {
@@ -147,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     prog = f"mbench {name}"
 
     def go():
+        keep_freed_memory()  # every command decodes or encodes frame after frame (mbench.heap)
         module = importlib.import_module(module_name)
         if hasattr(module, "main"):
             return module.main(argv[1:], prog)

@@ -26,6 +26,7 @@ from mbench.benchmark.protocols.summary import combine_hashes, gt_file_hashes, p
 from mbench.benchmark.results import to_csv
 from mbench.errors import BadInput
 from mbench.executor import parse_shard
+from mbench.heap import keep_freed_memory
 from mbench.paths import check_output
 
 
@@ -112,6 +113,7 @@ def run_protocol(name: str, pred, gt, *, out=None, options: Options = Options())
         if getattr(module, "aggregate_rows", None) is None:
             raise BadInput(f"protocol {name} cannot be sharded: {module.NO_SHARD}", "--shard")
     check_needs(module, pred, gt, options)
+    keep_freed_memory()  # frame after frame into fresh arrays (see mbench.heap)
     if engine is not None:
         from mbench.benchmark.evaluation import run_evaluation
 

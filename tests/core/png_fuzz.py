@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
     if os.environ.get("NUMBA_BOUNDSCHECK") == "1":  # prove the checks are compiled in: a short out
         try:
-            png.unfilter(np.zeros(12, np.uint8), 3, 3, 1, np.zeros((2, 3), np.uint8))
+            png.unfilter(np.full(12, 2, np.uint8), 3, 3, 1, np.zeros((2, 3), np.uint8))  # Up rows
             print("NUMBA_BOUNDSCHECK=1 but an out-of-bounds write went unchecked", file=sys.stderr)
             return 1
         except IndexError:
