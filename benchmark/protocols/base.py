@@ -125,3 +125,13 @@ def shard_figures(aggregate, per_frame: pd.DataFrame, units: list[str], state: d
     if not units:
         return {}, {}, None
     return aggregate(per_frame, units, state)
+
+
+def unit_spans(units_of_rows: list[str]) -> dict[str, tuple[int, int]]:
+    """Each unit's rows as ``(start, end)``, for a table whose rows of one unit are consecutive."""
+    spans, start = {}, 0
+    for i in range(1, len(units_of_rows) + 1):
+        if i == len(units_of_rows) or units_of_rows[i] != units_of_rows[start]:
+            spans[units_of_rows[start]] = (start, i)
+            start = i
+    return spans

@@ -22,7 +22,7 @@ import pandas as pd
 from mbench.benchmark.context import FrameContext
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
-from mbench.benchmark.protocols.base import Card, Options, Result, shard_units
+from mbench.benchmark.protocols.base import Card, Options, Result, shard_units, unit_spans
 from mbench.benchmark.protocols.image_folders import reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
 from mbench.frames import read_alpha_with_info
@@ -210,12 +210,7 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
 def aggregate_rows(per_frame: pd.DataFrame, units: list[str], state: dict) -> tuple:
     """:func:`_figures` of the rows of ``units`` (a clip's rows are consecutive; a clip of no frames
     has none), as ``--merge`` reads them back."""
-    clips = per_frame["clip"].tolist()
-    spans, start = {}, 0
-    for i in range(1, len(clips) + 1):
-        if i == len(clips) or clips[i] != clips[start]:
-            spans[clips[start]] = (start, i)
-            start = i
+    spans = unit_spans(per_frame["clip"].tolist())
     bounds = [spans.get(u, (0, 0)) for u in units]
     columns = {k: per_frame[k].tolist() for k in COLUMNS}
     return _figures(units, [b - a for a, b in bounds],

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from mbench.benchmark.kernels import video as vk
-from mbench.benchmark.protocols.base import Card, Options, Result, shard_figures, shard_units
+from mbench.benchmark.protocols.base import Card, Options, Result, shard_figures, shard_units, unit_spans
 from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
 from mbench.frames import read_alpha
@@ -202,12 +202,9 @@ def aggregate_rows(per_frame: pd.DataFrame, units: list[str], state: dict) -> tu
     last = state.get("")
     clips = per_frame["clip"].tolist()
     cols = {k: per_frame[k].tolist() for k in COLUMNS}
-    per_clip, start = {}, 0
-    for i in range(1, len(clips) + 1):  # a video's rows are consecutive
-        if i == len(clips) or clips[i] != clips[start]:
-            per_clip[clips[start]] = _video_means({k: cols[k][start:i] for k in COLUMNS})
-            start = i
-    per_clip = {u: per_clip[u] for u in units if u != last and u in per_clip}
+    spans = unit_spans(clips)  # a video's rows are consecutive
+    per_clip = {u: _video_means({k: cols[k][slice(*spans[u])] for k in COLUMNS})
+                for u in units if u != last and u in spans}
     every = list(per_clip.values())
     if last in units and last in state:  # NaN came back from JSON as null
         every.append({k: math.nan if v is None else v for k, v in state[last].items()})
@@ -215,6 +212,6 @@ def aggregate_rows(per_frame: pd.DataFrame, units: list[str], state: dict) -> tu
         if per_clip else {}
     extra = {"per_clip": per_clip,
              "all_videos": {k: finite_or_none(sum(c[k] for c in every) / len(every)) for k in AVERAGED}}
-    lengths = {u: clips.count(u) for u in per_clip}
+    lengths = {u: spans[u][1] - spans[u][0] for u in per_clip}
     clip_rows = [{"clip": v, "frames": lengths[v], **m} for v, m in per_clip.items()]
     return metrics, extra, pd.DataFrame(clip_rows, columns=("clip", "frames") + AVERAGED + COUNTS)
