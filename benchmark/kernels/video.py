@@ -22,7 +22,7 @@ from numba import njit
 from mbench.benchmark.kernels import conn as conn_kernels
 from mbench.benchmark.kernels import grad as grad_kernels
 from mbench.benchmark.kernels import scan
-from mbench.benchmark.kernels.warp import dvm_warp_error  # noqa: F401  (the video kernels' one entry)
+from mbench.benchmark.kernels.warp import dvm_warp_error  # noqa: F401  (re-exported with the other warp)
 from mbench.benchmark.kernels.workspace import Workspace
 
 _TAPS = grad_kernels.kernel_taps()
