@@ -13,7 +13,7 @@ and one line in the registry (``mbench.benchmark.protocols.PROTOCOLS``). A proto
 figures are a function of its per-frame rows (and, where a row's own values do not suffice, a
 per-unit ``Result.state``) can be sharded: it defines ``UNIT`` (the per-frame column naming a row's
 unit: ``"clip"``, or ``"frame"`` for one image) and ``aggregate_rows(per_frame, units, state) ->
-(metrics, extra, per_clip)``, computes its own figures with it, and under ``options.shard`` scores
+(metrics, extra, per_clip)`` that gives the figures its run gives, and under ``options.shard`` scores
 only the units i with i % N == K (:func:`shard_units`), listing every unit in ``Result.units``;
 ``mbench evaluate --merge`` then calls ``aggregate_rows`` on the shards' rows and writes the files one
 run over all units writes, byte for byte. A protocol without ``aggregate_rows`` says why in ``NO_SHARD``.
@@ -102,7 +102,7 @@ class Result:
     # {column: {"needs": [...], "higher_is_better": bool, "aggregate": str}}; empty: every column
     # lower-is-better unless listed in CARD.higher_is_better
     declarations: dict[str, dict] = field(default_factory=dict)
-    # shardable protocols: every unit of the whole run, in order, and what ``aggregate`` needs of a
+    # shardable protocols: every unit of the whole run, in order, and what ``aggregate_rows`` needs of a
     # scored unit beyond its rows ({unit: JSON-compatible value}, floats exact through JSON)
     units: list[str] | None = None
     state: dict[str, Any] = field(default_factory=dict)
