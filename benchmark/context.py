@@ -160,15 +160,19 @@ class FrameContext:
                                                  grad_kernels.TILE, scratch))
 
     @cached_property
+    def extremes(self) -> tuple:
+        """(min, max) of pred, then of gt, in their own units (from the 8-bit scan when it runs)."""
+        if (self.device == "cpu" or self._scan_on_cpu) and self._fast_scan is not None:
+            return tuple(self._fast_scan[7])
+        return self.pred.min(), self.pred.max(), self.gt.min(), self.gt.max()
+
+    @cached_property
     def _minmax_scales(self) -> tuple[float, float]:
         """1 / (max - min) of pred and of gt (0 for a constant matte, which normalises to zeros);
         1 / max_value for both without min-max normalisation."""
         if not self.minmax:
             return 1.0 / self.max_value, 1.0 / self.max_value
-        if (self.device == "cpu" or self._scan_on_cpu) and self._fast_scan is not None:
-            lo_p, hi_p, lo_g, hi_g = self._fast_scan[7]
-        else:
-            lo_p, hi_p, lo_g, hi_g = self.pred.min(), self.pred.max(), self.gt.min(), self.gt.max()
+        lo_p, hi_p, lo_g, hi_g = self.extremes
         return tuple(1.0 / (float(hi) - float(lo)) if hi > lo else 0.0
                      for lo, hi in ((lo_p, hi_p), (lo_g, hi_g)))
 

@@ -44,7 +44,8 @@ def merge(out, shard_dirs: list) -> pd.DataFrame:
         k, nn = (int(v) for v in info["shard"].split("/"))
         if nn != n:
             raise BadInput(f"shard {info['shard']} is not one of {n}", folder)
-        if set(info["metrics"]) != set(metrics) or tuple(df.columns[2:]) != metrics:
+        # protocol shards: a shard without units has no figures, so only the columns are compared
+        if tuple(df.columns[2:]) != metrics or ("units" not in info and set(info["metrics"]) != set(metrics)):
             raise BadInput("metrics differ from the other shards", folder)
         if k in seen:
             raise BadInput(f"shard {k}/{n} given twice (also {seen[k]})", folder)
@@ -52,6 +53,8 @@ def merge(out, shard_dirs: list) -> pd.DataFrame:
     missing = sorted(set(range(n)) - set(seen))
     if missing:
         raise BadInput(f"shards missing: {', '.join(f'{k}/{n}' for k in missing)}", "--merge")
+    if "units" in first:  # a protocol with its own aggregation (not the clip engine)
+        return _merge_protocol(out, shards)
     # empty shards (no clip) add no rows; concatenating their column-only tables would turn the
     # metric columns into objects
     per_frame = pd.concat([df for _, _, df in shards if len(df)] or [first_df], ignore_index=True)
@@ -72,4 +75,35 @@ def merge(out, shard_dirs: list) -> pd.DataFrame:
         info["card"] = first["card"]
     with atomic_dir(out) as tmp:
         write_evaluation(tmp, per_frame, metrics, info)
+    return per_frame
+
+
+def _merge_protocol(out: Path, shards: list[tuple[Path, dict, pd.DataFrame]]) -> pd.DataFrame:
+    """The files of one run of a shardable protocol: its rows in unit order, its ``aggregate``."""
+    from mbench.atomic import dumps_json
+    from mbench.benchmark.protocols.runner import load_protocol
+    from mbench.benchmark.protocols.summary import combine_hashes, protocol_keys
+    from mbench.benchmark.results import to_csv
+
+    first_dir, first, first_df = shards[0]
+    for folder, info, _ in shards:
+        if info.get("units") != first["units"]:
+            raise BadInput(f"units differ from {first_dir} (not shards of one evaluation)", folder)
+    module = load_protocol(first["protocol"]["name"])
+    units = first["units"]
+    order = {u: i for i, u in enumerate(units)}
+    per_frame = pd.concat([df for _, _, df in shards if len(df)] or [first_df], ignore_index=True)
+    per_frame = per_frame.sort_values(module.UNIT, key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    state = {k: v for _, info, _ in shards for k, v in info.get("shard_state", {}).items()}
+    metrics, extra, per_clip = module.aggregate_rows(per_frame, units, state)
+    hashes = {k: v for _, info, _ in shards for k, v in info.get("gt_files", {}).items()}
+    # a shard without scored units declares nothing: the union is the whole run's declarations
+    declared = {k: v for _, info, _ in shards for k, v in info.get("metric_declarations", {}).items()}
+    info = protocol_keys(module.CARD, metrics, extra, combine_hashes(hashes), len(per_frame), declared or None)
+    info.update(card=first["card"], convention=first["convention"], pred=first["pred"], gt=first["gt"])
+    with atomic_dir(out) as tmp:
+        (tmp / "per_frame.csv").write_text(to_csv(per_frame))
+        if per_clip is not None:
+            (tmp / "per_clip.csv").write_text(to_csv(per_clip))
+        (tmp / "summary.json").write_text(dumps_json(info))
     return per_frame

@@ -100,13 +100,17 @@ def absent_table(rows: list[dict], columns) -> pd.DataFrame:
     A column without absent cells keeps its plain dtype (so tables without any are unchanged); one
     with absent cells becomes ``Float64``, which keeps NaN (written ``nan``) apart from ``<NA>``.
     """
-    df = pd.DataFrame(rows, columns=list(columns))
-    for c in df.columns:
+    if not rows:
+        return pd.DataFrame(rows, columns=list(columns))
+    data = {}
+    for c in columns:  # built by columns: a table of a few rows is mostly pandas' per-call cost
         absent = np.array([c not in r for r in rows], dtype=bool)
         if absent.any():
-            values = df[c].to_numpy(np.float64, na_value=np.nan)
-            df[c] = pd.arrays.FloatingArray(np.where(absent, 0.0, values), absent)
-    return df
+            values = np.array([0.0 if a else r[c] for a, r in zip(absent, rows)], np.float64)
+            data[c] = pd.arrays.FloatingArray(values, absent)
+        else:
+            data[c] = [r[c] for r in rows]
+    return pd.DataFrame(data, columns=list(columns))
 
 
 def read_summary(path: Path) -> dict:

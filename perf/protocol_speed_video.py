@@ -12,7 +12,7 @@ call on both sides, and at 1080p it dominates: about 2 s a pair on this machine)
 Each repeat times mbench and the reference back to back; the table gives the medians of the times and
 of the per-repeat ratios, with the range of the ratios.
 
-    python perf/protocol_speed_video.py [--frames 6] [--repeat 5] [--quick]
+    python perf/protocol_speed_video.py [--frames 6] [--repeat 5] [--quick] [--only ftpvm,maggie]
 """
 
 from __future__ import annotations
@@ -296,6 +296,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=6)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="512x288 only")
+    ap.add_argument("--only", default="dvm,maggie,tcvom,ftpvm", help="comma-separated protocols")
     args = ap.parse_args()
     vk.farneback_rint = cached_flow  # both sides read the same cached flows
     mods = {"dvm": dvm, "maggie": maggie, "tcvom": tcvom, "ftpvm": ftpvm}
@@ -308,7 +309,7 @@ def main() -> None:
         frames = max(5, args.frames if w < 1000 else args.frames // 2)  # maggie needs 5 (4 fails)
         with tempfile.TemporaryDirectory() as tmp:
             paths = trees(Path(tmp), w, h, frames)
-            for name in ("dvm", "maggie", "tcvom", "ftpvm"):
+            for name in args.only.split(","):
                 pred, gt = paths[name]
                 mods[name].run(pred, gt, Options(workers=1))  # warm-up; fills the flow cache
                 fb = ""

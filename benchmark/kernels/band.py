@@ -1,8 +1,9 @@
-"""The unknown band of a trimap, ``dilate(a) - erode(a) > 0`` for a structuring element, in one pass.
+"""The unknown band of a trimap, ``dilate(a) - erode(a) > 0`` for a structuring element.
 
 MaGGIe derives its trimap this way (a 25x25 ellipse on the ground truth); :func:`transition_band`
-equals OpenCV's two morphology calls with their default border and is about twice as fast, because
-it counts 4-adjacent unequal pairs with prefix sums instead of taking a windowed min and max.
+equals OpenCV's two morphology calls with their default border and is 4-5x as fast (25x25 ellipse:
+0.25 against 1.1 ms at 512x288), because it looks for 4-adjacent unequal pairs in the window instead
+of taking a windowed min and max.
 """
 
 from __future__ import annotations
@@ -23,18 +24,27 @@ def transition_band(a: np.ndarray, element: np.ndarray, inside: int = 1, fg: int
     in the band, elsewhere ``fg`` where ``a >= fg_from`` and 0 otherwise (a trimap in one pass).
 
     A window that is 4-connected holds two different values exactly when it holds two 4-adjacent
-    pixels with different values; those pairs are counted with prefix sums, first over the window's
-    bounding square (a pair-free square settles the pixel in O(1)), then, for an element that is a
-    staircase of centred rectangles (symmetric, rows no wider than those nearer the centre: ellipses,
-    crosses, squares), over each rectangle (a 4-adjacent pair inside the staircase lies inside one of
-    its rectangles), else row by row of the element.
-    ``ws``: scratch for the prefix sums (a fresh buffer per frame costs page faults).
+    pixels with different values. For an element that is a staircase of centred rectangles
+    (symmetric, rows no wider than those nearer the centre: ellipses, crosses, squares) a pair
+    inside it lies inside one of its rectangles, so the band is the union over rectangles of the
+    pair maps widened along rows and counted in a sliding window down the columns, all in
+    vectorised row passes over the box the pairs can reach (:func:`_band_stairs`); any other
+    element's pairs are counted with prefix sums, first over the window's bounding square (a
+    pair-free square settles the pixel in O(1)), then row by row of the element.
+    ``ws``: scratch for the pair maps and prefix sums (a fresh buffer per frame costs page faults).
     """
     lo, hi = _element_rows(element.tobytes(), element.shape)
     rects = _staircase(lo.tobytes(), hi.tobytes())
     ws = ws if ws is not None else Workspace()
+    a = np.ascontiguousarray(a)
+    if rects.shape[0]:
+        h, w = a.shape
+        bh, bw = h + 2 * int(rects[:, 0].max()) + 2, w + 2 * int(rects[:, 1].max()) + 2  # the largest box
+        return _band_stairs(a, rects[np.argsort(rects[:, 1], kind="stable")], inside, fg, fg_from,
+                            ws.array("band_mh", a.shape, np.uint8), ws.array("band_mv", a.shape, np.uint8),
+                            ws.array("band_scratch", (5 * bh * bw + bw,), np.uint8))
     shape = (a.shape[0] + 1, a.shape[1] + 1)
-    return _band(np.ascontiguousarray(a), lo, hi, rects, element.shape[0] // 2, inside, fg, fg_from,
+    return _band(a, lo, hi, element.shape[0] // 2, inside, fg, fg_from,
                  ws.array("band_h", shape, np.int32), ws.array("band_v", shape, np.int32))
 
 
@@ -70,7 +80,7 @@ def _box(s, r0, r1, c0, c1):
 
 
 @njit(nogil=True, cache=True)
-def _band(a, lo, hi, rects, cy, inside, fg, fg_from, sh, sv):
+def _band(a, lo, hi, cy, inside, fg, fg_from, sh, sv):
     h, w = a.shape
     tile = 8
     # 8x8 blocks whose whole neighbourhood (the window reaches 12 pixels: two blocks each way) is
@@ -132,14 +142,6 @@ def _band(a, lo, hi, rects, cy, inside, fg, fg_from, sh, sv):
                     # pairs with both pixels in the bounding square; none: the window is constant
                     if _box(sh, ya, yb + 1, xa, xb) + _box(sv, ya, yb, xa, xb + 1) == 0:
                         continue
-                    if rects.shape[0]:
-                        for k in range(rects.shape[0]):
-                            qa, qb = max(y - rects[k, 0], 0), min(y + rects[k, 0], h - 1)
-                            pa, pb = max(x - rects[k, 1], 0), min(x + rects[k, 1], w - 1)
-                            if _box(sh, qa, qb + 1, pa, pb) + _box(sv, qa, qb, pa, pb + 1) > 0:
-                                out[y, x] = inside
-                                break
-                        continue
                     qa, qb = max(y - sq, 0), min(y + sq, h - 1)
                     pa, pb = max(x - sq, 0), min(x + sq, w - 1)
                     if _box(sh, qa, qb + 1, pa, pb) + _box(sv, qa, qb, pa, pb + 1) > 0:
@@ -160,3 +162,141 @@ def _band(a, lo, hi, rects, cy, inside, fg, fg_from, sh, sv):
                                 out[y, x] = inside
                                 break
     return out
+
+
+@njit(nogil=True, cache=True)
+def _band_stairs(a, rects, inside, fg, fg_from, mh, mv, scratch):
+    """The band for a staircase of centred rectangles ``rects`` (rows, cols; cols ascending).
+
+    A horizontal pair (r, c)-(r, c+1) lies in the rectangle (A, B) centred on (y, x) when
+    |r - y| <= A and x - B <= c <= x + B - 1; a vertical pair (r, c)-(r+1, c) when
+    y - A <= r <= y + A - 1 and |c - x| <= B. So each rectangle's hits are the pair maps widened
+    along rows (grown from the previous, narrower rectangle's) and then counted in a sliding
+    window down the columns, only over the box of rows and columns the pairs can reach. Every loop
+    is elementwise over equal-length row slices (offsets in the slices, not in the indices, so that
+    LLVM vectorises them).
+    """
+    h, w = a.shape
+    for y in range(h):
+        _ne(mh[y, : w - 1], a[y, : w - 1], a[y, 1:])
+        mh[y, w - 1] = 0
+        if y + 1 < h:
+            _ne(mv[y], a[y], a[y + 1])
+        else:
+            mv[y, :] = 0
+    y0, y1, x0, x1 = h, -1, w, -1  # the pairs' bounding box
+    for y in range(h):
+        hr, vr = mh[y], mv[y]
+        s = np.uint8(0)
+        for x in range(w):
+            s |= hr[x] | vr[x]
+        if s:
+            y0, y1 = min(y0, y), y
+            x = 0
+            while hr[x] == 0 and vr[x] == 0:
+                x += 1
+            x0 = min(x0, x)
+            x = w - 1
+            while hr[x] == 0 and vr[x] == 0:
+                x -= 1
+            x1 = max(x1, x)
+    out = np.empty((h, w), np.uint8)
+    for y in range(h):
+        ar, o = a[y], out[y]
+        for x in range(w):
+            o[x] = fg if ar[x] >= fg_from else 0
+    if y1 < 0:
+        return out
+    # the box the pairs reach, with margins wider than the element on every side (beyond the image
+    # too, as zeros): a shift by up to the element's half width never carries a row's pairs into
+    # the next row, so the maps can be widened as flat arrays
+    my, mx = rects[:, 0].max() + 1, rects[:, 1].max() + 1
+    bh, bw = y1 - y0 + 1 + 2 * my, x1 - x0 + 1 + 2 * mx
+    top, left = y0 - my, x0 - mx
+    n = bh * bw
+    mhc = scratch[:n].reshape(bh, bw)
+    mvc = scratch[n: 2 * n].reshape(bh, bw)
+    hb = scratch[2 * n: 3 * n].reshape(bh, bw)
+    vb = scratch[3 * n: 4 * n].reshape(bh, bw)
+    band = scratch[4 * n: 5 * n].reshape(bh, bw)
+    mhc[:, :] = 0
+    mvc[:, :] = 0
+    c0, c1 = max(left, 0), min(left + bw, w)
+    for y in range(max(top, 0), min(top + bh, h)):
+        mhc[y - top, c0 - left: c1 - left] = mh[y, c0:c1]
+        mvc[y - top, c0 - left: c1 - left] = mv[y, c0:c1]
+    _stairs(rects, mhc, mvc, hb, vb, scratch[5 * n: 5 * n + bw], band)
+    for y in range(max(top, 0), min(top + bh, h)):
+        o, br = out[y, c0:c1], band[y - top, c0 - left: c1 - left]
+        for x in range(c1 - c0):
+            o[x] = inside if br[x] else o[x]
+    return out
+
+
+@njit(nogil=True, cache=True)
+def _stairs(rects, mh, mv, hb, vb, cnt, out):
+    """``out``: 1 where a rectangle of ``rects`` centred there holds a pair of ``mh`` / ``mv``
+    (maps with zero margins wider than the rectangles)."""
+    h, w = mh.shape
+    out[:, :] = 0
+    hb[:, :] = 0  # cols 0: no horizontal pair fits in a one-column rectangle
+    vb[:, :] = mv
+    hf, vf, hbf, vbf = mh.ravel(), mv.ravel(), hb.ravel(), vb.ravel()
+    n = hf.size
+    cols = 0
+    zero = np.zeros(w, np.uint8)
+    for k in range(rects.shape[0]):
+        rows, b = rects[k, 0], rects[k, 1]
+        while cols < b:  # widen by one column each side
+            cols += 1
+            c = cols
+            # hb[x] |= mh[x - c] | mh[x + c - 1]; vb[x] |= mv[x - c] | mv[x + c]
+            _or2(hbf[c: n - c + 1], hf[: n - 2 * c + 1], hf[2 * c - 1:])
+            _or(hbf[: c], hf[c - 1: 2 * c - 1])
+            _or(hbf[n - c + 1:], hf[n - 2 * c + 1: n - c])
+            _or2(vbf[c: n - c], vf[: n - 2 * c], vf[2 * c:])
+            _or(vbf[: c], vf[c: 2 * c])
+            _or(vbf[n - c:], vf[n - 2 * c: n - c])
+        # cnt[x]: horizontal hits in rows y-A..y+A plus vertical ones in rows y-A..y+A-1
+        cnt[:] = 0
+        for r in range(min(rows + 1, h)):
+            _step(cnt, hb[r], zero, zero, zero)
+        for r in range(min(rows, h)):
+            _step(cnt, vb[r], zero, zero, zero)
+        for y in range(h):
+            add, drop = y + 1 + rows, y - rows
+            _mark_step(out[y], cnt, hb[add] if add < h else zero, vb[y + rows] if y + rows < h else zero,
+                       hb[drop] if drop >= 0 else zero, vb[drop] if drop >= 0 else zero)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _ne(out, u, v):
+    for x in range(out.size):
+        out[x] = u[x] != v[x]
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _or(dst, src):
+    for x in range(dst.size):
+        dst[x] |= src[x]
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _or2(dst, u, v):
+    for x in range(dst.size):
+        dst[x] |= u[x] | v[x]
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _step(cnt, add1, add2, drop1, drop2):
+    for x in range(cnt.size):
+        cnt[x] += add1[x] + add2[x] - drop1[x] - drop2[x]
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _mark_step(o, cnt, add1, add2, drop1, drop2):
+    """Mark where the count is non-zero, then slide the count one row down."""
+    for x in range(cnt.size):
+        n = cnt[x]
+        o[x] |= np.uint8(n != 0)
+        cnt[x] = n + add1[x] + add2[x] - drop1[x] - drop2[x]

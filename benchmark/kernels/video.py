@@ -4,9 +4,9 @@ codes with a protocol's own thresholds, border and region, and the MESSDdt warps
 The Grad and Conn helpers drive the shared kernels of :mod:`.grad`, :mod:`.conn` and :mod:`.scan`
 (unchanged) with the parameters a protocol needs; the warps are new kernels.
 
-- :func:`dvm_warp_error`: DVM's ``BatchMetric.MESSDdt`` sampling (nowsyn/DVM @ c045693), bugs and
-  all (x and y swapped, every pair reading the first "next" frame), and its corrected form;
-  MaGGIe reuses the same code.
+- :func:`dvm_warp_error` (from :mod:`.warp`): DVM's ``BatchMetric.MESSDdt`` sampling (nowsyn/DVM @
+  c045693), bugs and all (x and y swapped, every pair reading the first "next" frame), and its
+  corrected form; MaGGIe reuses the same code.
 - :func:`bilinear_warp_error`: TCVOM's ``flow_dt`` (``grid_sample``, bilinear, align_corners,
   zero padding) straight from the flow PNG's 16-bit channels; :func:`tcvom_sums` its per-frame sums.
 """
@@ -22,11 +22,11 @@ from numba import njit
 from mbench.benchmark.kernels import conn as conn_kernels
 from mbench.benchmark.kernels import grad as grad_kernels
 from mbench.benchmark.kernels import scan
+from mbench.benchmark.kernels.warp import dvm_warp_error  # noqa: F401  (re-exported with the other warp)
 from mbench.benchmark.kernels.workspace import Workspace
 
 _TAPS = grad_kernels.kernel_taps()
 # DVM's Farneback parameters: pyr_scale, levels, winsize, iterations, poly_n, poly_sigma, flags
-_UNIT8 = np.arange(256, dtype=np.float32) / np.float32(255)  # code / 255 in float32, as torch divides
 _UNIT8_64 = np.float32(np.arange(256) / 255.0)  # np.float32(code / 255.0): float64 division, rounded
 FARNEBACK_DVM = (0.5, 5, 10, 2, 7, 1.5, cv2.OPTFLOW_FARNEBACK_GAUSSIAN)
 
@@ -135,38 +135,6 @@ def farneback_rint(g0: np.ndarray, g1: np.ndarray) -> np.ndarray:
     (the original's int64 holds the same values; half the memory for the warp to read)."""
     flow = cv2.calcOpticalFlowFarneback(g0, g1, None, *FARNEBACK_DVM)
     return np.rint(flow).astype(np.int32)
-
-
-@njit(nogil=True, cache=True)
-def dvm_warp_error(p0, g0, m0, p1, g1, m1, flow, fixed):
-    """``sum |(p0 - g0)^2 m0 - (p~ - g~)^2 m~|`` in float32 per pixel, accumulated in float64.
-
-    ``p*``/``g*`` are 8-bit codes (divided by 255 in float32 here), ``m*`` 0/1 masks, ``flow`` the
-    rounded (dx, dy). As written in DVM (``fixed`` False), pixel (y, x) samples flat index
-    ``clamp(x + dx, 0, H-1) * W + clamp(y + dy, 0, W-1)`` of the frame passed as ``p1, g1, m1``
-    (the caller hands the first "next" frame of the batch for every pair); ``fixed`` samples
-    ``(clamp(y + dy), clamp(x + dx))``.
-    """
-    h, w = p0.shape
-    total = 0.0
-    for y in range(h):
-        for x in range(w):
-            dx = flow[y, x, 0]
-            dy = flow[y, x, 1]
-            if fixed:
-                r = min(max(y + dy, 0), h - 1)
-                c = min(max(x + dx, 0), w - 1)
-            else:
-                r = min(max(x + dx, 0), h - 1)
-                c = min(max(y + dy, 0), w - 1)
-            rr = r  # flat index r * W + c with c < W: the row is r, the column c
-            cc = c
-            d0 = _UNIT8[p0[y, x]] - _UNIT8[g0[y, x]]
-            d1 = _UNIT8[p1[rr, cc]] - _UNIT8[g1[rr, cc]]
-            e0 = np.float32(np.float32(d0 * d0) * np.float32(m0[y, x]))
-            e1 = np.float32(np.float32(d1 * d1) * np.float32(m1[rr, cc]))
-            total += abs(np.float32(e0 - e1))
-    return total
 
 
 @njit(nogil=True, cache=True)
@@ -289,14 +257,16 @@ def class_sums3(p, g, pp, gp, cls, prev_cls, use_prev):
 
 
 @njit(nogil=True, cache=True)
-def _grad_class_sums(p, g, sp, sg, taps, tiles, cls, n_cls, tile, scratch):
-    """Per class of ``cls``: sum of ``(sg |grad g| - sp |grad p|)^2`` (replicate border), one filter
-    pass for all classes; blocks that are still in both mattes are skipped (they add 0)."""
+def _grad_class_sums3(p, g, sp, sg, taps, tiles, cls, tile, scratch):
+    """Per class 0, 1, 2 of ``cls``: sum of ``(sg |grad g| - sp |grad p|)^2`` (replicate border), one
+    filter pass for all classes; blocks that are still in both mattes are skipped (they add 0). Three
+    running sums in registers (a term of another class adds 0.0, which leaves a sum unchanged) rather
+    than a table indexed by class, whose store-to-load chain was the loop's bottleneck."""
     h, w = p.shape
     still = grad_kernels._still_in_both(tiles)
     nty, ntx = still.shape
     buf, sv, dv, mp, mg = grad_kernels._band_buffers(scratch, tile, w)
-    out = np.zeros(n_cls, np.float64)
+    o0 = o1 = o2 = 0.0
     for ty in range(nty):
         active = ~still[ty]
         t0, tx = grad_kernels._next_run(active, 0)
@@ -304,23 +274,28 @@ def _grad_class_sums(p, g, sp, sg, taps, tiles, cls, n_cls, tile, scratch):
             r0, c0, th, tw = grad_kernels._run_magnitudes(p, g, ty, t0, tx, tile, taps, buf, sv, dv,
                                                           mp, mg)
             for i in range(th):
+                cr, rp, rg = cls[r0 + i, c0: c0 + tw], mp[i], mg[i]
                 for j in range(tw):
-                    e = sg * mg[i, j] - sp * mp[i, j]
-                    out[cls[r0 + i, c0 + j]] += e * e
+                    e = sg * rg[j] - sp * rp[j]
+                    e2 = e * e
+                    c = cr[j]
+                    o0 += e2 if c == 0 else 0.0
+                    o1 += e2 if c == 1 else 0.0
+                    o2 += e2 if c == 2 else 0.0
             t0, tx = grad_kernels._next_run(active, tx)
-    return out
+    return o0, o1, o2
 
 
-def grad_class_sums(p: np.ndarray, g: np.ndarray, sp: float, sg: float, cls: np.ndarray, n_cls: int,
-                    ws: Workspace, tiles=None) -> np.ndarray:
-    """:func:`grad_sum` split by the classes of ``cls`` (uint8, 0..n_cls-1), in one pass; ``tiles``:
-    the flat-tile maps if a scan already made them."""
+def grad_class_sums3(p: np.ndarray, g: np.ndarray, sp: float, sg: float, cls: np.ndarray, ws: Workspace,
+                     tiles=None) -> tuple[float, float, float]:
+    """:func:`grad_sum` split by the classes 0, 1, 2 of ``cls`` (uint8), in one pass; ``tiles``: the
+    flat-tile maps if a scan already made them."""
     p, g = np.ascontiguousarray(p), np.ascontiguousarray(g)
     if tiles is None:
         tiles = (*grad_kernels.tile_map(p, grad_kernels.TILE), *grad_kernels.tile_map(g, grad_kernels.TILE))
     scratch = ws.array("grad", (grad_kernels.scratch_size(p.shape[1]),), np.float64)
-    return _grad_class_sums(p, g, sp, sg, _TAPS, tiles, np.ascontiguousarray(cls, np.uint8), n_cls,
-                            grad_kernels.TILE, scratch)
+    return _grad_class_sums3(p, g, sp, sg, _TAPS, tiles, np.ascontiguousarray(cls, np.uint8),
+                             grad_kernels.TILE, scratch)
 
 
 @njit(nogil=True, cache=True)

@@ -9,7 +9,15 @@ aggregation, bugs included. Each lives in one module ``mbench.benchmark.protocol
 ``run(pred, gt, options) -> Result``
     score a prediction tree against a ground-truth tree in the protocol's native layout.
 
-and one line in the registry (``mbench.benchmark.protocols.PROTOCOLS``). Optionally
+and one line in the registry (``mbench.benchmark.protocols.PROTOCOLS``). A protocol whose dataset
+figures are a function of its per-frame rows (and, where a row's own values do not suffice, a
+per-unit ``Result.state``) can be sharded: it defines ``UNIT`` (the per-frame column naming a row's
+unit: ``"clip"``, or ``"frame"`` for one image) and ``aggregate_rows(per_frame, units, state) ->
+(metrics, extra, per_clip)`` that gives the figures its run gives, and under ``options.shard`` scores
+only the units i with i % N == K (:func:`shard_units`), listing every unit in ``Result.units``;
+``mbench evaluate --merge`` then calls ``aggregate_rows`` on the shards' rows and writes the files one
+run over all units writes, byte for byte. A protocol without ``aggregate_rows`` says why in ``NO_SHARD``.
+Optionally
 ``check_inputs(pred, gt, options)`` raises :class:`mbench.errors.BadInput` before any work when an
 input the protocol needs is missing (instances, the sparse ground-truth naming, ...); ``flow`` in
 ``CARD.needs`` is checked by the runner (``--flow`` or ``GT/flow_png``); trimaps, whose default place
@@ -67,7 +75,7 @@ class Options:
     full_precision: bool = False      # --full-precision: read all 16 bits / the alpha channel
     metrics: tuple[str, ...] | None = None  # --metrics: a subset of the protocol's columns
     device: str = "cpu"               # --device: where the compiled kernels run
-    shard: str | None = None          # --shard K/N (protocols on the clip engine: rvm, dim)
+    shard: str | None = None          # --shard K/N: score units i with i % N == K (see the module notes)
 
 
 @dataclass
@@ -94,3 +102,36 @@ class Result:
     # {column: {"needs": [...], "higher_is_better": bool, "aggregate": str}}; empty: every column
     # lower-is-better unless listed in CARD.higher_is_better
     declarations: dict[str, dict] = field(default_factory=dict)
+    # shardable protocols: every unit of the whole run, in order, and what ``aggregate_rows`` needs of a
+    # scored unit beyond its rows ({unit: JSON-compatible value}, floats exact through JSON)
+    units: list[str] | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+def shard_units(items: list, shard: str | None) -> list:
+    """The items of shard ``K/N`` (indices i with i % N == K), or all of them without a shard."""
+    from mbench.executor import parse_shard
+
+    parsed = parse_shard(shard)
+    if parsed is None:
+        return list(items)
+    k, n = parsed
+    return [x for i, x in enumerate(items) if i % n == k]
+
+
+def shard_figures(aggregate, per_frame: pd.DataFrame, units: list[str], state: dict) -> tuple:
+    """``aggregate`` over the units a run scored: (metrics, extra, per_clip); none for a shard that
+    holds no unit (more shards than units)."""
+    if not units:
+        return {}, {}, None
+    return aggregate(per_frame, units, state)
+
+
+def unit_spans(units_of_rows: list[str]) -> dict[str, tuple[int, int]]:
+    """Each unit's rows as ``(start, end)``, for a table whose rows of one unit are consecutive."""
+    spans, start = {}, 0
+    for i in range(1, len(units_of_rows) + 1):
+        if i == len(units_of_rows) or units_of_rows[i] != units_of_rows[start]:
+            spans[units_of_rows[start]] = (start, i)
+            start = i
+    return spans

@@ -20,8 +20,9 @@ import pandas as pd
 from mbench.benchmark.kernels import conn as conn_kernels
 from mbench.benchmark.kernels import pixel
 from mbench.benchmark.kernels import video as vk
+from mbench.benchmark.kernels import warp
 from mbench.benchmark.kernels.workspace import Workspace
-from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.base import Card, Options, Result, shard_figures, shard_units
 from mbench.benchmark.results import absent_table
 from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
@@ -30,6 +31,7 @@ from mbench.layout import check_same_frames, discover_clips, pair_clips, trimap_
 from mbench.parallel import ordered_map
 from mbench.progress import progress
 
+UNIT = "clip"  # shards split by clip (base.py)
 COLUMNS = ("sad", "mse", "grad", "conn", "ssda", "ssda_num", "dtssd", "dtssd_num", "messddt",
            "messddt_num", "messddt_fix")
 
@@ -111,9 +113,15 @@ def _score_clip(item) -> tuple[list[dict], list[Path]]:
     lut = vk.level_lut_u8(conn_kernels.thresholds())
     rows, files = [], list(gclip.layers["pha"].files)
     prev = first_next = None
+    shape = None
     for i, stem in enumerate(gclip.stems):
         p, g, reg, rv = _read(pclip, gclip, tri, i)
         m = (reg == rv)
+        if shape != p.shape:  # two error maps in turn (this frame's, the previous one's)
+            shape = p.shape
+            maps = [np.empty(shape, np.float32) for _ in range(2)]
+            idx = np.empty(shape[1], np.int64)
+        err = warp.error_map(p, g, m.view(np.uint8), maps[i % 2])
         sa, ss, _, n = pixel.int_sums(p.ravel(), g.ravel(), p.ravel(), g.ravel(), reg.ravel(),
                                       False, True, rv)
         row = {"clip": gclip.id, "frame": stem,
@@ -122,19 +130,17 @@ def _score_clip(item) -> tuple[list[dict], list[Path]]:
                "conn": vk.conn_sum_u8(p, g, lut, reg, rv, ws),
                "ssda": math.sqrt(ss) / 255.0, "ssda_num": float(n + 1)}
         if prev is not None:
-            p0, g0, r0, m0 = prev
+            p0, g0, r0, err0 = prev
             _, _, st, n0 = pixel.int_sums(p.ravel(), g.ravel(), p0.ravel(), g0.ravel(), r0.ravel(),
                                           True, True, rv)
             if first_next is None:
-                first_next = (p, g, m)
+                first_next = err.copy()  # every pair samples the clip's frame 1
             flow = vk.farneback_rint(g0, g)
-            m0u, mu = m0.view(np.uint8), m.view(np.uint8)
             row.update(dtssd=math.sqrt(st) / 255.0, dtssd_num=float(n0 + 1),
-                       messddt=vk.dvm_warp_error(p0, g0, m0u, first_next[0], first_next[1],
-                                                 first_next[2].view(np.uint8), flow, False),
+                       messddt=warp.warp_error(err0, first_next, flow, False, idx),
                        messddt_num=float(n0 + 1),
-                       messddt_fix=vk.dvm_warp_error(p0, g0, m0u, p, g, mu, flow, True))
-        prev = (p, g, reg, m)
+                       messddt_fix=warp.warp_error(err0, err, flow, True, idx))
+        prev = (p, g, reg, err)
         rows.append(row)
     if tri is not None:
         files += list(tri.files)
@@ -142,23 +148,32 @@ def _score_clip(item) -> tuple[list[dict], list[Path]]:
 
 
 def run(pred: Path, gt: Path, options: Options) -> Result:
-    """Score ``pred`` against ``gt`` as DVM's ``BatchMetric`` does, one clip per batch."""
+    """Score ``pred`` against ``gt`` as DVM's ``BatchMetric`` does, one clip per batch (under
+    ``options.shard`` only that shard's clips)."""
     rows, files = [], []
     refuse_full_precision(options, CARD.name)
-    pairs = _pairs(Path(pred), Path(gt), options)
+    every = _pairs(Path(pred), Path(gt), options)
+    pairs = shard_units(every, options.shard)
     for r, f in progress(ordered_map(_score_clip, pairs, options.workers), total=len(pairs), desc="dvm",
                          unit="clip", quiet=options.quiet):
         rows += r
         files += f
-    df = pd.DataFrame(rows, columns=("clip", "frame") + COLUMNS)
+    # the first frame of a clip has no pair: its temporal cells are absent (empty), as in the original
+    per_frame = absent_table(rows, ("clip", "frame") + COLUMNS)
+    metrics, extra, _ = shard_figures(aggregate_rows, per_frame, [g.id for _, g, _ in pairs], {})
+    preds = [f for p, _, _ in pairs for f in p.layers["pha"].files]
+    return Result(per_frame=per_frame, metrics=metrics, extra=extra, gt_files=files,
+                  warnings=reading_warnings(preds + files, "gray8"), units=[g.id for _, g, _ in every])
+
+
+def aggregate_rows(per_frame: pd.DataFrame, units: list[str], state: dict) -> tuple:
+    """mbench's dataset figures (the original has none): means of the per-frame values, and summed
+    errors over summed counts (absent cells as NaN, which the sums and means skip)."""
+    df = pd.DataFrame({k: per_frame[k].to_numpy(np.float64, na_value=np.nan) for k in COLUMNS})
     metrics = {k: finite_or_none(df[k].mean()) if len(df) else None for k in ("sad", "mse", "grad", "conn")}
     for k in ("ssda", "dtssd", "messddt"):
         metrics[k] = _ratio(df[k].sum(), df[f"{k}_num"].sum())
-    extra = {"messddt_fix": _ratio(df["messddt_fix"].sum(), df["messddt_num"].sum())}
-    preds = [f for p, _, _ in pairs for f in p.layers["pha"].files]
-    # the first frame of a clip has no pair: its temporal cells are absent (empty), as in the original
-    return Result(per_frame=absent_table(rows, df.columns), metrics=metrics, extra=extra, gt_files=files,
-                  warnings=reading_warnings(preds + files, "gray8"))
+    return metrics, {"messddt_fix": _ratio(df["messddt_fix"].sum(), df["messddt_num"].sum())}, None
 
 
 def _ratio(a: float, b: float) -> float | None:

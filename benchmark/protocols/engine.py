@@ -17,7 +17,7 @@ import pandas as pd
 from mbench.benchmark.conventions import Convention, select_metrics
 from mbench.benchmark.dataset import ClipJob, EvalPlan, check_clip_images
 from mbench.benchmark.metrics import declarations, needs_fgr
-from mbench.benchmark.protocols.base import Options, Result
+from mbench.benchmark.protocols.base import Options, Result, shard_figures, shard_units
 from mbench.benchmark.protocols.spreadsheet import workbook_figure
 from mbench.benchmark.runner import ReadingNotes
 
@@ -88,13 +88,21 @@ def jobs_gt_files(jobs: list[ClipJob]) -> list[Path]:
 
 def workbook_result(conv: Convention, jobs: list[ClipJob], pred: Path, gt: Path, options: Options, *,
                     have_fgr: bool = False, shift: bool = False, notes: tuple[str, ...] = ()) -> Result:
-    """Score ``jobs`` on the engine and report the workbook's figures, as RVM's and MatAnyone's
-    scripts do; mbench's pooled means (and, with ``shift``, the unshifted figures) go under ``extra``."""
-    per_frame, names, reading = score_jobs(conv, jobs, pred, gt, options, have_fgr)
-    clips = [j.id for j in jobs]
+    """Score ``jobs`` (under ``options.shard`` only that shard's) on the engine and report the
+    workbook's figures, as RVM's and MatAnyone's scripts do (:func:`workbook_aggregate`)."""
+    mine = shard_units(jobs, options.shard)
+    per_frame, names, reading = score_jobs(conv, mine, pred, gt, options, have_fgr)
+    metrics, extra, _ = shard_figures(lambda df, units, state: workbook_aggregate(df, units, shift),
+                                      per_frame, [j.id for j in mine], {})
+    return Result(per_frame, metrics, extra=extra, gt_files=jobs_gt_files(mine), warnings=list(notes) + reading,
+                  declarations=declarations(conv, names), units=[j.id for j in jobs])
+
+
+def workbook_aggregate(per_frame: pd.DataFrame, units: list[str], shift: bool = False) -> tuple:
+    """(the workbook's figures, extra, no per-clip table) of the rows of clips ``units``, in that
+    order; mbench's pooled means (and, with ``shift``, the unshifted figures) go under ``extra``."""
+    names = tuple(per_frame.columns[2:])
     extra = {"pooled_mean": pooled_means(per_frame, names)}
     if shift:
-        extra = {"workbook_unshifted": workbook_figures(per_frame, names, clips), **extra}
-    return Result(per_frame, workbook_figures(per_frame, names, clips, shift=shift), extra=extra,
-                  gt_files=jobs_gt_files(jobs), warnings=list(notes) + reading,
-                  declarations=declarations(conv, names))
+        extra = {"workbook_unshifted": workbook_figures(per_frame, names, units), **extra}
+    return workbook_figures(per_frame, names, units, shift=shift), extra, None

@@ -22,13 +22,14 @@ import pandas as pd
 from mbench.benchmark.context import FrameContext
 from mbench.benchmark.kernels import video as vk
 from mbench.benchmark.kernels.workspace import Workspace
-from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.base import Card, Options, Result, shard_units, unit_spans
 from mbench.benchmark.protocols.image_folders import reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
 from mbench.frames import read_alpha_with_info
 from mbench.parallel import ordered_map
 from mbench.progress import progress
 
+UNIT = "clip"  # shards split by clip (base.py)
 PREFIXES = ("", "fg_", "tran_", "bg_")
 COLUMNS = ("pha_mad", "pha_sad", "pha_mse", "pha_grad", "pha_conn", "pha_dtssd") + tuple(
     f"{r}pha_{m}" for r in PREFIXES[1:] for m in ("mad", "sad", "mse", "grad", "dtssd"))
@@ -86,24 +87,28 @@ def _clips(pred: Path, gt: Path) -> list[tuple[str, str]]:
 
 def _read(path: str, what: str, infos: list) -> np.ndarray:
     """The frame, its header appended to ``infos`` (the reading warnings need no second probe)."""
-    if not os.path.isfile(path):
-        raise BadInput(f"missing {what}", path)
-    img, info = read_alpha_with_info(path, reading="gray8")
+    try:
+        img, info = read_alpha_with_info(path, reading="gray8")
+    except BadInput:
+        if not os.path.isfile(path):  # named for what it is (the reader says only "not found")
+            raise BadInput(f"missing {what}", path) from None
+        raise
     infos.append(info)
     return img
 
 
 def _score_clip(job):
+    """One clip: (frame names, per-frame values in COLUMNS order, GT files, prediction files,
+    their headers). Lists rather than dicts and tables: at 512x288 a frame's kernels take about a
+    millisecond, and per-frame Python bookkeeping would be a visible share."""
     pred, gt, ds, clip = job
     gdir = gt / ds / clip
     if not (gdir / "pha").is_dir():
         raise BadInput("missing ground truth (expected GT/<dataset>/<clip>/pha)", gdir / "pha")
     names = sorted(os.listdir(gdir / "pha"))
     ws = Workspace()
-    rows, files, preds, prev = [], [], [], None
+    values, files, preds, prev = [], [], [], None
     file_infos, pred_infos = [], []
-    # plain strings: at 512x288 a frame's kernels take about a millisecond, and pathlib joins
-    # would add a visible share
     folders = (gdir / "pha", gdir / "trimap", pred / ds / clip / "pha")
     gpha, gtri, ppha = (os.path.join(d, "") for d in folders)
     for name in names:
@@ -114,40 +119,49 @@ def _score_clip(job):
         t = _read(files[-1], "trimap (GT/<dataset>/<clip>/trimap/<name>)", file_infos)
         if p.shape != g.shape or t.shape != g.shape:
             raise BadInput(f"size differs from the ground truth's {g.shape[1]}x{g.shape[0]}", preds[-1])
-        ctx = FrameContext(p, g, pred_prev=None if prev is None else prev[0],
-                           gt_prev=None if prev is None else prev[1], workspace=ws)
+        first = prev is None
+        ctx = FrameContext(p, g, pred_prev=None if first else prev[0], gt_prev=None if first else prev[1],
+                           workspace=ws)
         sa, ss, st, n = ctx.pixel_sums
         cls = vk.trimap_classes(t, 254, 1)
-        pp, gp, cp = prev if prev is not None else (p, g, cls)
-        csa, css, cn, cst, cnt = vk.class_sums3(p.ravel(), g.ravel(), pp.ravel(), gp.ravel(), cls.ravel(),
-                                                cp.ravel(), prev is not None)
+        pp, gp, cp = (p, g, cls) if first else prev
+        csa, css, cn, cst, cnt = (a.tolist() for a in vk.class_sums3(
+            p.ravel(), g.ravel(), pp.ravel(), gp.ravel(), cls.ravel(), cp.ravel(), not first))
         sp, sg = ctx._minmax_scales
-        grads = vk.grad_class_sums(p, g, sp, sg, cls, 3, ws, ctx.tiles) / 1000
-        row = {"clip": f"{ds}/{clip}", "frame": os.path.splitext(name)[0],
-               "pha_mad": sa / n * 1e3, "pha_sad": sa, "pha_mse": ss / n * 1e3,
-               "pha_grad": float(grads.sum()), "pha_conn": ctx.conn_sum / 1000,
-               "pha_dtssd": math.sqrt(st / n) * 1e2 if prev is not None else 0}
-        for c, r in enumerate(PREFIXES[1:]):
-            k = int(cn[c])
-            row[f"{r}pha_sad"] = csa[c] / 255.0
-            row[f"{r}pha_mad"] = csa[c] / 255.0 / k * 1e3 if k else 0
-            row[f"{r}pha_mse"] = css[c] / 65025.0 / k * 1e3 if k else 0
-            row[f"{r}pha_grad"] = float(grads[c])
-            row[f"{r}pha_dtssd"] = (math.sqrt(cst[c] / 65025.0 / cnt[c]) * 1e2 if cnt[c] else 0) \
-                if prev is not None else 0
-        rows.append(row)
+        grads = [x / 1000 for x in vk.grad_class_sums3(p, g, sp, sg, cls, ws, ctx.tiles)]
+        row = [sa / n * 1e3, sa, ss / n * 1e3, sum(grads), ctx.conn_sum / 1000,
+               0 if first else math.sqrt(st / n) * 1e2]
+        for c in range(3):  # fg, tran, bg: mad, sad, mse, grad, dtssd
+            k, sad = cn[c], csa[c] / 255.0
+            row += [sad / k * 1e3 if k else 0, sad, css[c] / 65025.0 / k * 1e3 if k else 0, grads[c],
+                    0 if first or not cnt[c] else math.sqrt(cst[c] / 65025.0 / cnt[c]) * 1e2]
+        values.append(row)
         prev = (p, g, cls)
-    return rows, files, preds, file_infos, pred_infos
+    return [os.path.splitext(n)[0] for n in names], values, files, preds, file_infos, pred_infos
 
 
-def workbook_figures(lengths: list[int], values: list[list[float]]
+def workbook_figures(lengths: list[int], values: list[list[float]], made: list[int] | None = None
                      ) -> tuple[float | None, float | None, float | None]:
-    """(frame-wise B2, clip-wise C2, corrected frame-wise) of one metric sheet, rows in clip order.
+    """(frame-wise B2, clip-wise C2, corrected frame-wise) of one metric sheet, rows in clip order;
+    ``made``: :func:`made_columns` of ``lengths`` where the caller has it."""
+    made = made_columns(lengths) if made is None else made
+    longest = max(lengths)
+    if longest == 0:
+        return None, None, None
+    per_index = [[v[c] for v in values if c < len(v)] for c in range(longest)]
+    means = [sum(x) / len(x) for x in per_index]
+    frame_wise = [means[c] for c in made if c < longest]
+    # an empty clip's mean cell is #DIV/0!, which makes the clip-wise AVERAGE an error too
+    clip_means = None if not all(values) else [sum(v) / len(v) for v in values]
+    return (sum(frame_wise) / len(frame_wise) if frame_wise else None,
+            sum(clip_means) / len(clip_means) if clip_means else None,
+            sum(means) / len(means))
 
-    A frame-index column gets its AVERAGE cell only where the original's header code creates it:
-    row r tests the previous row's length (row 0: the last metric name's length) against the
-    columns made so far, and when that passes makes columns up to row r's own length.
-    """
+
+def made_columns(lengths: list[int]) -> list[int]:
+    """The frame-index columns that get an AVERAGE cell, in order: only where the original's header
+    code creates them (row r tests the previous row's length, row 0 the last metric name's length,
+    against the columns made so far, and when that passes makes columns up to row r's own length)."""
     made: set[int] = set()
     cols, test = 0, _FIRST_ROW_TEST
     for n in lengths:
@@ -155,17 +169,7 @@ def workbook_figures(lengths: list[int], values: list[list[float]]
             made.update(range(cols, n))
             cols = n
         test = n
-    longest = max(lengths)
-    if longest == 0:
-        return None, None, None
-    per_index = [[v[c] for v in values if c < len(v)] for c in range(longest)]
-    means = [sum(x) / len(x) for x in per_index]
-    frame_wise = [means[c] for c in sorted(made) if c < longest]
-    # an empty clip's mean cell is #DIV/0!, which makes the clip-wise AVERAGE an error too
-    clip_means = None if not all(values) else [sum(v) / len(v) for v in values]
-    return (sum(frame_wise) / len(frame_wise) if frame_wise else None,
-            sum(clip_means) / len(clip_means) if clip_means else None,
-            sum(means) / len(means))
+    return sorted(made)
 
 
 def check_inputs(pred: Path, gt: Path, options: Options) -> None:
@@ -178,28 +182,55 @@ def check_inputs(pred: Path, gt: Path, options: Options) -> None:
 
 
 def run(pred: Path, gt: Path, options: Options) -> Result:
-    """Score ``ROOT/<model>`` against ``ROOT/GT`` as FTP-VM's ``evaluate_lr.py`` does."""
+    """Score ``ROOT/<model>`` against ``ROOT/GT`` as FTP-VM's ``evaluate_lr.py`` does (under
+    ``options.shard`` only that shard's clips)."""
     refuse_full_precision(options, CARD.name)
     pred, gt = Path(pred), Path(gt)
-    jobs = [(pred, gt, ds, c) for ds, c in _clips(pred, gt)]
-    rows, files, preds, lengths, pred_infos, file_infos = [], [], [], [], [], []
-    for r, f, p, fi, pi in progress(ordered_map(_score_clip, jobs, options.workers), total=len(jobs), desc="ftpvm",
-                            unit="clip", quiet=options.quiet):
-        rows.append(r)
+    every = [(pred, gt, ds, c) for ds, c in _clips(pred, gt)]
+    jobs = shard_units(every, options.shard)
+    frames, values, files, preds, pred_infos, file_infos = [], [], [], [], [], []
+    for fr, v, f, p, fi, pi in progress(ordered_map(_score_clip, jobs, options.workers), total=len(jobs),
+                                        desc="ftpvm", unit="clip", quiet=options.quiet):
+        frames.append(fr)
+        values.append(v)
         files += f
         preds += p
         file_infos += fi
         pred_infos += pi
-        lengths.append(len(r))
+    names = [f"{ds}/{c}" for _, _, ds, c in jobs]
+    table = {"clip": [n for n, fr in zip(names, frames) for _ in fr], "frame": [s for fr in frames for s in fr]}
+    by_metric = {k: [[row[j] for row in v] for v in values] for j, k in enumerate(COLUMNS)}
+    table.update((k, [x for v in by_metric[k] for x in v]) for k in COLUMNS)
+    metrics, extra, per_clip = _figures(names, [len(v) for v in values], by_metric) if jobs else ({}, {}, None)
+    return Result(per_frame=_table(table), metrics=metrics, per_clip=per_clip, gt_files=[Path(f) for f in files],
+                  warnings=reading_warnings(preds + files, "gray8", pred_infos + file_infos), extra=extra,
+                  units=[f"{ds}/{c}" for _, _, ds, c in every])
+
+
+def aggregate_rows(per_frame: pd.DataFrame, units: list[str], state: dict) -> tuple:
+    """:func:`_figures` of the rows of ``units`` (a clip's rows are consecutive; a clip of no frames
+    has none), as ``--merge`` reads them back."""
+    spans = unit_spans(per_frame["clip"].tolist())
+    bounds = [spans.get(u, (0, 0)) for u in units]
+    columns = {k: per_frame[k].tolist() for k in COLUMNS}
+    return _figures(units, [b - a for a, b in bounds],
+                    {k: [columns[k][a:b] for a, b in bounds] for k in COLUMNS})
+
+
+def _figures(units: list[str], lengths: list[int], by_metric: dict[str, list[list[float]]]) -> tuple:
+    """(frame-wise figures, extra, per-clip table) from each metric's values by clip, clips in order."""
+    made = made_columns(lengths)
     frame, clip, fixed = {}, {}, {}
     for k in COLUMNS:
-        frame[k], clip[k], fixed[k] = workbook_figures(lengths, [[row[k] for row in r] for r in rows])
-    df = pd.DataFrame([row for r in rows for row in r], columns=("clip", "frame") + COLUMNS)
+        frame[k], clip[k], fixed[k] = workbook_figures(lengths, by_metric[k], made)
     # column C of each clip row: the clip's mean over its own frames (#DIV/0! for a clip of no
     # frames, written nan like the summary's null)
-    per_clip = pd.DataFrame([{"clip": f"{ds}/{c}", "frames": len(r),
-                              **{k: sum(row[k] for row in r) / len(r) if r else math.nan for k in COLUMNS}}
-                             for (_, _, ds, c), r in zip(jobs, rows)], columns=("clip", "frames") + COLUMNS)
-    return Result(per_frame=df, metrics=frame, per_clip=per_clip, gt_files=[Path(f) for f in files],
-                  warnings=reading_warnings(preds + files, "gray8", pred_infos + file_infos),
-                  extra={"metrics_clip_wise": clip, "frame_wise_corrected": fixed})
+    per_clip = {"clip": list(units), "frames": lengths}
+    per_clip.update((k, [sum(v) / len(v) if v else math.nan for v in by_metric[k]]) for k in COLUMNS)
+    return frame, {"metrics_clip_wise": clip, "frame_wise_corrected": fixed}, _table(per_clip)
+
+
+def _table(columns: dict[str, list]) -> pd.DataFrame:
+    """A table from its columns; numbers as float64 (an empty table keeps its column names)."""
+    return pd.DataFrame({k: v if k in ("clip", "frame") else np.asarray(v, np.float64) if k != "frames"
+                         else np.asarray(v, np.int64) for k, v in columns.items()})

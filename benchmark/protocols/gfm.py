@@ -97,3 +97,7 @@ def run(pred, gt, options: Options) -> Result:
     return folders.evaluate_flat(CARD, pred, gt, options,
                                  alpha_dirs=("mask", "validation/mask"), trimap_dirs=("trimap",),
                                  reading="pil", score=_score, aggregate=aggregate)
+
+
+UNIT = "frame"  # shards split by image (base.py)
+aggregate_rows = folders.rows_aggregate(CARD, aggregate)

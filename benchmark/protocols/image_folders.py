@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mbench.benchmark.protocols.base import shard_units
 from mbench.errors import BadInput
 from mbench.frames import IMAGE_SUFFIXES, ImageInfo, probe_image, read_alpha, read_image_bytes
 
@@ -170,7 +171,8 @@ def read_pil(path: Path) -> np.ndarray:
 def reading_warnings(files: list[Path], reading: str,
                      infos: list[ImageInfo | None] | None = None) -> list[str]:
     """One line for the first 16-bit file and one for the first file with colour or alpha channels,
-    saying what the original's reading does with it (``reading``: "gray8" or "pil"). ``infos``: the
+    saying what the original's reading does with it (``reading``: "gray8", "pil" (``np.array(Image.open)``)
+    or "pil_l" (``Image.convert('L')``)). ``infos``: the
     files' headers, in the same order, where the caller kept them while reading (None: probed here)."""
     deep = colour = None
     for k, f in enumerate(files):
@@ -183,14 +185,22 @@ def reading_warnings(files: list[Path], reading: str,
             break
     out = []
     if deep is not None:
-        what = ("its high byte is used (16-bit precision dropped), as cv2.imread(path, 0) does"
-                if reading == "gray8" else "its 0..65535 values are divided by 255, as PIL and the original do")
-        out.append(f"{deep}: 16-bit image; {what}")
+        out.append(f"{deep}: 16-bit image; {_DEEP[reading]}")
     if colour is not None:
-        what = ("it is converted to gray from its colour channels (RGBA alpha ignored), as cv2.imread(path, 0) "
-                "does" if reading == "gray8" else "its first channel is used (RGBA alpha ignored), as the original does")
-        out.append(f"{colour}: image has colour/alpha channels; {what}")
+        out.append(f"{colour}: image has colour/alpha channels; {_COLOUR[reading]}")
     return out
+
+
+# what each reading does with a 16-bit file and with a file with colour or alpha channels
+_DEEP = {"gray8": "its high byte is used (16-bit precision dropped), as cv2.imread(path, 0) does",
+         "pil": "its 0..65535 values are divided by 255, as PIL and the original do",
+         "pil_l": "PIL's convert('L') clips its values to 0..255 (16-bit precision dropped), as the original "
+                  "reads it"}
+_COLOUR = {"gray8": "it is converted to gray from its colour channels (RGBA alpha ignored), as cv2.imread(path, 0) "
+                    "does",
+           "pil": "its first channel is used (RGBA alpha ignored), as the original does",
+           "pil_l": "PIL's convert('L') takes gray from its colour channels (RGBA alpha ignored), as the original "
+                    "reads it"}
 
 
 def score_images(items: list[ImageItem], score, options, desc: str) -> list[dict]:
@@ -257,9 +267,23 @@ def finish(card, items: list[ImageItem], rows: list[dict], figures: dict[str, fl
     if getattr(options, "device", "cpu") != "cpu":
         warnings = [*warnings, f"protocol {card.name} runs on the CPU (--device {options.device} ignored)"]
     df = frame_table(items, rows, names)
-    metrics = {m: finite_or_none(figures[m]) for m in names}
+    metrics = {m: finite_or_none(figures[m]) for m in names} if items else {}  # an empty shard: none
     gt_files = sorted({i.gt for i in items} | {i.trimap for i in items if i.trimap is not None})
     return Result(per_frame=df, metrics=metrics, gt_files=gt_files, warnings=warnings)
+
+
+def rows_aggregate(card, figures):
+    """A module's ``aggregate_rows`` (base.py) from its ``figures(rows)``: the per-image table's
+    values as the rows (metrics left out by ``--metrics`` as zeros, whose figures are dropped)."""
+
+    def aggregate_rows(per_frame, units: list[str], state: dict) -> tuple:
+        names = tuple(per_frame.columns[2:])
+        cols = {m: per_frame[m].tolist() if m in names else [0.0] * len(per_frame) for m in card.metrics}
+        rows = [dict(zip(cols, values)) for values in zip(*cols.values())]
+        figs = figures(rows)
+        return {m: finite_or_none(figs[m]) for m in names}, {}, None
+
+    return aggregate_rows
 
 
 def running_means(rows: list[dict], metrics, start: float | int = 0) -> dict[str, float]:
@@ -282,7 +306,10 @@ def evaluate_flat(card, pred, gt, options, *, alpha_dirs: tuple[str, ...], trima
     refuse_full_precision(options, card.name)
     alphas = alpha_folder(gt, alpha_dirs)
     trimaps = trimap_folder(alphas, options.trimap, trimap_dirs)
-    items = pair_images(pred, alphas, trimaps)
+    every = pair_images(pred, alphas, trimaps)
+    items = shard_units(every, getattr(options, "shard", None))
     warnings = reading_warnings([f for i in items for f in (i.pred, i.gt, i.trimap)], reading)
     rows = score_images(items, score, options, card.name)
-    return finish(card, items, rows, aggregate(rows), options, warnings)
+    result = finish(card, items, rows, aggregate(rows) if rows else {}, options, warnings)
+    result.units = [i.name for i in every]
+    return result

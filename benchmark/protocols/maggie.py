@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -23,15 +22,18 @@ from mbench.benchmark.kernels import conn as conn_kernels
 from mbench.benchmark.kernels import pixel
 from mbench.benchmark.kernels import band
 from mbench.benchmark.kernels import video as vk
+from mbench.benchmark.kernels import warp
 from mbench.benchmark.kernels.workspace import Workspace
-from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.base import Card, Options, Result, shard_figures, shard_units
 from mbench.benchmark.results import absent_table
 from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
+from mbench.benchmark.protocols.maggie_windows import _UNDEFINED, Call, plan  # noqa: F401  (re-exported)
 from mbench.errors import BadInput
 from mbench.frames import ImageInfo, read_alpha, read_alpha_with_info
 from mbench.parallel import ordered_map
 from mbench.progress import progress
 
+UNIT = "clip"  # shards split by video (base.py)
 COLUMNS = ("mad", "mse", "sad", "grad", "conn", "dtssd", "messddt", "mad_fg", "mad_bg", "mad_unk")
 MAX_INST = 10
 _KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (25, 25))
@@ -128,70 +130,15 @@ class _Video:
         return all(self._empty[f] for f in range(s, s + 3))
 
 
-@dataclass(frozen=True)
-class Call:
-    """One window that reached the metrics: frame indices as the original's state holds them."""
-
-    start: int
-    pred: tuple[int, ...]
-    gt: tuple[int, ...]
-    temporal_pred: tuple[int, ...] | None
-    temporal_gt: tuple[int, ...] | None
-
-
-_UNDEFINED = "undefined"  # eval_video's prev_preds before any window assigned it
-
-
-def plan(n: int, skipped, prev, where: Path) -> tuple[list[Call], object]:
-    """Replay eval_video's list bookkeeping for one video of ``n`` frames on frame indices.
-
-    ``skipped(s)`` says whether window s has all-zero guidance masks; ``prev`` is the
-    ``prev_preds`` variable left by the previous video (it survives across videos: its length ends
-    the last window's slice). Returns the calls and the new ``prev_preds``. A path on which the
-    original raises is refused with :class:`BadInput`.
-    """
-    calls: list[Call] = []
-    preds: list[int] = []
-    gts: list[int] = []
-    for s in range(n - 2):
-        first, last = s == 0, s + 3 >= n
-        if first:
-            preds, gts = [], []
-        if skipped(s):
-            continue
-        if first:
-            preds, gts = [s, s + 1, s + 2], [s, s + 1, s + 2]
-        else:
-            if not gts:
-                raise BadInput(f"window {s} follows a skipped first window: the original fails "
-                               "(concatenating onto an empty list)", where)
-            gts = gts + [s + 2]
-            preds = preds[:-1] + [s + 1, s + 2]
-        if last and (prev is _UNDEFINED or prev is None):
-            raise BadInput(f"the last window (frame {s}) has no previous temporal window: the original "
-                           "fails here (videos of 4 frames, a first video of 3)", where)
-        end = len(prev) if last else -3
-        prev_p = preds[-4:end] if len(preds) > 3 else None
-        prev_g = gts[-4:end] if len(preds) > 3 else None
-        end_all = len(preds) if last else -2
-        cur_p, cur_g = preds[-3:end_all], gts[-3:end_all]
-        calls.append(Call(s, tuple(cur_p), tuple(cur_g),
-                          None if prev_p is None else tuple(prev_p + cur_p),
-                          None if prev_g is None else tuple(prev_g + cur_g)))
-        prev = prev_p
-        if len(preds) > 3:
-            preds, gts = preds[-3:], gts[-3:]
-    return calls, prev
-
-
-def _read_gt(path: Path) -> np.ndarray:
-    img = read_alpha(path, reading="unchanged")
+def _read_gt(path: Path) -> tuple[np.ndarray, ImageInfo]:
+    """The GT alpha as PIL's ``convert("L")`` gives it, and the file's header (for the warnings)."""
+    img, info = read_alpha_with_info(path, reading="unchanged")
     if img.ndim == 2 and img.dtype == np.uint8:  # 8-bit gray: PIL's "L" is the file itself
-        return img
+        return img, info
     from PIL import Image  # PIL's own "L" conversion for anything else, as the original
 
     with Image.open(path) as im:
-        return np.asarray(im.convert("L"))
+        return np.asarray(im.convert("L")), info
 
 
 class _Frames:
@@ -202,10 +149,24 @@ class _Frames:
         self.ws = ws
         self.cache: dict[int, tuple] = {}
         self.infos: dict[Path, ImageInfo] = {}  # prediction headers, for the reading warnings
+        self.gt_infos: dict[Path, ImageInfo] = {}  # and the ground truth's
+        self.errors: dict[tuple[int, int, int], np.ndarray] = {}  # MESSDdt error maps
+
+    def error_map(self, fp: int, fg: int, i: int) -> np.ndarray:
+        """Instance i's squared-error map of prediction frame fp against GT frame fg (mask 1)."""
+        key = (fp, fg, i)
+        if key not in self.errors:
+            p, g = self.get(fp)[0][i], self.get(fg)[1][i]
+            self.errors[key] = warp.error_map(p, g, np.ones(p.shape, np.uint8), np.empty(p.shape, np.float32))
+        return self.errors[key]
 
     def get(self, f: int):
         if f not in self.cache:
-            g = np.stack([_read_gt(p) for p in self.video.gt[f]])
+            g = []
+            for q in self.video.gt[f]:
+                img, self.gt_infos[q] = _read_gt(q)
+                g.append(img)
+            g = np.stack(g)
             p = []
             for q in self.video.pred[f]:
                 img, self.infos[q] = read_alpha_with_info(q, reading="gray8")
@@ -222,6 +183,8 @@ class _Frames:
     def forget_before(self, f: int):
         for k in [k for k in self.cache if k < f]:
             del self.cache[k]
+        for k in [k for k in self.errors if min(k[:2]) < f]:
+            del self.errors[k]
 
 
 def _trimap(a: np.ndarray, ws: Workspace) -> np.ndarray:
@@ -239,32 +202,43 @@ _TRUNC = (np.arange(256, dtype=np.float32) / np.float32(255) * np.float32(255)).
 _TRUNC_IDENTITY = bool((_TRUNC == np.arange(256)).all())
 
 
-def _spatial(frames: _Frames, call: Call, ws: Workspace, lut: np.ndarray) -> dict[str, float]:
+def _spatial(frames: _Frames, call: Call, ws: Workspace, lut: np.ndarray) -> dict[str, tuple[float, int]]:
     """Scores of one non-temporal call (every metric's update return value) and its raw sums."""
-    ps = np.concatenate([frames.get(f)[0] for f in call.pred])
-    gs = np.concatenate([frames.get(f)[1] for f in call.gt])
-    ts = np.concatenate([frames.get(f)[2] for f in call.gt])
-    if ps.shape != gs.shape:
+    ps = [a for f in call.pred for a in frames.get(f)[0]]  # the call's frames x instances
+    gs = [a for f in call.gt for a in frames.get(f)[1]]
+    ts = [a for f in call.gt for a in frames.get(f)[2]]
+    if len(ps) != len(gs):
         raise BadInput("the original's window bookkeeping pairs unequal frame counts here and fails",
                        frames.video.pred[call.pred[0]][0])
-    n, h, w = gs.shape
+    n = len(gs)
+    h, w = gs[0].shape
+    if any(a.shape != (h, w) for a in gs):
+        raise BadInput("frames of one window differ in size (the original stacks them)",
+                       frames.video.gt[call.gt[0]][0])
     hw = float(h * w)
     out = dict.fromkeys(("sad", "mad", "mse", "mad_fg", "mad_bg", "mad_unk"), 0.0)
     for i in range(n):
-        p, g = ps[i].ravel(), gs[i].ravel()
-        ca, cs, cn, _, _ = vk.class_sums3(p, g, p, g, ts[i].ravel(), ts[i].ravel(), False)
-        sa, ss = ca.sum() / 255.0, cs.sum() / 65025.0
+        p, g, t = ps[i].ravel(), gs[i].ravel(), ts[i].ravel()
+        ca, cs, cn, _, _ = (x.tolist() for x in vk.class_sums3(p, g, p, g, t, t, False))
+        sa, ss = sum(ca) / 255.0, sum(cs) / 65025.0
         out["sad"] += sa * 1e-3
         out["mad"] += sa / hw / (hw + 1e-6) * 1e10
         out["mse"] += ss / hw / (hw + 1e-6) * 1e10
         for name, c in (("mad_fg", 2), ("mad_bg", 0), ("mad_unk", 1)):
             out[name] += ca[c] / 255.0 / hw / (cn[c] + 1e-6) * 1e10
-    glo, ghi, plo, phi = int(gs.min()), int(gs.max()), int(ps.min()), int(ps.max())
+    # one 8-bit scan per frame: Conn's runs, Grad's tile maps and (one frame) the min-max
+    ctx = FrameContext(ps[0], gs[0], workspace=ws) if n == 1 else None
+    if ctx is not None:
+        plo, phi, glo, ghi = (int(v) for v in ctx.extremes)
+    else:
+        glo, ghi = min(int(a.min()) for a in gs), max(int(a.max()) for a in gs)
+        plo, phi = min(int(a.min()) for a in ps), max(int(a.max()) for a in ps)
     sg = (1 / 255) / ((ghi - glo) / 255 + 1e-6)
     sp = (1 / 255) / ((phi - plo) / 255 + 1e-6)
     grad = conn = 0.0
     for i in range(n):
-        ctx = FrameContext(ps[i], gs[i], workspace=ws)  # one 8-bit scan: Conn's runs, Grad's tile maps
+        if ctx is None or i:
+            ctx = FrameContext(ps[i], gs[i], workspace=ws)
         if _STANDARD_LEVELS:  # the shared scan computes exactly these levels
             conn += ctx.conn_sum
         else:
@@ -290,16 +264,18 @@ def _temporal(frames: _Frames, call: Call, ws: Workspace) -> dict[str, tuple[flo
         dt += 0.1 * math.sqrt(st / 65025.0)
     if nf < 2:  # the original's MESSDdt raises on one frame, prints it and skips every instance
         return {"dtssd": (dt, ni), "messddt": (0.0, 0)}
-    ones = np.ones((h, w), np.uint8)
     mes = 0.0
+    idx = ws.array("warp_idx", (w,), np.int64)
+    fp, fg = call.temporal_pred, call.temporal_gt
     for i in range(ni):
         err = 0.0
+        e1 = frames.error_map(fp[1], fg[1], i)  # every pair samples the call's first next frame
         for k in range(nf - 1):
             g0, g1 = gs[k][i], gs[k + 1][i]
             if not _TRUNC_IDENTITY:
                 g0, g1 = np.take(_TRUNC, g0), np.take(_TRUNC, g1)
             flow = vk.farneback_rint(g0, g1)
-            err += vk.dvm_warp_error(ps[k][i], gs[k][i], ones, ps[1][i], gs[1][i], ones, flow, False)
+            err += warp.warp_error(frames.error_map(fp[k], fg[k], i), e1, flow, False, idx)
         mes += err / ((nf - 1) * (h * w + 1.0)) * 1e4
     return {"dtssd": (dt, ni), "messddt": (mes, ni)}
 
@@ -320,7 +296,7 @@ def _score_video(item):
         rows.append((row, scores))
         frames.forget_before(call.start - 3)
     files = [p for fr in video.gt for p in fr]
-    return rows, files, frames.infos
+    return rows, files, frames.infos, frames.gt_infos
 
 
 def check_inputs(pred: Path, gt: Path, options: Options) -> None:
@@ -333,31 +309,45 @@ def check_inputs(pred: Path, gt: Path, options: Options) -> None:
 
 
 def run(pred: Path, gt: Path, options: Options) -> Result:
-    """Score MaGGIe's saved predictions ``pred`` against the V-HIM split folder ``gt``."""
+    """Score MaGGIe's saved predictions ``pred`` against the V-HIM split folder ``gt`` (under
+    ``options.shard`` only that shard's videos; every video is planned, as the window bookkeeping
+    carries ``prev_preds`` from one video to the next)."""
     refuse_full_precision(options, CARD.name)
     pred, gt = Path(pred), Path(gt)
     names = sorted(n for n in os.listdir(gt / "pha")) if (gt / "pha").is_dir() else None
     if not names:
         raise BadInput("expected the split folder holding pha/<video>/<frame>/<instance>.png", gt / "pha")
-    jobs, prev = [], _UNDEFINED
+    every, prev = [], _UNDEFINED
     for name in names:
         video = _Video(pred, gt, name)
         calls, prev = plan(len(video.frames), video.mask_empty, prev, gt / "fgr" / name)
-        jobs.append((video, calls))
-    rows, files, infos = [], [], {}
-    for r, f, i in progress(ordered_map(_score_video, jobs, options.workers), total=len(jobs), desc="maggie",
-                         unit="video", quiet=options.quiet):
-        rows += r
+        every.append((video, calls))
+    jobs = shard_units(every, options.shard)
+    rows, files, infos, gt_infos, state = [], [], {}, {}, {}
+    for (video, _), (r, f, i, gi) in zip(jobs, progress(ordered_map(_score_video, jobs, options.workers),
+                                                        total=len(jobs), desc="maggie", unit="video",
+                                                        quiet=options.quiet)):
+        rows += [row for row, _ in r]
+        state[video.name] = [{k: list(sc) for k, sc in scores.items()} for _, scores in r]
         files += f
         infos.update(i)
-    totals = {k: [0.0, 0] for k in COLUMNS}
-    for _, scores in rows:
-        for k, (s, c) in scores.items():
-            totals[k][0] += s
-            totals[k][1] += c
+        gt_infos.update(gi)
     # a video's first window makes no temporal call: its dtssd and messddt cells are absent (empty)
-    df = absent_table([r for r, _ in rows], ("clip", "frame") + COLUMNS)
-    metrics = {k: s / (c + 1e-6) for k, (s, c) in totals.items()}
+    df = absent_table(rows, ("clip", "frame") + COLUMNS)
+    metrics, _, _ = shard_figures(aggregate_rows, df, [v.name for v, _ in jobs], state)
     preds = [p for video, _ in jobs for fr in video.pred for p in fr]
-    return Result(per_frame=df, metrics={k: finite_or_none(v) for k, v in metrics.items()},
-                  gt_files=files, warnings=reading_warnings(preds, "gray8", [infos.get(p) for p in preds]))
+    return Result(per_frame=df, metrics=metrics, gt_files=files, units=names, state=state,
+                  warnings=reading_warnings(preds, "gray8", [infos.get(p) for p in preds])
+                  + reading_warnings(files, "pil_l", [gt_infos.get(p) for p in files]))
+
+
+def aggregate_rows(per_frame, units: list[str], state: dict) -> tuple:
+    """Total score over total count (+ 1e-6) of every window of the videos ``units``, in order, from
+    each window's raw (score, count) pairs (``state``: the rows hold only their ratios)."""
+    totals = {k: [0.0, 0] for k in COLUMNS}
+    for video in units:
+        for scores in state[video]:
+            for k, (s, c) in scores.items():
+                totals[k][0] += s
+                totals[k][1] += c
+    return {k: finite_or_none(s / (c + 1e-6)) for k, (s, c) in totals.items()}, {}, None

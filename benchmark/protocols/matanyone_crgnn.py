@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mbench.benchmark.conventions import Convention
 from mbench.benchmark.protocols.base import Card, Options, Result
-from mbench.benchmark.protocols.engine import workbook_result
+from mbench.benchmark.protocols.engine import workbook_aggregate, workbook_result
 from mbench.benchmark.protocols.rvm_hr import CONVENTION as HR
 from mbench.benchmark.protocols.rvm_layout import SPARSE_STEP, sparse_jobs
 
@@ -58,3 +58,11 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score ``pred`` against ``gt`` as ``eval_crgnn.py`` does."""
     jobs, notes = sparse_jobs(Path(pred), Path(gt))
     return workbook_result(CONVENTION, jobs, Path(pred), Path(gt), options, shift=True, notes=tuple(notes))
+
+
+UNIT = "clip"  # shards split by clip (base.py)
+
+
+def aggregate_rows(per_frame, units: list[str], state: dict) -> tuple:
+    """The workbook's figures of the clips ``units`` (for ``--merge``)."""
+    return workbook_aggregate(per_frame, units, shift=True)

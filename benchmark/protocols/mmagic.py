@@ -105,3 +105,7 @@ def run(pred, gt, options: Options) -> Result:
     return folders.evaluate_flat(CARD, pred, gt, options,
                                  alpha_dirs=("alpha_copy", "alpha"), trimap_dirs=("trimaps", "trimap"),
                                  reading="gray8", score=_score, aggregate=aggregate)
+
+
+UNIT = "frame"  # shards split by image (base.py)
+aggregate_rows = folders.rows_aggregate(CARD, aggregate)

@@ -25,6 +25,7 @@ from mbench.benchmark.protocols.base import Card, Options, Result
 from mbench.benchmark.protocols.summary import combine_hashes, gt_file_hashes, protocol_keys
 from mbench.benchmark.results import to_csv
 from mbench.errors import BadInput
+from mbench.executor import parse_shard
 from mbench.heap import keep_freed_memory
 from mbench.paths import check_output
 
@@ -91,14 +92,12 @@ def check_needs(module: ModuleType, pred, gt, options: Options) -> None:
         check(Path(pred), Path(gt), options)
 
 
-def protocol_summary(card: Card, result: Result, pred, gt, options: Options = Options()) -> dict:
+def protocol_summary(card: Card, result: Result, pred, gt, hashes: dict[str, str]) -> dict:
     """``summary.json`` of a protocol run (the keys of :func:`protocol_keys`, plus the roots).
 
-    The hash covers ``result.gt_files`` (the targets: alpha, trimaps, flow, instance masks), with
-    files under ``--trimap`` / ``--flow`` named below those roots."""
-    roots = {"trimap": options.trimap, "flow": options.flow}
-    info = protocol_keys(card, result.metrics, result.extra,
-                         combine_hashes(gt_file_hashes(result.gt_files, gt, roots)), len(result.per_frame),
+    The hash covers ``hashes`` ({name: sha256} of ``result.gt_files``, the targets: alpha, trimaps,
+    flow, instance masks, with files under ``--trimap`` / ``--flow`` named below those roots)."""
+    info = protocol_keys(card, result.metrics, result.extra, combine_hashes(hashes), len(result.per_frame),
                          result.declarations or None)
     # "convention": the protocol's name, for readers of summaries written before protocols existed
     info.update({"convention": card.name, "pred": str(Path(pred).resolve()), "gt": str(Path(gt).resolve())})
@@ -108,9 +107,13 @@ def protocol_summary(card: Card, result: Result, pred, gt, options: Options = Op
 def run_protocol(name: str, pred, gt, *, out=None, options: Options = Options()) -> tuple[pd.DataFrame, dict]:
     """Run protocol ``name`` on the two trees; write ``out`` if given; return (per-frame table, summary)."""
     module = load_protocol(name)
+    engine = getattr(module, "ENGINE", None)
+    if options.shard is not None and engine is None:
+        parse_shard(options.shard)  # a malformed K/N is refused before any work
+        if getattr(module, "aggregate_rows", None) is None:
+            raise BadInput(f"protocol {name} cannot be sharded: {module.NO_SHARD}", "--shard")
     check_needs(module, pred, gt, options)
     keep_freed_memory()  # frame after frame into fresh arrays (see mbench.heap)
-    engine = getattr(module, "ENGINE", None)
     if engine is not None:
         from mbench.benchmark.evaluation import run_evaluation
 
@@ -118,15 +121,16 @@ def run_protocol(name: str, pred, gt, *, out=None, options: Options = Options())
                               trimap=options.trimap, out=out, workers=options.workers or None,
                               device=options.device, shard=options.shard, quiet=options.quiet,
                               full_precision=options.full_precision)
-    if options.shard is not None:
-        raise BadInput(f"protocol {name} aggregates across clips as its original does; "
-                       f"--shard is for rvm and dim", "--shard")
     if out is not None:  # before anything is read or written: outputs never overlap inputs
         out = check_output(out, [pred, gt, options.trimap, options.flow], kind="evaluation")
     result = module.run(Path(pred), Path(gt), options)
     for message in dict.fromkeys(result.warnings):  # each once, in order
         warnings.warn(message, stacklevel=2)
-    info = protocol_summary(card_as_read(module.CARD, options.full_precision), result, pred, gt, options)
+    hashes = gt_file_hashes(result.gt_files, gt, {"trimap": options.trimap, "flow": options.flow})
+    info = protocol_summary(card_as_read(module.CARD, options.full_precision), result, pred, gt, hashes)
+    if options.shard is not None:  # what --merge needs to aggregate the shards as one run
+        k, n = parse_shard(options.shard)
+        info.update(shard=f"{k}/{n}", units=result.units, gt_files=hashes, shard_state=result.state)
     if out is not None:
         with atomic_dir(out) as tmp:
             (tmp / "per_frame.csv").write_text(to_csv(result.per_frame))

@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from mbench.benchmark.conventions import Convention
 from mbench.benchmark.protocols.base import Card, Options, Result
-from mbench.benchmark.protocols.engine import workbook_result
+from mbench.benchmark.protocols.engine import workbook_aggregate, workbook_result
 from mbench.benchmark.protocols.rvm_layout import rvm_tree_jobs
 
 _MEAN_1E3 = MappingProxyType({"reduce": "mean", "scale": 1e3})
@@ -53,3 +53,11 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     """Score ``pred`` against ``gt`` as ``evaluate_hr.py`` does."""
     jobs, have_fgr = rvm_tree_jobs(Path(pred), Path(gt), want_fgr=True)
     return workbook_result(CONVENTION, jobs, Path(pred), Path(gt), options, have_fgr=have_fgr)
+
+
+UNIT = "clip"  # shards split by clip (base.py)
+
+
+def aggregate_rows(per_frame, units: list[str], state: dict) -> tuple:
+    """The workbook's figures of the clips ``units`` (for ``--merge``)."""
+    return workbook_aggregate(per_frame, units)

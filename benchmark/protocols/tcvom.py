@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from mbench.benchmark.kernels import video as vk
-from mbench.benchmark.protocols.base import Card, Options, Result
+from mbench.benchmark.protocols.base import Card, Options, Result, shard_figures, shard_units, unit_spans
 from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
 from mbench.errors import BadInput
 from mbench.frames import read_alpha
@@ -33,6 +33,7 @@ from mbench.progress import progress
 AVERAGED = ("msad", "mse", "ssda", "dtssd", "messddt_fix", "messddt")
 COUNTS = ("pixel_count", "flow_pixel_count")
 COLUMNS = AVERAGED + COUNTS
+UNIT = "clip"  # shards split by video (base.py)
 
 CARD = Card(
     name="tcvom",
@@ -147,9 +148,10 @@ def _score_video(job):
     return rows, [gt / "FG_done" / f"{f}.png" for f in fids] + flows, channels
 
 
-def _video_means(rows: list[dict]) -> dict[str, float]:
-    out = {k: sum(r[k] for r in rows) / len(rows) for k in AVERAGED}
-    out.update({k: sum(r[k] for r in rows) for k in COUNTS})
+def _video_means(cols: dict[str, list]) -> dict[str, float]:
+    """A video's means (and pixel counts) from its per-frame columns, summed in frame order."""
+    out = {k: sum(cols[k]) / len(cols[k]) for k in AVERAGED}
+    out.update({k: sum(cols[k]) for k in COUNTS})
     return out
 
 
@@ -160,7 +162,8 @@ def check_inputs(pred: Path, gt: Path, options: Options) -> None:
 
 
 def run(pred: Path, gt: Path, options: Options) -> Result:
-    """Score ``pred`` against the VM108 data root ``gt`` as TCVOM's ``calc_metric.py`` does."""
+    """Score ``pred`` against the VM108 data root ``gt`` as TCVOM's ``calc_metric.py`` does (under
+    ``options.shard`` only that shard's videos)."""
     refuse_full_precision(options, CARD.name)
     pred, gt = Path(pred), Path(gt)
     flow_root = Path(options.flow) if options.flow is not None else gt / "flow_png"
@@ -169,21 +172,46 @@ def run(pred: Path, gt: Path, options: Options) -> Result:
     if not evaluated:
         raise BadInput("no complete video to evaluate (the original skips the last video in "
                        "sorted order)", pred)
-    jobs = [(pred, gt, flow_root, v, f) for v, f in videos]
+    jobs = shard_units([(pred, gt, flow_root, v, f) for v, f in videos], options.shard)
     results = list(progress(ordered_map(_score_video, jobs, options.workers), total=len(jobs), desc="tcvom",
                             unit="video", quiet=options.quiet))
-    kept = results[:len(evaluated)]
-    per_clip = {v: _video_means(r[0]) for (v, _), r in zip(evaluated, kept)}
-    metrics = {k: finite_or_none(sum(c[k] for c in per_clip.values()) / len(per_clip)) for k in AVERAGED}
-    every = [_video_means(r[0]) for r in results]
+    names = [j[3] for j in jobs]
+    last = videos[-1][0] if last_full else None
+    # the last video is scored (extra.all_videos) but not evaluated: its means travel as state
+    state = {"": last}
+    kept = []
+    for v, (rows, files, channels) in zip(names, results):
+        if v == last:
+            state[v] = _video_means({k: [r[k] for r in rows] for k in COLUMNS})
+        else:
+            kept.append((v, rows, files, channels))
+    warnings = reading_warnings([pred / f"{fid}{end}" for v, fids in evaluated if v in names for fid in fids
+                                 for end in ("_pred.png", "_tri.png")], "gray8")
+    if any(3 in k[3] for k in kept):
+        warnings.append("a ground-truth PNG has 3 channels: TCVOM reads its red channel as alpha")
+    df = pd.DataFrame([row for k in kept for row in k[1]], columns=("clip", "frame") + COLUMNS)
+    metrics, extra, per_clip = shard_figures(aggregate_rows, df, names, state)
+    return Result(per_frame=df, metrics=metrics, extra=extra, per_clip=per_clip,
+                  gt_files=[p for k in kept for p in k[2]], warnings=warnings, units=[v for v, _ in videos],
+                  state=state)
+
+
+def aggregate_rows(per_frame: pd.DataFrame, units: list[str], state: dict) -> tuple:
+    """The original's figures (means over the evaluated videos of the video means), every video's
+    means under extra (the unevaluated last one's from ``state``), the per-video table."""
+    last = state.get("")
+    clips = per_frame["clip"].tolist()
+    cols = {k: per_frame[k].tolist() for k in COLUMNS}
+    spans = unit_spans(clips)  # a video's rows are consecutive
+    per_clip = {u: _video_means({k: cols[k][slice(*spans[u])] for k in COLUMNS})
+                for u in units if u != last and u in spans}
+    every = list(per_clip.values())
+    if last in units and last in state:  # NaN came back from JSON as null
+        every.append({k: math.nan if v is None else v for k, v in state[last].items()})
+    metrics = {k: finite_or_none(sum(c[k] for c in per_clip.values()) / len(per_clip)) for k in AVERAGED} \
+        if per_clip else {}
     extra = {"per_clip": per_clip,
              "all_videos": {k: finite_or_none(sum(c[k] for c in every) / len(every)) for k in AVERAGED}}
-    warnings = reading_warnings([pred / f"{fid}{end}" for _, fids in evaluated for fid in fids
-                                 for end in ("_pred.png", "_tri.png")], "gray8")
-    if any(3 in r[2] for r in kept):
-        warnings.append("a ground-truth PNG has 3 channels: TCVOM reads its red channel as alpha")
-    df = pd.DataFrame([row for r in kept for row in r[0]], columns=("clip", "frame") + COLUMNS)
-    clip_rows = [{"clip": v, "frames": len(r[0]), **per_clip[v]} for (v, _), r in zip(evaluated, kept)]
-    return Result(per_frame=df, metrics=metrics, extra=extra,
-                  per_clip=pd.DataFrame(clip_rows, columns=("clip", "frames") + AVERAGED + COUNTS),
-                  gt_files=[p for r in kept for p in r[1]], warnings=warnings)
+    lengths = {u: spans[u][1] - spans[u][0] for u in per_clip}
+    clip_rows = [{"clip": v, "frames": lengths[v], **m} for v, m in per_clip.items()]
+    return metrics, extra, pd.DataFrame(clip_rows, columns=("clip", "frames") + AVERAGED + COUNTS)

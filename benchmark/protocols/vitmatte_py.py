@@ -14,7 +14,7 @@ import numpy as np
 from mbench.benchmark.kernels.workspace import Workspace
 
 from . import image_folders as folders
-from .base import Card, Options, Result
+from .base import Card, Options, Result, shard_units
 
 # trimaps default to trimaps/ beside the GT alphas, so the runner does not demand --trimap
 TRIMAP_IN_GT = True
@@ -57,13 +57,24 @@ def run(pred, gt, options: Options) -> Result:
     folders.refuse_full_precision(options, CARD.name)
     alphas = folders.alpha_folder(gt, ("alpha_copy", "alpha"))
     trimaps = folders.trimap_folder(alphas, options.trimap, ("trimaps", "trimap"))
-    items = folders.pair_images(pred, alphas, trimaps, skip_missing=True)
-    skipped = len(folders.list_images(alphas)) - len({i.gt for i in items})
+    every = folders.pair_images(pred, alphas, trimaps, skip_missing=True)
+    skipped = len(folders.list_images(alphas)) - len({i.gt for i in every})
+    items = shard_units(every, options.shard)
     files = [f for i in items for f in (i.pred, i.gt, i.trimap)]
     warnings = folders.reading_warnings(files, "gray8")
     if skipped > 0:
         warnings.append(f"{alphas}: {skipped} ground-truth image(s) without a prediction or trimap skipped, "
                         "as ViTMatte's evaluate does")
     rows = folders.score_images(items, _score, options, CARD.name)
-    figures = {m: float(np.mean([r[m] for r in rows])) for m in CARD.metrics}  # np.array(list).mean()
-    return folders.finish(CARD, items, rows, figures, options, warnings)
+    result = folders.finish(CARD, items, rows, _figures(rows) if rows else {}, options, warnings)
+    result.units = [i.name for i in every]
+    return result
+
+
+def _figures(rows: list[dict]) -> dict[str, float]:
+    """``np.array(list).mean()`` of each metric."""
+    return {m: float(np.mean([r[m] for r in rows])) for m in CARD.metrics}
+
+
+UNIT = "frame"  # shards split by image (base.py)
+aggregate_rows = folders.rows_aggregate(CARD, _figures)

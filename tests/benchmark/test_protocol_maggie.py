@@ -219,3 +219,17 @@ def test_cli_leaves_first_window_temporal_cells_empty(tmp_path):
     df = read_csv(out / "per_frame.csv")
     want = maggie.run(pred, gt, Options()).per_frame
     assert df["dtssd"].isna().tolist() == want["dtssd"].isna().tolist() and df["dtssd"].isna().sum() == len(firsts)
+
+
+def test_reading_warnings_name_the_first_deep_and_colour_ground_truth(tmp_path):
+    pred, gt = write_vim(tmp_path, make_videos())
+    deep, colour = gt / "pha/b/00002/inst0.png", gt / "pha/a/00004/inst1.png"
+    a = cv2.imread(str(deep), cv2.IMREAD_GRAYSCALE)
+    cv2.imwrite(str(deep), a.astype(np.uint16) * 257)  # PIL's convert("L") clips these to 255
+    b = cv2.imread(str(colour), cv2.IMREAD_GRAYSCALE)
+    cv2.imwrite(str(colour), np.dstack([b, b, b, np.full_like(b, 7)]))
+    warnings = maggie.run(pred, gt, Options()).warnings
+    assert warnings == [f"{deep}: 16-bit image; PIL's convert('L') clips its values to 0..255 (16-bit "
+                        "precision dropped), as the original reads it",
+                        f"{colour}: image has colour/alpha channels; PIL's convert('L') takes gray from its "
+                        "colour channels (RGBA alpha ignored), as the original reads it"]

@@ -157,7 +157,7 @@ def test_refusals(tmp_path, cli_here, bad_input):
     cases = [
         (["--protocol", "rvm_hr"], [str(missing), "ground truth missing"]),
         (["--protocol", "matanyone_crgnn"], [str(gt / "vm_motion"), "sparse"]),
-        (["--protocol", "rvm_hr", "--shard", "0/2"], ["--shard"]),
+        (["--protocol", "rvm_hr", "--shard", "2/2"], ["2/2", "0 <= K < N"]),
         (["--protocol", "dim"], ["--trimap"]),
         (["--protocol", "rvm", "--convention", "dim"], ["--convention"]),
     ]
