@@ -149,13 +149,18 @@ def reading_loss(info: ImageInfo, reading: str) -> str | None:
     return None
 
 
-def read_alpha_with_info(path: str | os.PathLike, reading: str = "full") -> tuple[np.ndarray, ImageInfo]:
+def read_alpha_with_info(path: str | os.PathLike, reading: str = "full", *,
+                         data: bytes | None = None) -> tuple[np.ndarray, ImageInfo]:
     """:func:`read_alpha`, and the file's header (what :func:`probe_image` would give, without a
-    second open: callers that warn about 16-bit or colour files keep it)."""
+    second open: callers that warn about 16-bit or colour files keep it).
+
+    ``data``: the file's bytes, already read (:func:`read_image_bytes`), for a caller that decodes
+    them a second way too; ``path`` then only names the file in messages.
+    """
     if reading not in READINGS:
         raise ValueError(f"unknown reading {reading!r} (choose from {', '.join(READINGS)})")
     path = Path(path)
-    data = _read_file(path)
+    data = _read_file(path) if data is None else data
     info, scan = check_bytes(path, data)
     if reading == "alpha" and info.format == "png" and info.channels in (2, 4):
         return np.ascontiguousarray(decoders.opencv(path, data, cv2.IMREAD_UNCHANGED)[..., -1]), info

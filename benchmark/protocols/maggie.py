@@ -10,6 +10,7 @@ the compiled kernels. DVM's MESSDdt warp is shared with ``dvm`` (see :mod:`..ker
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from pathlib import Path
@@ -29,7 +30,7 @@ from mbench.benchmark.results import absent_table
 from mbench.benchmark.protocols.image_folders import finite_or_none, reading_warnings, refuse_full_precision
 from mbench.benchmark.protocols.maggie_windows import _UNDEFINED, Call, plan  # noqa: F401  (re-exported)
 from mbench.errors import BadInput
-from mbench.frames import ImageInfo, read_alpha, read_alpha_with_info
+from mbench.frames import ImageInfo, read_alpha, read_alpha_with_info, read_image_bytes
 from mbench.parallel import ordered_map
 from mbench.progress import progress
 
@@ -132,12 +133,13 @@ class _Video:
 
 def _read_gt(path: Path) -> tuple[np.ndarray, ImageInfo]:
     """The GT alpha as PIL's ``convert("L")`` gives it, and the file's header (for the warnings)."""
-    img, info = read_alpha_with_info(path, reading="unchanged")
+    data = read_image_bytes(path)  # read once: both decodings below see the bytes checked
+    img, info = read_alpha_with_info(path, reading="unchanged", data=data)
     if img.ndim == 2 and img.dtype == np.uint8:  # 8-bit gray: PIL's "L" is the file itself
         return img, info
     from PIL import Image  # PIL's own "L" conversion for anything else, as the original
 
-    with Image.open(path) as im:
+    with Image.open(io.BytesIO(data)) as im:
         return np.asarray(im.convert("L")), info
 
 

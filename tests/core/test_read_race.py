@@ -209,3 +209,19 @@ def test_pillow_readings_of_the_protocols_decode_what_was_checked(tmp_path, monk
         got = read_pil(path)
     assert checks and not fifo.opened
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("how", SWAPS)
+def test_maggie_ground_truth_decodes_what_was_checked(tmp_path, monkeypatch, how):
+    """MaGGIe's ground truth (PIL's convert("L") of a colour file) decodes the checked bytes."""
+    from PIL import Image
+
+    from mbench.benchmark.protocols.maggie import _read_gt
+
+    path, _, large = _images(tmp_path)
+    want = np.asarray(Image.open(path).convert("L"))
+    checks = _swap_after_check(monkeypatch, path, SWAPS[how](large))
+    with FifoUnblocker(path) as fifo:
+        got, _ = _read_gt(path)
+    assert checks and not fifo.opened
+    np.testing.assert_array_equal(got, want)
