@@ -158,7 +158,10 @@ def _lanes(kind, raw, s, o, d, u, rowbytes, n, bpp):
     """Sub, Avg or Paeth (``kind`` 1, 3, 4) on ``n`` (1-4) channels of ``bpp``-byte pixels, each
     channel's left and upper-left bytes in registers so that the channels' chains overlap. ``s``,
     ``d``, ``u``: where the row's filtered bytes, its output and the row above start (``u`` unused
-    for Sub). With 8-byte pixels (16-bit RGBA) this is called for bytes 0-3 and 4-7."""
+    for Sub). With 8-byte pixels (16-bit RGBA) this is called for bytes 0-3 and 4-7.
+
+    The channels and filters are written out by hand on purpose: one inlined per-byte helper for
+    all three filters (tried) compiled 3x longer (23 s) and read gray rows 1.1-1.4x slower."""
     step = np.uint64(bpp)
     end = np.uint64(rowbytes)
     if kind == 1:
