@@ -31,6 +31,7 @@ from mbench.benchmark.protocols.image_folders import finite_or_none, reading_war
 from mbench.benchmark.protocols.maggie_windows import _UNDEFINED, Call, plan  # noqa: F401  (re-exported)
 from mbench.errors import BadInput
 from mbench.frames import ImageInfo, read_alpha, read_alpha_with_info, read_image_bytes
+from mbench.imagecheck import check_bytes
 from mbench.parallel import ordered_map
 from mbench.progress import progress
 
@@ -133,10 +134,10 @@ class _Video:
 
 def _read_gt(path: Path) -> tuple[np.ndarray, ImageInfo]:
     """The GT alpha as PIL's ``convert("L")`` gives it, and the file's header (for the warnings)."""
-    data = read_image_bytes(path)  # read once: both decodings below see the bytes checked
-    img, info = read_alpha_with_info(path, reading="unchanged", data=data)
-    if img.ndim == 2 and img.dtype == np.uint8:  # 8-bit gray: PIL's "L" is the file itself
-        return img, info
+    data = read_image_bytes(path)  # read once: whichever decoder runs sees the bytes checked
+    info = check_bytes(path, data)[0]
+    if info.channels == 1 and info.bit_depth == 8:  # 8-bit gray: PIL's "L" is the file itself
+        return read_alpha_with_info(path, reading="unchanged", data=data)[0], info
     from PIL import Image  # PIL's own "L" conversion for anything else, as the original
 
     with Image.open(io.BytesIO(data)) as im:
