@@ -28,7 +28,8 @@ import numpy as np  # noqa: E402
 
 from . import decoders, png  # noqa: E402
 from .errors import BadInput  # noqa: E402
-from .imagecheck import ImageInfo, check_bytes, check_file_size, check_head, open_regular  # noqa: E402
+from .imagecheck import ImageInfo, check_bytes, check_file_size, check_head  # noqa: E402
+from .regular import open_regular  # noqa: E402
 
 __all__ = ["IMAGE_SUFFIXES", "VIDEO_SUFFIXES", "READINGS", "ImageInfo", "VideoFrames", "encode_image",
            "probe_image", "read_alpha", "read_alpha_noting_loss", "read_alpha_with_info", "read_color",
@@ -46,7 +47,7 @@ if hasattr(cv2, "utils") and hasattr(cv2.utils, "logging"):
 
 
 def _read_file(path: Path) -> bytes:
-    """All the bytes of a regular file (see :func:`mbench.imagecheck.open_regular`)."""
+    """All the bytes of a regular file (see :func:`mbench.regular.open_regular`)."""
     fd = open_regular(path)
     try:  # raw descriptor calls: a third of the cost of a file object for a small frame
         size = os.fstat(fd).st_size
@@ -296,7 +297,7 @@ class VideoFrames:
         self._next = 0
 
     def _capture(self) -> cv2.VideoCapture:
-        """A capture of the file as checked by :func:`mbench.imagecheck.open_regular`: FFmpeg opens
+        """A capture of the file as checked by :func:`mbench.regular.open_regular`: FFmpeg opens
         the checked descriptor's file, not the path again, which may name a FIFO by then."""
         fd = open_regular(self.path)
         try:

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from . import png
 from .errors import BadInput
-from .regular import open_regular  # noqa: F401 (its home before regular.py; callers import it here)
 
 DEFAULT_MAX_PIXELS = 8192 * 4608
 MAX_PIXELS_ENV = "MBENCH_MAX_FRAME_PIXELS"
