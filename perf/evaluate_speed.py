@@ -14,7 +14,12 @@ the prediction off by a little noise. Both sides read the same files with the sa
 threads, in one run; each round times the reference then ``mbench.benchmark.evaluate`` (same
 metrics, in process), and the speed-up is the median of the rounds' ratios.
 
-    python perf/evaluate_speed.py [--workers 2] [--rounds 3]
+Each round also times reading and decoding alone: every file the run reads, through mbench's
+readers (the fastest PNG decoder measured here, ``perf/decoder_survey.py``), in the same number of
+threads, nothing scored. The reference's time over that is the ceiling: the largest speed-up any
+evaluator that reads these files with that decoder could reach on this machine.
+
+    python perf/evaluate_speed.py [--workers 2] [--rounds 3] [--sizes 512x288,1920x1080]
 """
 
 from __future__ import annotations
@@ -40,7 +45,10 @@ sys.path.insert(0, str(HERE.parent / "tests" / "benchmark"))
 
 import realistic_mattes  # noqa: E402
 import rvm_reference as ref  # noqa: E402
+from mbench.benchmark.conventions import get_convention  # noqa: E402
+from mbench.benchmark.dataset import plan_evaluation  # noqa: E402
 from mbench.benchmark.evaluation import evaluate  # noqa: E402
+from mbench.benchmark.runner import decode  # noqa: E402
 
 ALPHA = ["mad", "mse", "grad", "conn", "dtssd"]
 FGR = ["fgr_mad", "fgr_mse"]
@@ -105,17 +113,35 @@ class Reference:
         return out
 
 
+def decode_only(pred_dir: Path, true_dir: Path, metrics: list[str], workers: int) -> None:
+    """Read and decode every frame the evaluation reads (alphas, foregrounds when scored) as
+    ``mbench evaluate`` reads them, one task per clip in ``workers`` threads; nothing is scored."""
+    conv = get_convention("rvm")
+    plan = plan_evaluation(pred_dir, true_dir, conv, metrics, check_images=False)
+
+    def clip(job) -> None:
+        for t in range(len(job.stems)):
+            decode(job, t, conv.reading)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(clip, plan.jobs))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--sizes", default="512x288,1920x1080", help="frame sizes to run, WxH,WxH")
     args = ap.parse_args()
+    sizes = {tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",")}
     cv2.setNumThreads(1)  # as mbench runs it; the reference's pool gives both the same cores
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {args.workers} workers, "
           f"OpenCV {cv2.__version__}")
-    print("\n| size | clips x frames | layers | RVM evaluate_lr.py s | mbench evaluate s | speed-up |"
-          "\n|---|---|---|---:|---:|---:|")
+    print("\n| size | clips x frames | layers | RVM evaluate_lr.py s | mbench evaluate s | speed-up "
+          "| decode only s | ceiling |\n|---|---|---|---:|---:|---:|---:|---:|")
     for (w, h), clips, frames in (((512, 288), 8, 48), ((1920, 1080), 4, 12)):
+        if (w, h) not in sizes:
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             write_tree(root, w, h, clips, frames)
@@ -136,12 +162,15 @@ def main() -> None:
                     r = time.perf_counter() - t
                     t = time.perf_counter()
                     evaluate(root / "pred", root / "gt", metrics=metrics, workers=args.workers)
-                    rounds.append((r, time.perf_counter() - t))
-                r = statistics.median(x[0] for x in rounds)
-                o = statistics.median(x[1] for x in rounds)
+                    o = time.perf_counter() - t
+                    t = time.perf_counter()
+                    decode_only(root / "pred", root / "gt", metrics, args.workers)
+                    rounds.append((r, o, time.perf_counter() - t))
+                r, o, d = (statistics.median(x[k] for x in rounds) for k in range(3))
                 ratio = statistics.median(x[0] / x[1] for x in rounds)
-                print(f"| {w}x{h} | {clips} x {frames} | {label} | {r:.2f} | {o:.3f} | {ratio:.1f}x |",
-                      flush=True)
+                ceiling = statistics.median(x[0] / x[2] for x in rounds)
+                print(f"| {w}x{h} | {clips} x {frames} | {label} | {r:.2f} | {o:.3f} | {ratio:.1f}x "
+                      f"| {d:.3f} | {ceiling:.1f}x |", flush=True)
 
 
 if __name__ == "__main__":
