@@ -110,7 +110,8 @@ def grad_sum_zero_border(p: np.ndarray, g: np.ndarray, sp: float, sg: float, ws:
 def _grad_window_sum(p, g, sp, sg, taps, tiles, y0, y1, x0, x1, tile, scratch):
     """Sum of ``(sg |grad g| - sp |grad p|)^2`` over rows y0..y1-1 and columns x0..x1-1 only."""
     h, w = p.shape
-    still = grad_kernels._still_in_both(tiles)
+    stills = grad_kernels._stills(tiles)
+    still = stills[2]
     nty, ntx = still.shape
     buf, sv, dv, mp, mg = grad_kernels._band_buffers(scratch, tile, w)
     total = 0.0
@@ -118,8 +119,8 @@ def _grad_window_sum(p, g, sp, sg, taps, tiles, y0, y1, x0, x1, tile, scratch):
         active = ~still[ty]
         t0, tx = grad_kernels._next_run(active, 0)
         while t0 < ntx:
-            r0, c0, th, tw = grad_kernels._run_magnitudes(p, g, ty, t0, tx, tile, taps, buf, sv, dv,
-                                                          mp, mg)
+            r0, c0, th, tw = grad_kernels._run_magnitudes(p, g, stills, ty, t0, tx, tile, taps, buf, sv,
+                                                          dv, mp, mg)
             j0, j1 = max(x0 - c0, 0), min(x1 - c0, tw)
             for i in range(max(y0 - r0, 0), min(y1 - r0, th)):
                 rp, rg = mp[i], mg[i]
@@ -263,7 +264,8 @@ def _grad_class_sums3(p, g, sp, sg, taps, tiles, cls, tile, scratch):
     running sums in registers (a term of another class adds 0.0, which leaves a sum unchanged) rather
     than a table indexed by class, whose store-to-load chain was the loop's bottleneck."""
     h, w = p.shape
-    still = grad_kernels._still_in_both(tiles)
+    stills = grad_kernels._stills(tiles)
+    still = stills[2]
     nty, ntx = still.shape
     buf, sv, dv, mp, mg = grad_kernels._band_buffers(scratch, tile, w)
     o0 = o1 = o2 = 0.0
@@ -271,8 +273,8 @@ def _grad_class_sums3(p, g, sp, sg, taps, tiles, cls, tile, scratch):
         active = ~still[ty]
         t0, tx = grad_kernels._next_run(active, 0)
         while t0 < ntx:
-            r0, c0, th, tw = grad_kernels._run_magnitudes(p, g, ty, t0, tx, tile, taps, buf, sv, dv,
-                                                          mp, mg)
+            r0, c0, th, tw = grad_kernels._run_magnitudes(p, g, stills, ty, t0, tx, tile, taps, buf, sv,
+                                                          dv, mp, mg)
             for i in range(th):
                 cr, rp, rg = cls[r0 + i, c0: c0 + tw], mp[i], mg[i]
                 for j in range(tw):
