@@ -61,6 +61,30 @@ def test_fast_scan_equals_generic(kind):
                                   p.ravel()[at].astype(np.int32) << 8 | g.ravel()[at])
 
 
+@pytest.mark.parametrize("use_prev", [True, False])
+def test_fast_scan_wide_rows_extreme_values(use_prev):
+    # A row whose dt^2 sum overflows int32 (the scan sums rows in int32 chunks of 4096 pixels), at
+    # the largest differences (|dt| = 510); a width not a multiple of 64 (the scan reads its word
+    # flags eight at a time); and the scan without a previous frame (no dt sum).
+    rng = np.random.default_rng(5)
+    for h, w in ((3, 8328), (9, 72)):  # 8328 * 510^2 > 2^31
+        p = rng.choice(np.array([0, 255], np.uint8), (h, w))
+        p[:, 8:40] = 200  # a flat stretch inside the row
+        g = 255 - p
+        pp, gp = g, p
+        fast = scan.scan_u8(p, g, pp, gp, use_prev, conn_k.level_lut(255), grad_k.TILE, *buffers(h, w))
+        d = p.astype(np.int64) - g
+        t = d - (pp.astype(np.int64) - gp)
+        assert tuple(fast[0]) == (np.abs(d).sum(), (d * d).sum(), (t * t).sum() if use_prev else 0)
+        _, tiles, (runs, n_runs, row_start, diffs, n_diffs) = generic(p, g, pp, gp)
+        for a, b in zip(fast[1], tiles):
+            np.testing.assert_array_equal(a, b)
+        assert fast[3] == n_runs and fast[6] == n_diffs
+        np.testing.assert_array_equal(fast[2][:n_runs], runs[:n_runs])
+        np.testing.assert_array_equal(fast[5][:n_diffs, 1], diffs[:n_diffs, 1])
+        assert fast[7] == (p.min(), p.max(), g.min(), g.max())
+
+
 def test_contexts_agree_on_both_paths():
     # width 64 takes the fast scan, width 63 the generic path: same frame content, cropped.
     pred, gt = mattes.clip(50, 72, 2, 9)
