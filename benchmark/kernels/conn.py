@@ -91,26 +91,31 @@ def _run_edges(runs, n_runs, row_start, h, ea, eb, el):
     """
     # Branch-free: whether runs touch or overlap, and which pointer moves, are coin flips at soft
     # edges; each candidate pair is written and kept by advancing n or not (the capacity has room).
-    n = 0
+    # Rows as slices indexed from 0 and an unsigned count: no index can be negative, so no
+    # wraparound code.
+    n = np.uint64(0)
     for y in range(h):
         lo, hi = row_start[y], row_start[y + 1]
-        for i in range(lo, hi - 1):
-            ea[n] = i
-            eb[n] = i + 1
-            el[n] = min(runs[i, 3], runs[i + 1, 3])
-            n += np.int64(runs[i, 2] == runs[i + 1, 1])
+        a_ = runs[lo:hi]
+        for i in range(a_.shape[0] - 1):
+            ea[n] = lo + i
+            eb[n] = lo + i + 1
+            el[n] = min(a_[i, 3], a_[i + 1, 3])
+            n += np.uint64(a_[i, 2] == a_[i + 1, 1])
         if y + 1 < h:
-            i, j, hj = lo, hi, row_start[y + 2]
-            while i < hi and j < hj:
-                a1, a2, b1, b2 = runs[i, 1], runs[i, 2], runs[j, 1], runs[j, 2]
-                ea[n] = i
-                eb[n] = j
-                el[n] = min(runs[i, 3], runs[j, 3])
-                n += np.int64((a1 < b2) & (b1 < a2))
+            b_ = runs[hi:row_start[y + 2]]
+            na, nb = a_.shape[0], b_.shape[0]
+            i = j = 0
+            while i < na and j < nb:
+                a1, a2, b1, b2 = a_[i, 1], a_[i, 2], b_[j, 1], b_[j, 2]
+                ea[n] = lo + i
+                eb[n] = hi + j
+                el[n] = min(a_[i, 3], b_[j, 3])
+                n += np.uint64((a1 < b2) & (b1 < a2))
                 step = np.int64(a2 < b2)
                 i += step
                 j += 1 - step
-    return n
+    return np.int64(n)
 
 
 @njit(nogil=True, cache=True)
@@ -183,7 +188,9 @@ def drop_levels(runs, n_runs, row_start, h, column_major, s32, s8):
     el, elev, kstar = s8[:e], s8[e:e + n], s8[e + n:e + 2 * n]
     n_edges = _run_edges(runs, n_runs, row_start, h, ea, eb, el)
     off, cnt = _by_level(ea, eb, el, n_edges, sa, sb)
-    ea, eb = sa, sb
+    # unsigned views: indices that cannot be negative need no wraparound code
+    ea, eb = sa.view(np.uint32), sb.view(np.uint32)
+    up, parent, attached = up.view(np.uint32), parent.view(np.uint32), attached.view(np.uint32)
     single_size = np.zeros(LEVELS + 1, np.int64)
     single = np.full(LEVELS + 1, -1, np.int64)
     single_key = np.zeros(LEVELS + 1, np.int64)
