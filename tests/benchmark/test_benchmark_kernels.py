@@ -115,6 +115,32 @@ def test_grad_skips_only_still_blocks():
     assert a > 0 and a == pytest.approx(b, rel=1e-12)
 
 
+def test_grad_skips_still_blocks_of_one_matte():
+    # Blocks busy in one matte and still in the other: each matte is filtered only over its own
+    # busy blocks (the other's magnitudes there are exactly 0), in runs shared by both. A ramp
+    # (every block busy) against a matte busy in block column 4 of the top rows only (not still:
+    # 3..5, so the first run filtered has both ends to fill with 0); a soft edge against a matte
+    # busy in a patch of it.
+    rng = np.random.default_rng(6)
+    ramp = np.tile(np.linspace(0, 255, 80).astype(np.uint8), (64, 1))
+    patch = np.full_like(ramp, 255)
+    patch[:16, 32:40] = rng.integers(0, 256, (16, 8))
+    pred, gt = mattes.clip(64, 80, 1, 2)
+    edge, part = pred[0], np.full_like(pred[0], 255)
+    part[24:40, 40:56] = gt[0][24:40, 40:56]
+    taps = grad_k.kernel_taps()
+    none = np.zeros((0, 0), np.uint8)
+    for a_, b_ in ((ramp, patch), (patch, ramp), (edge, part), (part, edge)):
+        scratch = np.full(grad_k.scratch_size(80), np.nan)  # a magnitude left unwritten shows
+        tiles = (*grad_k.tile_map(a_, grad_k.TILE), *grad_k.tile_map(b_, grad_k.TILE))
+        nothing_flat = tuple(np.zeros_like(t) if t.dtype == bool else t for t in tiles)
+        a = grad_k.grad_error_sum(a_, b_, 1 / 200, 1 / 255, taps, tiles, none, False, 128, grad_k.TILE,
+                                  scratch)
+        b = grad_k.grad_error_sum(a_, b_, 1 / 200, 1 / 255, taps, nothing_flat, none, False, 128,
+                                  grad_k.TILE, scratch)
+        assert a > 0 and a == pytest.approx(b, rel=1e-12)
+
+
 def test_conn_levels_match_float32_thresholds():
     # The integer form of the thresholds (REFERENCE 1.1): 26, 51, 77, 102, 128, 153, 179, 204, 230, 255.
     lut = conn_k.level_lut(255)
