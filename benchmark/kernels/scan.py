@@ -70,6 +70,14 @@ def _rot8(x):
     return (x >> np.uint64(8)) | (x << np.uint64(56))
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _ge_bytes(x, y):
+    """High bit of each byte set where that byte of x >= that of y (unsigned), in one word."""
+    hb = np.uint64(0x8080808080808080)
+    t = (x | hb) - (y & ~hb)  # the low seven bits compared; no borrow crosses a byte
+    return ((x & ~y) | (~(x ^ y) & t)) & hb
+
+
 @njit(nogil=True, cache=True)
 def _row_sums(rp, rg, rpp, rgp, use_prev):
     """``(sum |d|, sum d^2, sum dt^2, min p, max p, min g, max g)`` of one row (dt^2 0 without
@@ -168,7 +176,8 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile, runs, diffs):
 
     Each row is read once from memory, in passes while it is cached: :func:`_mark_row` flags the
     words that can change a run or a difference (15% of a 1080p matte's), :func:`_row_sums` sums
-    the whole row vectorized, and only the flagged words are walked pixel by pixel.
+    the whole row vectorized, and only the flagged words are walked pixel by pixel (a differing word
+    whose pixels all stay in the open run's level, two in three at 1080p, only records them).
     """
     h, w = p.shape
     nw = w // 8
@@ -188,6 +197,16 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile, runs, diffs):
     acc_p, acc_g = np.empty(nw, np.uint64), np.empty(nw, np.uint64)
     busy = np.zeros((nw + 7) // 8 * 8, np.uint8)  # zero-padded: read eight flags at a time as a word
     busy8 = busy.view(np.uint64)
+    # each level's codes lo_k..hi_k as eight equal bytes: a word whose pixels all stay in the open
+    # run's level is recognised without a look-up
+    band_lo = np.zeros(lut.size, np.uint64)
+    band_hi = np.zeros(lut.size, np.uint64)
+    ones = np.uint64(0x0101010101010101)
+    hb = np.uint64(0x8080808080808080)
+    for c in range(lut.size - 1, -1, -1):
+        band_lo[lut[c]] = np.uint64(c) * ones
+    for c in range(lut.size):
+        band_hi[lut[c]] = np.uint64(c) * ones
     lo_p, hi_p, lo_g, hi_g = 255, 0, 255, 0
     sa = ss = st = 0
     row_start = np.empty(h + 1, np.int64)
@@ -226,6 +245,19 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile, runs, diffs):
                             cur = k
                             cur_start = c_base + q
                     continue
+                if cur >= 0:
+                    mk = (_ge_bytes(a, b) >> np.uint64(7)) * ff  # bytes where a >= b
+                    m = (b & mk) | (a & ~mk)  # min(p, g) byte by byte
+                    if (_ge_bytes(m, band_lo[cur]) & _ge_bytes(band_hi[cur], m)) == hb:
+                        # all eight levels are the open run's: only differences to record
+                        base = (n_runs if cur > 0 else np.int64(0xFFFFFFFF)) << 32
+                        for q in range(8):
+                            sh = np.uint64(8 * q)
+                            av = np.int64((a >> sh) & ff)
+                            bv = np.int64((b >> sh) & ff)
+                            diffs64[np.uint64(n_diffs)] = (av << 8) | bv | base
+                            n_diffs += np.int64(av != bv)
+                        continue
                 # (the run-closing step below is written out at each place on purpose: as an
                 # inlined helper returning a tuple it made this loop 2.5x slower)
                 for q in range(8):  # differing words: levels, runs and differing pixels at once

@@ -85,6 +85,32 @@ def test_fast_scan_wide_rows_extreme_values(use_prev):
         assert fast[7] == (p.min(), p.max(), g.min(), g.max())
 
 
+def test_bytewise_compare_of_the_scan():
+    # Every pair of byte values, eight pairs a word: the high bit of each byte says x >= y.
+    x, y = np.meshgrid(np.arange(256, dtype=np.uint8), np.arange(256, dtype=np.uint8))
+    xw, yw = x.reshape(-1, 8).view(np.uint64).ravel(), y.reshape(-1, 8).view(np.uint64).ravel()
+    got = np.array([scan._ge_bytes(a, b) for a, b in zip(xw, yw)], np.uint64)
+    bits = got.view(np.uint8).reshape(x.shape) >> 7
+    np.testing.assert_array_equal(bits, (x >= y).astype(np.uint8))
+
+
+def test_fast_scan_at_level_edges():
+    # Differing words whose pixels sit on both sides of each level's first code, or all inside one
+    # level (the scan then records the differences without looking levels up).
+    firsts = np.array([26, 51, 77, 102, 128, 153, 179, 204, 230, 255])
+    rng = np.random.default_rng(7)
+    h, w = 16, 128
+    for _ in range(3):
+        base = rng.choice(np.concatenate([firsts, firsts - 1, [0]]), (h, w // 8)).repeat(8, axis=1)
+        p = np.clip(base + rng.integers(-1, 2, (h, w)), 0, 255).astype(np.uint8)
+        g = np.clip(base + rng.integers(-1, 2, (h, w)), 0, 255).astype(np.uint8)
+        fast = scan.scan_u8(p, g, p, g, True, conn_k.level_lut(255), grad_k.TILE, *buffers(h, w))
+        _, _, (runs, n_runs, row_start, diffs, n_diffs) = generic(p, g, p, g)
+        assert fast[3] == n_runs and fast[6] == n_diffs
+        np.testing.assert_array_equal(fast[2][:n_runs], runs[:n_runs])
+        np.testing.assert_array_equal(fast[5][:n_diffs, 1], diffs[:n_diffs, 1])
+
+
 def test_contexts_agree_on_both_paths():
     # width 64 takes the fast scan, width 63 the generic path: same frame content, cropped.
     pred, gt = mattes.clip(50, 72, 2, 9)
