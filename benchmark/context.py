@@ -71,12 +71,15 @@ class FrameContext:
                  region_value=128, pred_fgr=None, gt_fgr=None, column_major=False, device="cpu",
                  spatial=True, workspace: Workspace | None = None, minmax: bool = True,
                  conn: bool = False):
-        self.integer = pred.dtype == gt.dtype and pred.dtype in _INT_MAX
+        self.has_prev = pred_prev is not None and gt_prev is not None
+        # integer kernels only when all four frames share one depth: a 16-bit file next to 8-bit
+        # ones (--full-precision) would otherwise put dtSSD's two differences in different units
+        depths = {pred.dtype, gt.dtype} | ({pred_prev.dtype, gt_prev.dtype} if self.has_prev else set())
+        self.integer = len(depths) == 1 and pred.dtype in _INT_MAX
         conv = np.ascontiguousarray if self.integer else _unit
         self.max_value = _INT_MAX[pred.dtype] if self.integer else 1
         self.pred = conv(pred)
         self.gt = conv(gt)
-        self.has_prev = pred_prev is not None and gt_prev is not None
         self.pred_prev = conv(pred_prev) if self.has_prev else self.pred[:0, :0]
         self.gt_prev = conv(gt_prev) if self.has_prev else self.gt[:0, :0]
         self.has_region = region is not None

@@ -98,6 +98,21 @@ def test_fast_scan_previous_frame_of_another_depth():
     assert tuple(fast[0]) == tuple(sums[:3])
 
 
+def test_frames_of_mixed_depth_are_scored_in_one_unit():
+    # A 16-bit previous frame next to 8-bit ones (--full-precision): dtSSD's two differences must
+    # both be in [0, 1] units, as if every frame had been read as float.
+    rng = np.random.default_rng(9)
+    p, g = (rng.integers(0, 256, (16, 64)).astype(np.uint8) for _ in range(2))
+    pp, gp = (rng.integers(0, 65536, (16, 64)).astype(np.uint16) for _ in range(2))
+    mixed = FrameContext(p, g, pred_prev=pp, gt_prev=gp, conn=True)
+    unit = FrameContext(p / np.float32(255), g / np.float32(255), pred_prev=pp / np.float32(65535),
+                        gt_prev=gp / np.float32(65535), conn=True)
+    assert not mixed.integer
+    np.testing.assert_allclose(mixed.pixel_sums, unit.pixel_sums, rtol=1e-6)
+    same = FrameContext(p, g, pred_prev=(pp >> 8).astype(np.uint8), gt_prev=(gp >> 8).astype(np.uint8))
+    assert same.integer
+
+
 def test_bytewise_compare_of_the_scan():
     # Every pair of byte values, eight pairs a word: the high bit of each byte says x >= y.
     x, y = np.meshgrid(np.arange(256, dtype=np.uint8), np.arange(256, dtype=np.uint8))
