@@ -28,6 +28,16 @@ def _unit(a: np.ndarray) -> np.ndarray:
     return a.astype(np.float32) / np.float32(m)
 
 
+def _one_depth(*frames: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The frames at one integer depth where 8- and 16-bit ones meet (--full-precision on a clip
+    whose files change depth): an 8-bit code x becomes 257 x, the same x / 255 = 257 x / 65535, so
+    the integer kernels run on every frame in one unit (dtSSD's two differences included) and an
+    8-bit frame's values stay those of the 8-bit kernels (both divisions are correctly rounded)."""
+    if {a.dtype for a in frames} != {np.dtype(np.uint8), np.dtype(np.uint16)}:
+        return frames
+    return tuple(a.astype(np.uint16) * np.uint16(257) if a.dtype == np.uint8 else a for a in frames)
+
+
 @lru_cache(maxsize=None)
 def _conn_tables(max_value: int) -> tuple[np.ndarray, np.ndarray]:
     """Conn's (level, phi) lookup tables for one integer depth (pure, so cached)."""
@@ -72,10 +82,11 @@ class FrameContext:
                  spatial=True, workspace: Workspace | None = None, minmax: bool = True,
                  conn: bool = False):
         self.has_prev = pred_prev is not None and gt_prev is not None
-        # integer kernels only when all four frames share one depth: a 16-bit file next to 8-bit
-        # ones (--full-precision) would otherwise put dtSSD's two differences in different units
-        depths = {pred.dtype, gt.dtype} | ({pred_prev.dtype, gt_prev.dtype} if self.has_prev else set())
-        self.integer = len(depths) == 1 and pred.dtype in _INT_MAX
+        if self.has_prev:
+            pred, gt, pred_prev, gt_prev = _one_depth(pred, gt, pred_prev, gt_prev)
+        else:
+            pred, gt = _one_depth(pred, gt)
+        self.integer = pred.dtype == gt.dtype and pred.dtype in _INT_MAX
         conv = np.ascontiguousarray if self.integer else _unit
         self.max_value = _INT_MAX[pred.dtype] if self.integer else 1
         self.pred = conv(pred)

@@ -100,17 +100,17 @@ def test_fast_scan_previous_frame_of_another_depth():
 
 def test_frames_of_mixed_depth_are_scored_in_one_unit():
     # A 16-bit previous frame next to 8-bit ones (--full-precision): dtSSD's two differences must
-    # both be in [0, 1] units, as if every frame had been read as float.
+    # both be in [0, 1] units, and the 8-bit frame's own values those of the 8-bit kernels.
     rng = np.random.default_rng(9)
     p, g = (rng.integers(0, 256, (16, 64)).astype(np.uint8) for _ in range(2))
     pp, gp = (rng.integers(0, 65536, (16, 64)).astype(np.uint16) for _ in range(2))
     mixed = FrameContext(p, g, pred_prev=pp, gt_prev=gp, conn=True)
-    unit = FrameContext(p / np.float32(255), g / np.float32(255), pred_prev=pp / np.float32(65535),
-                        gt_prev=gp / np.float32(65535), conn=True)
-    assert not mixed.integer
+    unit = FrameContext(p / 255, g / 255, pred_prev=pp / 65535, gt_prev=gp / 65535, conn=True)
     np.testing.assert_allclose(mixed.pixel_sums, unit.pixel_sums, rtol=1e-6)
-    same = FrameContext(p, g, pred_prev=(pp >> 8).astype(np.uint8), gt_prev=(gp >> 8).astype(np.uint8))
-    assert same.integer
+    eight = FrameContext(p, g, pred_prev=p, gt_prev=g, conn=True)
+    assert mixed.pixel_sums[:2] == eight.pixel_sums[:2]  # |d| and d^2: bit for bit
+    assert mixed.conn_sum == eight.conn_sum
+    assert mixed.grad_sum == pytest.approx(eight.grad_sum, rel=1e-12)
 
 
 def test_bytewise_compare_of_the_scan():
