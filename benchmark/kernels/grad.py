@@ -182,14 +182,6 @@ def _sum_sq_diff(mp, mg, sp, sg, th, tw):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _still_in_both(tiles):
-    """Blocks still in both mattes (``tiles = (flat_p, value_p, flat_g, value_g)``): their Grad terms
-    are exactly 0, so the filter skips them."""
-    flat_p, val_p, flat_g, val_g = tiles
-    return _still_map(flat_p, val_p) & _still_map(flat_g, val_g)
-
-
-@njit(nogil=True, cache=True, inline="always")
 def _stills(tiles):
     """``(still_p, still_g, still in both)`` block maps (``tiles = (flat_p, value_p, flat_g, value_g)``):
     runs of blocks not still in both are filtered, and in them each matte only from its first to its

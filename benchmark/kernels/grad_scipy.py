@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .grad import TILE, _next_run, _still_in_both, tile_map
+from .grad import TILE, _next_run, _stills, tile_map
 
 SIGMA = 1.4
 TRUNCATE = 4.0
@@ -113,7 +113,7 @@ def grad_sum(p, g, div, w0, w1, tiles, tile):
     ``p / div`` is computed in float64 as the original's ``alpha / 255.`` (div 1.0 for float input)."""
     h, w = p.shape
     r = w0.size // 2
-    still = _still_in_both(tiles)
+    still = _stills(tiles)[2]
     nty, ntx = still.shape
     buf = np.empty((tile + 2 * r, w + 2 * r), np.float64)
     acc = np.empty(w + 2 * r, np.float64)

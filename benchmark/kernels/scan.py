@@ -89,7 +89,7 @@ def _row_sums(rp, rg, rpp, rgp, use_prev):
         x1 = min(w, x0 + 4096)
         a_, b_, c_, d_ = rp[x0:x1], rg[x0:x1], rpp[x0:x1], rgp[x0:x1]
         ca = cs = ct = np.int32(0)
-        if use_prev and c_.itemsize == 1 and d_.itemsize == 1:
+        if use_prev:
             for x in range(a_.size):
                 d = np.int32(np.int16(a_[x]) - np.int16(b_[x]))
                 t = np.int32(d - np.int32(np.int16(c_[x]) - np.int16(d_[x])))
@@ -101,12 +101,6 @@ def _row_sums(rp, rg, rpp, rgp, use_prev):
                 d = np.int32(np.int16(a_[x]) - np.int16(b_[x]))
                 ca = np.int32(ca + np.int32(abs(d)))
                 cs = np.int32(cs + np.int32(d * d))
-            if use_prev:
-                # a previous frame of another depth (a 16-bit file read in full): its codes as
-                # they are, as the generic sums take them, in int64
-                for x in range(a_.size):
-                    t = np.int64(a_[x]) - np.int64(b_[x]) - (np.int64(c_[x]) - np.int64(d_[x]))
-                    st += t * t
         sa += np.int64(ca)
         ss += np.int64(cs)
         st += np.int64(ct)
@@ -185,6 +179,9 @@ def scan_u8(p, g, pp, gp, use_prev, lut, tile, runs, diffs):
     the whole row vectorized, and only the flagged words are walked pixel by pixel (a differing word
     whose pixels all stay in the open run's level, two in three at 1080p, only records them).
     """
+    if pp.itemsize != 1 or gp.itemsize != 1:
+        # FrameContext brings frames of mixed depth to one (16-bit); the int32 sums assume 8 bits
+        raise ValueError("scan_u8: the previous frame must be 8-bit too")
     h, w = p.shape
     nw = w // 8
     ff = np.uint64(0xFF)
