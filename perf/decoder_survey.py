@@ -16,6 +16,7 @@ a photograph (the foreground layer) and realistic mattes (the alpha layer), one 
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import os
 import platform
@@ -36,37 +37,34 @@ import realistic_mattes  # noqa: E402
 from mbench import png  # noqa: E402
 
 
+def _module(name: str):
+    """The installed module ``name``, or None: the survey times what it finds."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def _wuffs(wuffs, aux, colour: bool) -> Callable[[bytes], np.ndarray]:
+    config = aux.ImageDecoderConfig()
+    config.enabled_decoders = [wuffs.ImageDecoderType.PNG]
+    config.pixel_format = wuffs.PixelFormat.RGB if colour else wuffs.PixelFormat.Y
+    decoder = aux.ImageDecoder(config)
+    return lambda data: np.asarray(decoder.decode(data).pixbuf)
+
+
 def _optional() -> dict[str, Callable[[bytes, bool], np.ndarray]]:
     """Decoders of the optional packages found installed: bytes, colour? -> pixels (RGB or gray)."""
     out: dict[str, Callable[[bytes, bool], np.ndarray]] = {}
-    try:
-        import imagecodecs
-
-        out["libpng (imagecodecs)"] = lambda data, colour: imagecodecs.png_decode(data)
-        out["libspng (imagecodecs)"] = lambda data, colour: imagecodecs.spng_decode(data)
-    except ImportError:
-        pass
-    try:
-        import pyspng
-
-        out["libspng (pyspng)"] = lambda data, colour: pyspng.load(data)
-    except ImportError:
-        pass
-    try:
-        from pywuffs import ImageDecoderType, PixelFormat
-        from pywuffs.aux import ImageDecoder, ImageDecoderConfig
-
-        def wuffs(colour: bool) -> Callable[[bytes], np.ndarray]:
-            config = ImageDecoderConfig()
-            config.enabled_decoders = [ImageDecoderType.PNG]
-            config.pixel_format = PixelFormat.RGB if colour else PixelFormat.Y
-            decoder = ImageDecoder(config)
-            return lambda data: np.asarray(decoder.decode(data).pixbuf)
-
-        rgb, gray = wuffs(True), wuffs(False)
+    codecs, spng, wuffs = _module("imagecodecs"), _module("pyspng"), _module("pywuffs")
+    if codecs is not None:
+        out["libpng (imagecodecs)"] = lambda data, colour: codecs.png_decode(data)
+        out["libspng (imagecodecs)"] = lambda data, colour: codecs.spng_decode(data)
+    if spng is not None:
+        out["libspng (pyspng)"] = lambda data, colour: spng.load(data)
+    if wuffs is not None:
+        rgb, gray = (_wuffs(wuffs, _module("pywuffs.aux"), c) for c in (True, False))
         out["Wuffs (pywuffs)"] = lambda data, colour: (rgb if colour else gray)(data)
-    except ImportError:
-        pass
     return out
 
 

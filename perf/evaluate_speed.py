@@ -15,7 +15,7 @@ threads, in one run; each round times the reference then ``mbench.benchmark.eval
 metrics, in process), and the speed-up is the median of the rounds' ratios.
 
 Each round also times reading and decoding alone: every file the run reads, through mbench's
-readers (the fastest PNG decoder measured here, ``perf/decoder_survey.py``), in the same number of
+readers (no PNG decoder measured here is faster, ``perf/decoder_survey.py``), in the same number of
 threads, nothing scored. The reference's time over that is the ceiling: the largest speed-up any
 evaluator that reads these files with that decoder could reach on this machine.
 
