@@ -127,13 +127,22 @@ def decode_only(pred_dir: Path, true_dir: Path, metrics: list[str], workers: int
         list(pool.map(clip, plan.jobs))
 
 
+def _sizes(text: str) -> set[tuple[int, int]]:
+    """``--sizes``: WxH,WxH, each one this script has a tree for."""
+    known = {"512x288": (512, 288), "1920x1080": (1920, 1080)}
+    if not text or any(size not in known for size in text.split(",")):
+        raise argparse.ArgumentTypeError(f"{text!r}: give 512x288, 1920x1080 or both, comma-separated")
+    return {known[size] for size in text.split(",")}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--sizes", default="512x288,1920x1080", help="frame sizes to run, WxH,WxH")
+    ap.add_argument("--sizes", default="512x288,1920x1080", type=_sizes,
+                    help="frame sizes to run, of 512x288 and 1920x1080 (default: both)")
     args = ap.parse_args()
-    sizes = {tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",")}
+    sizes = args.sizes
     cv2.setNumThreads(1)  # as mbench runs it; the reference's pool gives both the same cores
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {args.workers} workers, "
           f"OpenCV {cv2.__version__}")
