@@ -26,6 +26,8 @@ import numba as nb
 import numpy as np
 from zlib_ng import zlib_ng
 
+from mbench.unaligned import REPEAT, load_u64, store_u64
+
 MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_DIMENSION = 1_000_000  # libpng's default user limit on width and height
 MAX_INFLATE_RATIO = 1032  # DEFLATE's largest expansion: a 258-byte match in two bits
@@ -119,6 +121,10 @@ def scan(data: bytes) -> Scan:
     return out
 
 
+_WORD = np.uint64(8)
+_WORD_MASK = np.uint64(7)
+_REPEAT = np.uint64(REPEAT)
+
 # The loops below index flat arrays with unsigned integers: numba then emits no negative-index
 # wrap-around, which (with the register spills it caused) took half the time of a Paeth row.
 # Each chain of dependent bytes (a channel along a row) keeps its left byte in a register.
@@ -199,8 +205,6 @@ def _lanes(kind, raw, s, o, d, u, rowbytes, n, bpp):
                 a3 = (np.int32(raw[s + j]) + ((a3 + np.int32(o[u + j])) >> 1)) & 255
                 o[d + j] = np.uint8(a3)
             i += step
-    elif n == 1:
-        _paeth_lanes(raw, s, o, d, u, end, step, 1)
     elif n == 2:
         _paeth_lanes(raw, s, o, d, u, end, step, 2)
     elif n == 3:
@@ -211,18 +215,12 @@ def _lanes(kind, raw, s, o, d, u, rowbytes, n, bpp):
 
 @nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
 def _paeth_lanes(raw, s, o, d, u, end, step, n):
-    """Paeth on ``n`` channels (a constant where this is inlined: no per-byte branch on it)."""
+    """Paeth on ``n`` (2-4) channels (a constant where this is inlined: no per-byte branch on it)."""
     a0 = a1 = a2 = a3 = c0 = c1 = c2 = c3 = np.int32(0)
     i = np.uint64(0)
     while i < end:
         b0 = np.int32(o[u + i])
-        if n == 1 and b0 == c0:
-            # a flat stretch above (mattes are mostly flat): |b - c| = 0, so Paeth picks the left
-            # byte and the chain is one addition (1.6-1.9x on matte rows; the branch follows the
-            # row above, not the chain)
-            a0 = (np.int32(raw[s + i]) + a0) & 255
-        else:
-            a0 = (np.int32(raw[s + i]) + (_predict_chain(a0, b0, c0) if n == 1 else _predict(a0, b0, c0))) & 255
+        a0 = (np.int32(raw[s + i]) + _predict(a0, b0, c0)) & 255
         o[d + i] = np.uint8(a0)
         c0 = b0
         if n > 1:
@@ -244,6 +242,37 @@ def _paeth_lanes(raw, s, o, d, u, end, step, n):
             o[d + j] = np.uint8(a3)
             c3 = b3
         i += step
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False)
+def _gray_row(kind, raw, s, o, d, u, end):
+    """Sub or Paeth (``kind`` 1 or 4) on a row of 8-bit gray: one chain of dependent bytes, whose
+    latency is the cost, so the common cases of a matte's rows skip it.
+
+    A word of eight zero bytes under a flat row above (for Sub, any row above) is the left byte
+    eight times: one comparison and one store (9 words in 10 of a matte's rows; 4-7x on such
+    rows). Elsewhere, where the two bytes above are equal, Paeth picks the left byte and the chain
+    is one addition (1.6-1.9x); only the rest goes through the predictor.
+    """
+    a = c = np.int32(0)
+    i = np.uint64(0)
+    while i < end:
+        stop = min(i + _WORD, end)
+        if stop - i == _WORD and load_u64(raw, s + i) == 0 and (
+                kind == 1 or load_u64(o, u + i) == np.uint64(c) * _REPEAT):
+            store_u64(o, d + i, np.uint64(a) * _REPEAT)  # (Paeth: the row above stays c)
+            i = stop
+            continue
+        while i < stop:
+            if kind == 1:
+                a = (np.int32(raw[s + i]) + a) & 255
+            else:
+                b = np.int32(o[u + i])
+                # the branch follows the row above, not the chain
+                a = (np.int32(raw[s + i]) + (a if b == c else _predict_chain(a, b, c))) & 255
+                c = b
+            o[d + i] = np.uint8(a)
+            i += np.uint64(1)
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False)
@@ -276,6 +305,8 @@ def unfilter(raw, height, rowbytes, bpp, out):
             for x in range(rowbytes):
                 i = np.uint64(x)
                 o[d + i] = raw[s + i] + o[u + i]
+        elif bpp == 1 and kind != 3:
+            _gray_row(kind, raw, s, o, d, u, width)
         else:
             for first in range(0, bpp, n):
                 f = np.uint64(first)
