@@ -20,6 +20,7 @@ Orientation (an ``eXIf`` chunk) is the caller's to route: OpenCV applies it for 
 from __future__ import annotations
 
 import struct
+import sys
 from dataclasses import dataclass
 
 import numba as nb
@@ -124,6 +125,8 @@ def scan(data: bytes) -> Scan:
 _WORD = np.uint64(8)
 _WORD_MASK = np.uint64(7)
 _REPEAT = np.uint64(REPEAT)
+_REPEAT16 = np.uint64(0x0001000100010001)
+_LITTLE = sys.byteorder == "little"
 
 # The loops below index flat arrays with unsigned integers: numba then emits no negative-index
 # wrap-around, which (with the register spills it caused) took half the time of a Paeth row.
@@ -161,7 +164,8 @@ def _predict_chain(a, b, c):
 
 @nb.njit(cache=True, nogil=True, boundscheck=False)
 def _lanes(kind, raw, s, o, d, u, rowbytes, n, bpp):
-    """Sub, Avg or Paeth (``kind`` 1, 3, 4) on ``n`` (1-4) channels of ``bpp``-byte pixels, each
+    """Avg (``kind`` 3) on ``n`` (1-4) channels, Sub or Paeth (1, 4) on 3 or 4 (gray rows go to
+    :func:`_gray_row`), of ``bpp``-byte pixels, each
     channel's left and upper-left bytes in registers so that the channels' chains overlap. ``s``,
     ``d``, ``u``: where the row's filtered bytes, its output and the row above start (``u`` unused
     for Sub). With 8-byte pixels (16-bit RGBA) this is called for bytes 0-3 and 4-7.
@@ -205,8 +209,6 @@ def _lanes(kind, raw, s, o, d, u, rowbytes, n, bpp):
                 a3 = (np.int32(raw[s + j]) + ((a3 + np.int32(o[u + j])) >> 1)) & 255
                 o[d + j] = np.uint8(a3)
             i += step
-    elif n == 2:
-        _paeth_lanes(raw, s, o, d, u, end, step, 2)
     elif n == 3:
         _paeth_lanes(raw, s, o, d, u, end, step, 3)
     else:
@@ -215,7 +217,7 @@ def _lanes(kind, raw, s, o, d, u, rowbytes, n, bpp):
 
 @nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
 def _paeth_lanes(raw, s, o, d, u, end, step, n):
-    """Paeth on ``n`` (2-4) channels (a constant where this is inlined: no per-byte branch on it)."""
+    """Paeth on ``n`` (3 or 4) channels (a constant where this is inlined: no per-byte branch on it)."""
     a0 = a1 = a2 = a3 = c0 = c1 = c2 = c3 = np.int32(0)
     i = np.uint64(0)
     while i < end:
@@ -244,35 +246,68 @@ def _paeth_lanes(raw, s, o, d, u, end, step, n):
         i += step
 
 
-@nb.njit(cache=True, nogil=True, boundscheck=False)
-def _gray_row(kind, raw, s, o, d, u, end):
-    """Sub or Paeth (``kind`` 1 or 4) on a row of 8-bit gray: one chain of dependent bytes, whose
-    latency is the cost, so the common cases of a matte's rows skip it.
+@nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+def _pixel_word(x0, x1, bpp):
+    """A 1- or 2-byte pixel (bytes x0, x1 in file order) repeated over the 8 bytes of a word."""
+    if bpp == 1:
+        return np.uint64(x0) * _REPEAT
+    lo, hi = (x0, x1) if _LITTLE else (x1, x0)  # the word's first byte in memory is x0
+    return np.uint64(lo | (hi << 8)) * _REPEAT16
 
-    A word of eight zero bytes under a flat row above (for Sub, any row above) is the left byte
-    eight times: one comparison and one store (9 words in 10 of a matte's rows; 4-7x on such
-    rows). Elsewhere, where the two bytes above are equal, Paeth picks the left byte and the chain
-    is one addition (1.6-1.9x); only the rest goes through the predictor.
+
+@nb.njit(cache=True, nogil=True, boundscheck=False)
+def _gray_row(kind, raw, s, o, d, u, end, bpp):
+    """:func:`_gray_lanes` with ``bpp`` a constant in each copy (no per-byte branch on it)."""
+    if bpp == 1:
+        _gray_lanes(kind, raw, s, o, d, u, end, 1)
+    else:
+        _gray_lanes(kind, raw, s, o, d, u, end, 2)
+
+
+@nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
+def _gray_lanes(kind, raw, s, o, d, u, end, bpp):
+    """Sub or Paeth (``kind`` 1 or 4) on a row of gray pixels of ``bpp`` (1 or 2) bytes: one or two
+    chains of dependent bytes, whose latency is the cost, so the common cases of a matte's rows
+    skip it.
+
+    A word of eight zero bytes under a flat row above (for Sub, any row above) is the left pixel
+    repeated: one comparison and one store (9 words in 10 of a matte's rows; 4-7x on such rows).
+    Elsewhere, on 8-bit rows where the two bytes above are equal, Paeth picks the left byte and the
+    chain is one addition (1.6-1.9x); only the rest goes through the predictor.
     """
-    a = c = np.int32(0)
+    a0 = a1 = c0 = c1 = np.int32(0)
     i = np.uint64(0)
+    step = np.uint64(bpp)
     while i < end:
         stop = min(i + _WORD, end)
         if stop - i == _WORD and load_u64(raw, s + i) == 0 and (
-                kind == 1 or load_u64(o, u + i) == np.uint64(c) * _REPEAT):
-            store_u64(o, d + i, np.uint64(a) * _REPEAT)  # (Paeth: the row above stays c)
+                kind == 1 or load_u64(o, u + i) == _pixel_word(c0, c1, bpp)):
+            store_u64(o, d + i, _pixel_word(a0, a1, bpp))  # (Paeth: the row above stays c)
             i = stop
             continue
         while i < stop:
             if kind == 1:
-                a = (np.int32(raw[s + i]) + a) & 255
+                a0 = (np.int32(raw[s + i]) + a0) & 255
             else:
                 b = np.int32(o[u + i])
                 # the branch follows the row above, not the chain
-                a = (np.int32(raw[s + i]) + (a if b == c else _predict_chain(a, b, c))) & 255
-                c = b
-            o[d + i] = np.uint8(a)
-            i += np.uint64(1)
+                if bpp == 1:
+                    p = a0 if b == c0 else _predict_chain(a0, b, c0)
+                else:
+                    p = _predict(a0, b, c0)
+                a0 = (np.int32(raw[s + i]) + p) & 255
+                c0 = b
+            o[d + i] = np.uint8(a0)
+            if bpp == 2:  # the low byte: its own chain
+                j = i + np.uint64(1)
+                if kind == 1:
+                    a1 = (np.int32(raw[s + j]) + a1) & 255
+                else:
+                    b = np.int32(o[u + j])
+                    a1 = (np.int32(raw[s + j]) + _predict(a1, b, c1)) & 255
+                    c1 = b
+                o[d + j] = np.uint8(a1)
+            i += step
 
 
 @nb.njit(cache=True, nogil=True, boundscheck=False)
@@ -305,8 +340,8 @@ def unfilter(raw, height, rowbytes, bpp, out):
             for x in range(rowbytes):
                 i = np.uint64(x)
                 o[d + i] = raw[s + i] + o[u + i]
-        elif bpp == 1 and kind != 3:
-            _gray_row(kind, raw, s, o, d, u, width)
+        elif bpp <= 2 and kind != 3:
+            _gray_row(kind, raw, s, o, d, u, width, bpp)
         else:
             for first in range(0, bpp, n):
                 f = np.uint64(first)

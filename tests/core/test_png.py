@@ -106,22 +106,27 @@ def test_every_filter_depth_and_colour_type(dtype, channels, filters):
     np.testing.assert_array_equal(got, _opencv(data, channels))
 
 
-def _matte(rng, h, w):
-    """A matte: flat 0 and 255 (whole words of zero filtered bytes), a soft edge, a few specks."""
+def _matte(rng, h, w, dtype):
+    """A matte: flat 0 and top (whole words of zero filtered bytes), a soft edge, a few specks."""
+    top = np.iinfo(dtype).max
     y, x = np.mgrid[:h, :w]
     r = np.hypot(y - h * rng.uniform(0.3, 0.7), x - w * rng.uniform(0.3, 0.7))
-    img = (np.clip((0.4 * max(h, w) - r) / 2 + 0.5, 0, 1) * 255).astype(np.uint8)
-    img[rng.random((h, w)) < 0.01] = rng.integers(0, 256, dtype=np.uint8)
+    img = (np.clip((0.4 * max(h, w) - r) / 2 + 0.5, 0, 1) * top).astype(dtype)
+    img[rng.random((h, w)) < 0.01] = rng.integers(0, top, dtype=dtype, endpoint=True)
+    if dtype == np.uint16:  # flat at a value whose two bytes differ: the word's byte order counts
+        img[: h // 5] = 0x1234
     return img
 
 
-@pytest.mark.parametrize("width", [1, 7, 8, 9, 16, 23, 61])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("width", [1, 3, 4, 5, 7, 8, 9, 16, 23, 61])
 @pytest.mark.parametrize("filters", [[1], [4], [4, 1, 2, 0, 3], [0, 4, 4, 1]])
-def test_gray_mattes_every_width(width, filters):
-    """Gray Sub and Paeth rows skip whole words that repeat the left byte: every row length
-    (words and a partial last word), the first row, flat areas at 0 and at 255."""
+def test_gray_mattes_every_width(dtype, width, filters):
+    """Gray Sub and Paeth rows skip whole words that repeat the left pixel: every row length
+    (words and a partial last word), the first row, flat areas at 0, at the top value and (16-bit)
+    at a value of two different bytes."""
     rng = np.random.default_rng(width * 7 + len(filters))
-    img = _matte(rng, 40, width)
+    img = _matte(rng, 40, width, dtype)
     data = encode_png(img, filters)
     np.testing.assert_array_equal(_decode(data, (1,)), img)
     np.testing.assert_array_equal(_decode(data, (1,)), _opencv(data, 1))
