@@ -123,7 +123,6 @@ def scan(data: bytes) -> Scan:
 
 
 _WORD = np.uint64(8)
-_WORD_MASK = np.uint64(7)
 _REPEAT = np.uint64(REPEAT)
 _REPEAT16 = np.uint64(0x0001000100010001)
 _LITTLE = sys.byteorder == "little"
@@ -271,7 +270,8 @@ def _gray_lanes(kind, raw, s, o, d, u, end, bpp):
     skip it.
 
     A word of eight zero bytes under a flat row above (for Sub, any row above) is the left pixel
-    repeated: one comparison and one store (9 words in 10 of a matte's rows; 4-7x on such rows).
+    repeated: one comparison and one store (9 words in 10 of a matte's rows; 3.5-5x on rows of
+    such words).
     Elsewhere, on 8-bit rows where the two bytes above are equal, Paeth picks the left byte and the
     chain is one addition (1.6-1.9x); only the rest goes through the predictor.
     """
