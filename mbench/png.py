@@ -216,7 +216,8 @@ def _lanes(kind, raw, s, o, d, u, rowbytes, n, bpp):
 
 @nb.njit(cache=True, nogil=True, boundscheck=False, inline="always")
 def _paeth_lanes(raw, s, o, d, u, end, step, n):
-    """Paeth on ``n`` (3 or 4) channels (a constant where this is inlined: no per-byte branch on it)."""
+    """Paeth on ``n`` (3 or 4) channels (a constant where this is inlined: no per-byte branch on it;
+    gray rows, one or two channels, go to :func:`_gray_lanes`)."""
     a0 = a1 = a2 = a3 = c0 = c1 = c2 = c3 = np.int32(0)
     i = np.uint64(0)
     while i < end:
@@ -224,18 +225,16 @@ def _paeth_lanes(raw, s, o, d, u, end, step, n):
         a0 = (np.int32(raw[s + i]) + _predict(a0, b0, c0)) & 255
         o[d + i] = np.uint8(a0)
         c0 = b0
-        if n > 1:
-            j = i + np.uint64(1)
-            b1 = np.int32(o[u + j])
-            a1 = (np.int32(raw[s + j]) + _predict(a1, b1, c1)) & 255
-            o[d + j] = np.uint8(a1)
-            c1 = b1
-        if n > 2:
-            j = i + np.uint64(2)
-            b2 = np.int32(o[u + j])
-            a2 = (np.int32(raw[s + j]) + _predict(a2, b2, c2)) & 255
-            o[d + j] = np.uint8(a2)
-            c2 = b2
+        j = i + np.uint64(1)
+        b1 = np.int32(o[u + j])
+        a1 = (np.int32(raw[s + j]) + _predict(a1, b1, c1)) & 255
+        o[d + j] = np.uint8(a1)
+        c1 = b1
+        j = i + np.uint64(2)
+        b2 = np.int32(o[u + j])
+        a2 = (np.int32(raw[s + j]) + _predict(a2, b2, c2)) & 255
+        o[d + j] = np.uint8(a2)
+        c2 = b2
         if n > 3:
             j = i + np.uint64(3)
             b3 = np.int32(o[u + j])
